@@ -1,0 +1,55 @@
+/**
+ * Our own small message-bus interface. Services and the outbox/consumer runtime speak only this;
+ * the Kafka client (kafkajs, unmaintained upstream) lives behind it in bus/kafka so that it can be
+ * replaced in one place.
+ */
+
+export interface TopicSpec {
+  name: string;
+  partitions: number;
+  retentionMs?: number;
+}
+
+export interface OutgoingRecord {
+  topic: string;
+  key: string;
+  value: string;
+  headers?: Record<string, string>;
+}
+
+export interface IncomingRecord {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  value: string | null;
+  headers: Record<string, string>;
+}
+
+export interface SubscribeOptions {
+  groupId: string;
+  topics: string[];
+  /** Start from the earliest offset when the group has none committed (default true). */
+  fromBeginning?: boolean;
+  /**
+   * Handles one record. The bus commits its offset only after this resolves; a rejection pauses
+   * the partition and redelivers it, so handlers decide themselves what is retried or dead-lettered.
+   */
+  handle: (record: IncomingRecord) => Promise<void>;
+  /** Partitions handled at once (each partition stays strictly ordered). */
+  partitionsConsumedConcurrently?: number;
+}
+
+export interface Subscription {
+  /** Finishes the in-flight records, commits their offsets and leaves the group. */
+  stop(): Promise<void>;
+}
+
+export interface Bus {
+  ensureTopics(topics: TopicSpec[]): Promise<void>;
+  publish(records: OutgoingRecord[]): Promise<void>;
+  subscribe(options: SubscribeOptions): Promise<Subscription>;
+  /** True while a broker answers metadata requests within the probe's deadline. */
+  isHealthy(): Promise<boolean>;
+  disconnect(): Promise<void>;
+}

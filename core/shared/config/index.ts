@@ -1,0 +1,44 @@
+import { z } from "zod";
+
+const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
+const csv = z
+  .string()
+  .transform((value) => value.split(",").map((item) => item.trim()))
+  .pipe(z.array(z.string().min(1)).min(1));
+
+/** Every setting of core, from the environment, with defaults that work on a development machine. */
+export const ConfigSchema = z.object({
+  NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
+  LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+  HOST: z.string().min(1).default("127.0.0.1"),
+  DATABASE_URL: z.url().default("postgres://postgres@127.0.0.1:5432/quickcommerce"),
+  DB_POOL_MAX: z.coerce.number().int().min(1).max(100).default(5),
+  REDIS_URL: z.url().default("redis://127.0.0.1:6379"),
+  KAFKA_BROKERS: csv.default(["127.0.0.1:9092"]),
+  KAFKA_CLIENT_ID: z.string().min(1).default("quickcommerce"),
+  TOPIC_PREFIX: z.string().default(""),
+  EDGE_SIGNING_SECRET: z.string().min(16).default("dev-edge-signing-secret-change-me"),
+  EDGE_SIGNATURE_MAX_SKEW_MS: z.coerce.number().int().min(1000).default(30_000),
+  AUTH_PORT: port(4001),
+  CATALOG_PORT: port(4002),
+  PRICING_PORT: port(4003),
+  CART_PORT: port(4004),
+  INVENTORY_PORT: port(4005),
+  ORDER_PORT: port(4006),
+  PAYMENT_PORT: port(4007),
+  DELIVERY_PORT: port(4008),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Parses and validates the environment once; a bad value throws a ConfigError naming each variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = ConfigSchema.safeParse(env);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+  throw new ConfigError(`invalid configuration:\n  ${problems.join("\n  ")}`);
+}

@@ -1,0 +1,46 @@
+import { Kysely, PostgresDialect } from "kysely";
+import pg from "pg";
+
+// int8 (bigint) columns are counters and sequence numbers here, well inside 2^53: read them as numbers.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number.parseInt(value, 10));
+
+export interface DbOptions {
+  url: string;
+  /** The service's own Postgres schema: the default for Kysely queries and for raw SQL (search_path). */
+  schema: string;
+  poolMax?: number;
+  applicationName?: string;
+}
+
+/** A Kysely instance bound to one service's schema over its own pg pool. */
+export function createDb<Database>(options: DbOptions): Kysely<Database> {
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolMax ?? 5,
+    application_name: options.applicationName ?? options.schema,
+    options: `-c search_path="${options.schema}",public`,
+    connectionTimeoutMillis: 5_000,
+  });
+  // An idle client that loses its server (Postgres restarted) must not crash the process.
+  pool.on("error", () => {});
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }).withSchema(options.schema);
+}
+
+/** Creates the database named in the URL if it does not exist yet (idempotent). */
+export async function ensureDatabase(url: string): Promise<void> {
+  const target = new URL(url);
+  const name = decodeURIComponent(target.pathname.slice(1));
+  const admin = new URL(url);
+  admin.pathname = "/postgres";
+  const client = new pg.Client({ connectionString: admin.toString() });
+  await client.connect();
+  try {
+    const found = await client.query("select 1 from pg_database where datname = $1", [name]);
+    if (found.rowCount === 0) await client.query(`create database "${name.replaceAll('"', '""')}"`);
+  } catch (error) {
+    // Two processes may race to create it; the loser sees a duplicate.
+    if ((error as { code?: string }).code !== "42P04") throw error;
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,35 @@
+import type { RedisClient } from "bun";
+import type { Kysely } from "kysely";
+import type { Bus } from "../bus";
+import type { Config } from "../config";
+import type { Logger } from "../telemetry/logger";
+
+export const SERVICE_NAMES = [
+  "auth",
+  "catalog",
+  "pricing",
+  "cart",
+  "inventory",
+  "order",
+  "payment",
+  "delivery",
+] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+/** What a running service is handed: its config, its own schema's database, Redis, the bus and a logger. */
+export interface ServiceContext<Database = unknown> {
+  name: ServiceName;
+  config: Config;
+  db: Kysely<Database>;
+  redis: RedisClient;
+  bus: Bus;
+  logger: Logger;
+}
+
+/** Anything a service starts beside its HTTP server (relay, consumers, timers) and must stop on SIGTERM. */
+export interface Stoppable {
+  stop(): Promise<void>;
+}
+
+export const portOf = (config: Config, name: ServiceName): number =>
+  config[`${name.toUpperCase()}_PORT` as `${Uppercase<ServiceName>}_PORT`];

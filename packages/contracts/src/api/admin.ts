@@ -1,0 +1,53 @@
+import { z } from "zod";
+import { Id, LatLng, Sku } from "../common";
+import { Money } from "../money";
+
+/** Creates a store, or changes it when `storeId` is given. */
+export const UpsertStoreBody = z.object({
+  storeId: Id.optional(),
+  name: z.string().trim().min(1).max(200),
+  location: LatLng,
+  serviceRadiusMeters: z.int().min(100).max(50_000),
+  active: z.boolean().default(true),
+});
+export type UpsertStoreBody = z.infer<typeof UpsertStoreBody>;
+export const StoreView = UpsertStoreBody.required({ storeId: true });
+export type StoreView = z.infer<typeof StoreView>;
+
+/** Creates or changes a product; optional per-store prices are set in the same call. */
+export const UpsertProductBody = z.object({
+  sku: Sku,
+  name: z.string().trim().min(1).max(200),
+  description: z.string().max(2000).nullable().default(null),
+  category: z.string().trim().min(1).max(64),
+  imageUrl: z.url().nullable().default(null),
+  active: z.boolean().default(true),
+  prices: z.array(z.object({ storeId: Id, price: Money })).default([]),
+});
+export type UpsertProductBody = z.infer<typeof UpsertProductBody>;
+
+export const StoreSkuParams = z.object({ storeId: Id, sku: Sku });
+export type StoreSkuParams = z.infer<typeof StoreSkuParams>;
+export const StoreParams = z.object({ storeId: Id });
+export type StoreParams = z.infer<typeof StoreParams>;
+
+/** PUT /v1/admin/stores/:storeId/prices/:sku */
+export const SetPriceBody = z.object({ price: Money });
+export type SetPriceBody = z.infer<typeof SetPriceBody>;
+
+/** PUT /v1/admin/stores/:storeId/stock/:sku: the counted stock on hand. */
+export const SetStockBody = z.object({ onHand: z.int().min(0).max(1_000_000) });
+export type SetStockBody = z.infer<typeof SetStockBody>;
+export const StockView = z.object({
+  storeId: Id,
+  sku: Sku,
+  onHand: z.int().nonnegative(),
+  reserved: z.int().nonnegative(),
+  available: z.int().nonnegative(),
+});
+export type StockView = z.infer<typeof StockView>;
+
+export const AddRiderBody = z.object({ name: z.string().trim().min(1).max(100), userId: Id.optional() });
+export type AddRiderBody = z.infer<typeof AddRiderBody>;
+export const RiderView = z.object({ riderId: Id, storeId: Id, name: z.string(), userId: Id.nullable(), active: z.boolean() });
+export type RiderView = z.infer<typeof RiderView>;

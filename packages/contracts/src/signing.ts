@@ -1,0 +1,93 @@
+/** Headers the edge adds when it forwards a request to core. */
+export const EDGE_TIMESTAMP_HEADER = "X-Edge-Timestamp";
+export const EDGE_SIGNATURE_HEADER = "X-Edge-Signature";
+export const USER_ID_HEADER = "X-User-Id";
+export const USER_ROLES_HEADER = "X-User-Roles";
+export const REQUEST_ID_HEADER = "X-Request-Id";
+export const IDEMPOTENCY_KEY_HEADER = "Idempotency-Key";
+
+export const DEFAULT_MAX_SKEW_MS = 30_000;
+
+export type RequestBody = string | Uint8Array | ArrayBuffer | null | undefined;
+
+export type SignInput = {
+  secret: string;
+  method: string;
+  /** Path plus query string, exactly as sent (`/v1/orders?limit=5`). */
+  path: string;
+  /** Unix epoch milliseconds. */
+  timestamp: number;
+  body?: RequestBody;
+  userId?: string | null;
+  roles?: readonly string[] | null;
+};
+
+export type VerifyInput = Omit<SignInput, "timestamp"> & {
+  /** Raw header values: absent or malformed ones are reported as `missing`. */
+  timestamp: number | string | null | undefined;
+  signature: string | null | undefined;
+  now: number;
+  maxSkewMs?: number;
+};
+
+export type VerifyResult = { ok: true } | { ok: false; reason: "missing" | "stale" | "bad_signature" };
+
+const encoder = new TextEncoder();
+
+function toBytes(body: RequestBody): Uint8Array<ArrayBuffer> {
+  if (body == null) return new Uint8Array();
+  if (typeof body === "string") return encoder.encode(body);
+  return new Uint8Array(body);
+}
+
+function toHex(bytes: ArrayBuffer): string {
+  return Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function fromHex(hex: string): Uint8Array<ArrayBuffer> | null {
+  if (!/^(?:[0-9a-f]{2})+$/i.test(hex)) return null;
+  return Uint8Array.from(hex.match(/../g) ?? [], (pair) => Number.parseInt(pair, 16));
+}
+
+async function sha256Hex(body: RequestBody): Promise<string> {
+  return toHex(await crypto.subtle.digest("SHA-256", toBytes(body)));
+}
+
+function hmacKey(secret: string, usage: "sign" | "verify"): Promise<CryptoKey> {
+  return crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [usage]);
+}
+
+/** The exact text that is signed: one field per line, so no field can bleed into another. */
+export async function canonicalRequest(input: Omit<SignInput, "secret">): Promise<string> {
+  return [
+    input.method.toUpperCase(),
+    input.path,
+    String(input.timestamp),
+    await sha256Hex(input.body),
+    input.userId ?? "",
+    (input.roles ?? []).join(","),
+  ].join("\n");
+}
+
+/** Signs a request with HMAC-SHA256; returns the lowercase hex signature. */
+export async function signRequest(input: SignInput): Promise<string> {
+  const key = await hmacKey(input.secret, "sign");
+  return toHex(await crypto.subtle.sign("HMAC", key, encoder.encode(await canonicalRequest(input))));
+}
+
+/** Verifies a signed request in constant time and rejects timestamps outside the allowed skew. */
+export async function verifyRequest(input: VerifyInput): Promise<VerifyResult> {
+  const timestamp = typeof input.timestamp === "string" ? Number(input.timestamp) : input.timestamp;
+  if (!input.signature || timestamp == null || !Number.isSafeInteger(timestamp) || input.timestamp === "") {
+    return { ok: false, reason: "missing" };
+  }
+  if (Math.abs(input.now - timestamp) > (input.maxSkewMs ?? DEFAULT_MAX_SKEW_MS)) {
+    return { ok: false, reason: "stale" };
+  }
+  const signature = fromHex(input.signature);
+  if (!signature) return { ok: false, reason: "bad_signature" };
+  const key = await hmacKey(input.secret, "verify");
+  const data = encoder.encode(await canonicalRequest({ ...input, timestamp }));
+  const valid = await crypto.subtle.verify("HMAC", key, signature, data);
+  return valid ? { ok: true } : { ok: false, reason: "bad_signature" };
+}

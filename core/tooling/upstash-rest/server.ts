@@ -105,7 +105,8 @@ export function startUpstashRestServer(options: UpstashRestServerOptions): Upsta
     const { pathname } = new URL(request.url);
     if (pathname === "/pipeline") return runPipeline(toRedisCommands(await readJson(request)), asBase64);
     if (pathname === "/multi-exec") return runTransaction(toRedisCommands(await readJson(request)), asBase64);
-    const command = pathname === "/" ? toRedisCommand(await readJson(request)) : await pathCommand(request, pathname);
+    const command =
+      pathname === "/" ? toRedisCommand(await readJson(request)) : await pathCommand(request, pathname);
     return { result: encodeReply(await runOne(command), asBase64) };
   };
 

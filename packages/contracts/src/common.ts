@@ -38,7 +38,11 @@ export const OrderStatus = z.enum([
 export type OrderStatus = z.infer<typeof OrderStatus>;
 
 /** Statuses an order cannot leave. */
-export const terminalOrderStatuses = ["DELIVERED", "REJECTED", "CANCELLED"] as const satisfies readonly OrderStatus[];
+export const terminalOrderStatuses = [
+  "DELIVERED",
+  "REJECTED",
+  "CANCELLED",
+] as const satisfies readonly OrderStatus[];
 
 /** The statuses a rider reports after the order is confirmed. */
 export const DeliveryStatus = z.enum(["PICKED_UP", "OUT_FOR_DELIVERY", "DELIVERED"]);
@@ -62,7 +66,10 @@ export type Line = z.infer<typeof Line>;
 
 /** Query strings arrive as text: a blank value counts as absent so it is not coerced to 0. */
 export function fromQuery<S extends z.ZodType>(schema: S) {
-  return z.preprocess((value) => (typeof value === "string" && value.trim() === "" ? undefined : value), schema);
+  return z.preprocess(
+    (value) => (typeof value === "string" && value.trim() === "" ? undefined : value),
+    schema,
+  );
 }
 
 export const Limit = fromQuery(z.coerce.number().int().min(1).max(100).default(20));

@@ -54,7 +54,9 @@ async function sha256Hex(body: RequestBody): Promise<string> {
 }
 
 function hmacKey(secret: string, usage: "sign" | "verify"): Promise<CryptoKey> {
-  return crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [usage]);
+  return crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
+    usage,
+  ]);
 }
 
 /** The exact text that is signed: one field per line, so no field can bleed into another. */

@@ -49,5 +49,11 @@ export type StockView = z.infer<typeof StockView>;
 
 export const AddRiderBody = z.object({ name: z.string().trim().min(1).max(100), userId: Id.optional() });
 export type AddRiderBody = z.infer<typeof AddRiderBody>;
-export const RiderView = z.object({ riderId: Id, storeId: Id, name: z.string(), userId: Id.nullable(), active: z.boolean() });
+export const RiderView = z.object({
+  riderId: Id,
+  storeId: Id,
+  name: z.string(),
+  userId: Id.nullable(),
+  active: z.boolean(),
+});
 export type RiderView = z.infer<typeof RiderView>;

@@ -7,7 +7,11 @@ export type StoreQuery = z.infer<typeof StoreQuery>;
 export const CategoriesQuery = StoreQuery;
 export type CategoriesQuery = z.infer<typeof CategoriesQuery>;
 
-export const CategoryView = z.object({ slug: z.string(), name: z.string(), productCount: z.int().nonnegative() });
+export const CategoryView = z.object({
+  slug: z.string(),
+  name: z.string(),
+  productCount: z.int().nonnegative(),
+});
 export type CategoryView = z.infer<typeof CategoryView>;
 export const CategoriesResponse = z.object({ items: z.array(CategoryView) });
 export type CategoriesResponse = z.infer<typeof CategoriesResponse>;

@@ -14,6 +14,9 @@ export type ServiceHealth = z.infer<typeof ServiceHealth>;
 /** GET /v1/health: the edge and every core service. */
 export const HealthView = z.object({
   status: HealthState,
-  services: z.record(z.string(), ServiceHealth.omit({ service: true }).extend({ latencyMs: z.number().nullable() })),
+  services: z.record(
+    z.string(),
+    ServiceHealth.omit({ service: true }).extend({ latencyMs: z.number().nullable() }),
+  ),
 });
 export type HealthView = z.infer<typeof HealthView>;

@@ -21,7 +21,12 @@ export type OrderParams = z.infer<typeof OrderParams>;
 export const OrdersQuery = z.object({ limit: Limit, cursor: Cursor, status: OrderStatus.optional() });
 export type OrdersQuery = z.infer<typeof OrdersQuery>;
 
-export const OrderLineView = z.object({ sku: Sku, quantity: z.int().min(1), unitPrice: Money, lineTotal: Money });
+export const OrderLineView = z.object({
+  sku: Sku,
+  quantity: z.int().min(1),
+  unitPrice: Money,
+  lineTotal: Money,
+});
 export type OrderLineView = z.infer<typeof OrderLineView>;
 
 export const OrderStepView = z.object({ step: z.string(), at: IsoDateTime, detail: z.string().nullable() });

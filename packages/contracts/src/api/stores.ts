@@ -7,5 +7,9 @@ export const ServiceabilityQuery = z.object({
 });
 export type ServiceabilityQuery = z.infer<typeof ServiceabilityQuery>;
 
-export const ServiceableStore = z.object({ storeId: Id, name: z.string(), etaMinutes: z.int().nonnegative() });
+export const ServiceableStore = z.object({
+  storeId: Id,
+  name: z.string(),
+  etaMinutes: z.int().nonnegative(),
+});
 export type ServiceableStore = z.infer<typeof ServiceableStore>;

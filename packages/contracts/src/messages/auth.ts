@@ -11,10 +11,25 @@ export const UserRegisteredData = z.object({
   roles: z.array(Role).min(1),
 });
 export type UserRegisteredData = z.infer<typeof UserRegisteredData>;
-export const SigningKeyRotatedData = z.object({ kid: z.string().min(1).max(128), alg: z.string().min(1).max(16) });
+export const SigningKeyRotatedData = z.object({
+  kid: z.string().min(1).max(128),
+  alg: z.string().min(1).max(16),
+});
 export type SigningKeyRotatedData = z.infer<typeof SigningKeyRotatedData>;
 
 export const authMessages = [
-  defineMessage({ type: "UserRegistered", topic, version: 1, schema: UserRegisteredData, subject: (d) => d.userId }),
-  defineMessage({ type: "SigningKeyRotated", topic, version: 1, schema: SigningKeyRotatedData, subject: (d) => d.kid }),
+  defineMessage({
+    type: "UserRegistered",
+    topic,
+    version: 1,
+    schema: UserRegisteredData,
+    subject: (d) => d.userId,
+  }),
+  defineMessage({
+    type: "SigningKeyRotated",
+    topic,
+    version: 1,
+    schema: SigningKeyRotatedData,
+    subject: (d) => d.kid,
+  }),
 ] as const;

@@ -25,7 +25,25 @@ export const StoreUpsertedData = z.object({
 export type StoreUpsertedData = z.infer<typeof StoreUpsertedData>;
 
 export const catalogMessages = [
-  defineMessage({ type: "ProductUpserted", topic, version: 1, schema: ProductUpsertedData, subject: (d) => d.sku }),
-  defineMessage({ type: "ProductRemoved", topic, version: 1, schema: ProductRemovedData, subject: (d) => d.sku }),
-  defineMessage({ type: "StoreUpserted", topic, version: 1, schema: StoreUpsertedData, subject: (d) => d.storeId }),
+  defineMessage({
+    type: "ProductUpserted",
+    topic,
+    version: 1,
+    schema: ProductUpsertedData,
+    subject: (d) => d.sku,
+  }),
+  defineMessage({
+    type: "ProductRemoved",
+    topic,
+    version: 1,
+    schema: ProductRemovedData,
+    subject: (d) => d.sku,
+  }),
+  defineMessage({
+    type: "StoreUpserted",
+    topic,
+    version: 1,
+    schema: StoreUpsertedData,
+    subject: (d) => d.storeId,
+  }),
 ] as const;

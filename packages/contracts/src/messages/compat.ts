@@ -1,6 +1,10 @@
 import type { JsonSchema } from "./json-schema";
 
-export type BreakingChangeKind = "removed_field" | "type_changed" | "new_required_field" | "field_made_optional";
+export type BreakingChangeKind =
+  | "removed_field"
+  | "type_changed"
+  | "new_required_field"
+  | "field_made_optional";
 export type BreakingChange = { kind: BreakingChangeKind; path: string; detail: string };
 
 function join(path: string, key: string): string {
@@ -13,7 +17,8 @@ function leafSignature(schema: JsonSchema): string {
 }
 
 function compareEnums(published: JsonSchema, current: JsonSchema, path: string): BreakingChange[] {
-  if (!current.enum) return published.enum ? [{ kind: "type_changed", path, detail: "enum became open" }] : [];
+  if (!current.enum)
+    return published.enum ? [{ kind: "type_changed", path, detail: "enum became open" }] : [];
   if (!published.enum) return [];
   // Consumers cannot handle values they have never seen; dropping values is safe for them.
   const added = current.enum.filter((value) => !published.enum?.some((old) => old === value));
@@ -60,7 +65,9 @@ export function findBreakingChanges(published: JsonSchema, current: JsonSchema, 
     if (variantsBefore?.length !== variantsAfter?.length || !variantsBefore || !variantsAfter) {
       return [{ kind: "type_changed", path, detail: "union variants changed" }];
     }
-    return variantsBefore.flatMap((variant, index) => findBreakingChanges(variant, variantsAfter[index] ?? {}, path));
+    return variantsBefore.flatMap((variant, index) =>
+      findBreakingChanges(variant, variantsAfter[index] ?? {}, path),
+    );
   }
   if (leafSignature(published) !== leafSignature(current)) {
     return [

@@ -16,7 +16,8 @@ export type MessageDefinition<T extends string = string, S extends z.ZodType = z
   version: number;
   schema: S;
   /** The aggregate id the message is about: the envelope subject and the Kafka key. */
-  subject: (data: z.output<S>) => string;
+  // A method signature keeps definitions of different data assignable to one list.
+  subject(data: z.output<S>): string;
   /** Older versions still accepted from the wire, upcast step by step to `version`. */
   legacy?: readonly LegacyVersion[];
 };

@@ -36,11 +36,41 @@ export const DeliveryStatusChangedData = z.object({
 export type DeliveryStatusChangedData = z.infer<typeof DeliveryStatusChangedData>;
 
 export const deliveryMessages = [
-  defineMessage({ type: "CreateDelivery", topic: commands, version: 1, schema: CreateDeliveryData, subject: byOrder }),
-  defineMessage({ type: "CancelDelivery", topic: commands, version: 1, schema: CancelDeliveryData, subject: byOrder }),
-  defineMessage({ type: "DeliveryCreated", topic: events, version: 1, schema: DeliveryCreatedData, subject: byOrder }),
-  defineMessage({ type: "DeliveryFailed", topic: events, version: 1, schema: DeliveryFailedData, subject: byOrder }),
-  defineMessage({ type: "DeliveryCancelled", topic: events, version: 1, schema: DeliveryCancelledData, subject: byOrder }),
+  defineMessage({
+    type: "CreateDelivery",
+    topic: commands,
+    version: 1,
+    schema: CreateDeliveryData,
+    subject: byOrder,
+  }),
+  defineMessage({
+    type: "CancelDelivery",
+    topic: commands,
+    version: 1,
+    schema: CancelDeliveryData,
+    subject: byOrder,
+  }),
+  defineMessage({
+    type: "DeliveryCreated",
+    topic: events,
+    version: 1,
+    schema: DeliveryCreatedData,
+    subject: byOrder,
+  }),
+  defineMessage({
+    type: "DeliveryFailed",
+    topic: events,
+    version: 1,
+    schema: DeliveryFailedData,
+    subject: byOrder,
+  }),
+  defineMessage({
+    type: "DeliveryCancelled",
+    topic: events,
+    version: 1,
+    schema: DeliveryCancelledData,
+    subject: byOrder,
+  }),
   defineMessage({
     type: "DeliveryStatusChanged",
     topic: events,

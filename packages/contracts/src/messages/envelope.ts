@@ -39,6 +39,14 @@ export function newMessageId(): string {
 }
 
 /** Meta for a message caused by another: same correlation and trace, causation = the parent id. */
-export function causedBy(parent: Pick<Envelope, "id" | "correlationId" | "traceparent">, source: string): MessageMeta {
-  return { source, correlationId: parent.correlationId, causationId: parent.id, traceparent: parent.traceparent };
+export function causedBy(
+  parent: Pick<Envelope, "id" | "correlationId" | "traceparent">,
+  source: string,
+): MessageMeta {
+  return {
+    source,
+    correlationId: parent.correlationId,
+    causationId: parent.id,
+    traceparent: parent.traceparent,
+  };
 }

@@ -47,10 +47,34 @@ export const StockLevelChangedData = z.object({
 export type StockLevelChangedData = z.infer<typeof StockLevelChangedData>;
 
 export const inventoryMessages = [
-  defineMessage({ type: "ReserveStock", topic: commands, version: 1, schema: ReserveStockData, subject: byOrder }),
-  defineMessage({ type: "CommitStock", topic: commands, version: 1, schema: CommitStockData, subject: byOrder }),
-  defineMessage({ type: "ReleaseStock", topic: commands, version: 1, schema: ReleaseStockData, subject: byOrder }),
-  defineMessage({ type: "StockReserved", topic: events, version: 1, schema: StockReservedData, subject: byOrder }),
+  defineMessage({
+    type: "ReserveStock",
+    topic: commands,
+    version: 1,
+    schema: ReserveStockData,
+    subject: byOrder,
+  }),
+  defineMessage({
+    type: "CommitStock",
+    topic: commands,
+    version: 1,
+    schema: CommitStockData,
+    subject: byOrder,
+  }),
+  defineMessage({
+    type: "ReleaseStock",
+    topic: commands,
+    version: 1,
+    schema: ReleaseStockData,
+    subject: byOrder,
+  }),
+  defineMessage({
+    type: "StockReserved",
+    topic: events,
+    version: 1,
+    schema: StockReservedData,
+    subject: byOrder,
+  }),
   defineMessage({
     type: "StockReservationFailed",
     topic: events,
@@ -58,8 +82,20 @@ export const inventoryMessages = [
     schema: StockReservationFailedData,
     subject: byOrder,
   }),
-  defineMessage({ type: "StockCommitted", topic: events, version: 1, schema: StockCommittedData, subject: byOrder }),
-  defineMessage({ type: "StockReleased", topic: events, version: 1, schema: StockReleasedData, subject: byOrder }),
+  defineMessage({
+    type: "StockCommitted",
+    topic: events,
+    version: 1,
+    schema: StockCommittedData,
+    subject: byOrder,
+  }),
+  defineMessage({
+    type: "StockReleased",
+    topic: events,
+    version: 1,
+    schema: StockReleasedData,
+    subject: byOrder,
+  }),
   defineMessage({
     type: "StockLevelChanged",
     topic: events,

@@ -26,9 +26,14 @@ export function messageJsonSchemas(
 ): Record<string, JsonSchema> {
   const schemas: Record<string, JsonSchema> = {};
   for (const definition of definitions) {
-    const versions = [...(definition.legacy ?? []), { version: definition.version, schema: definition.schema }];
+    const versions = [
+      ...(definition.legacy ?? []),
+      { version: definition.version, schema: definition.schema },
+    ];
     for (const { version, schema } of versions) {
-      schemas[schemaFileName(definition.type, version)] = z.toJSONSchema(schema, { io: "output" }) as JsonSchema;
+      schemas[schemaFileName(definition.type, version)] = z.toJSONSchema(schema, {
+        io: "output",
+      }) as JsonSchema;
     }
   }
   return schemas;

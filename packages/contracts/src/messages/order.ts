@@ -40,8 +40,26 @@ export type OrderStatusChangedData = z.infer<typeof OrderStatusChangedData>;
 
 export const orderMessages = [
   defineMessage({ type: "OrderPlaced", topic, version: 1, schema: OrderPlacedData, subject: bySubject }),
-  defineMessage({ type: "OrderConfirmed", topic, version: 1, schema: OrderConfirmedData, subject: bySubject }),
+  defineMessage({
+    type: "OrderConfirmed",
+    topic,
+    version: 1,
+    schema: OrderConfirmedData,
+    subject: bySubject,
+  }),
   defineMessage({ type: "OrderRejected", topic, version: 1, schema: OrderRejectedData, subject: bySubject }),
-  defineMessage({ type: "OrderCancelled", topic, version: 1, schema: OrderCancelledData, subject: bySubject }),
-  defineMessage({ type: "OrderStatusChanged", topic, version: 1, schema: OrderStatusChangedData, subject: bySubject }),
+  defineMessage({
+    type: "OrderCancelled",
+    topic,
+    version: 1,
+    schema: OrderCancelledData,
+    subject: bySubject,
+  }),
+  defineMessage({
+    type: "OrderStatusChanged",
+    topic,
+    version: 1,
+    schema: OrderStatusChangedData,
+    subject: bySubject,
+  }),
 ] as const;

@@ -23,5 +23,11 @@ export const pricingMessages = [
     schema: PriceChangedData,
     subject: (d) => `${d.storeId}:${d.sku}`,
   }),
-  defineMessage({ type: "CouponRedeemed", topic, version: 1, schema: CouponRedeemedData, subject: (d) => d.couponCode }),
+  defineMessage({
+    type: "CouponRedeemed",
+    topic,
+    version: 1,
+    schema: CouponRedeemedData,
+    subject: (d) => d.couponCode,
+  }),
 ] as const;

@@ -15,12 +15,17 @@ type Definitions = readonly MessageDefinition<string, z.ZodType>[];
 type DefinitionOf<D extends Definitions, T extends string> = Extract<D[number], { type: T }>;
 
 /** A message of type `T` as described by a definition list, after parsing or creation. */
-export type MessageIn<D extends Definitions, T extends D[number]["type"]> = Omit<Envelope, "type" | "data"> & {
+export type MessageIn<D extends Definitions, T extends D[number]["type"]> = Omit<
+  Envelope,
+  "type" | "data"
+> & {
   type: T;
   data: z.output<DefinitionOf<D, T>["schema"]>;
 };
 /** Any message of a definition list, discriminated by `type`. */
-export type AnyMessageIn<D extends Definitions> = { [T in D[number]["type"]]: MessageIn<D, T> }[D[number]["type"]];
+export type AnyMessageIn<D extends Definitions> = {
+  [T in D[number]["type"]]: MessageIn<D, T>;
+}[D[number]["type"]];
 
 export type InvalidMessageReason = "invalid_envelope" | "unknown_type" | "unknown_version" | "invalid_data";
 
@@ -36,9 +41,15 @@ export class InvalidMessageError extends Error {
   }
 }
 
-function validated<S extends z.ZodType>(schema: S, data: unknown, what: string, reason: InvalidMessageReason) {
+function validated<S extends z.ZodType>(
+  schema: S,
+  data: unknown,
+  what: string,
+  reason: InvalidMessageReason,
+) {
   const result = schema.safeParse(data);
-  if (!result.success) throw new InvalidMessageError(reason, `${what}: ${z.prettifyError(result.error)}`, result.error.issues);
+  if (!result.success)
+    throw new InvalidMessageError(reason, `${what}: ${z.prettifyError(result.error)}`, result.error.issues);
   return result.data as z.output<S>;
 }
 
@@ -117,7 +128,12 @@ export function createRegistry<const D extends Definitions>(definitions: D) {
         );
       }
       const lifted = upcast(definition, envelope.version, envelope.data);
-      const data = validated(definition.schema, lifted, `${envelope.type} v${definition.version}`, "invalid_data");
+      const data = validated(
+        definition.schema,
+        lifted,
+        `${envelope.type} v${definition.version}`,
+        "invalid_data",
+      );
       return { ...envelope, version: definition.version, data } as AnyMessageIn<D>;
     },
   };

@@ -14,7 +14,8 @@ describe("loadConfig", () => {
   });
 
   it("names every bad variable in one error", () => {
-    const attempt = () => loadConfig({ ORDER_PORT: "not-a-port", DATABASE_URL: "nope", EDGE_SIGNING_SECRET: "short" });
+    const attempt = () =>
+      loadConfig({ ORDER_PORT: "not-a-port", DATABASE_URL: "nope", EDGE_SIGNING_SECRET: "short" });
     expect(attempt).toThrow(ConfigError);
     try {
       attempt();

@@ -1,6 +1,7 @@
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { type Kysely, type Migration, type MigrationProvider, type MigrationResultSet, Migrator, sql } from "kysely";
+import { type Kysely, sql } from "kysely";
+import { type Migration, type MigrationProvider, type MigrationResultSet, Migrator } from "kysely/migration";
 
 const sharedMigrations = join(import.meta.dir, "migrations");
 
@@ -21,7 +22,11 @@ class FolderMigrationProvider implements MigrationProvider {
 }
 
 /** Brings one service's schema up to date: its own migrations plus the shared outbox/inbox tables. */
-export async function migrateSchema(db: Kysely<unknown>, schema: string, folder: string): Promise<MigrationResultSet> {
+export async function migrateSchema(
+  db: Kysely<unknown>,
+  schema: string,
+  folder: string,
+): Promise<MigrationResultSet> {
   await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
   const migrator = new Migrator({
     db: db.withSchema(schema),

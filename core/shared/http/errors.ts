@@ -14,5 +14,6 @@ export class AppError extends Error {
 export const notFound = (what: string) => new AppError(404, "not_found", `${what} was not found`);
 export const conflict = (code: string, message: string) => new AppError(409, code, message);
 export const unprocessable = (code: string, message: string) => new AppError(422, code, message);
-export const unauthorized = (message = "authentication required") => new AppError(401, "unauthorized", message);
+export const unauthorized = (message = "authentication required") =>
+  new AppError(401, "unauthorized", message);
 export const forbidden = (message = "not allowed") => new AppError(403, "forbidden", message);

@@ -15,7 +15,7 @@ const check = async (probe: () => Promise<unknown>) => {
 };
 
 /** Probes every dependency of the service; ready only while Postgres, Redis and Kafka all answer. */
-export async function readiness(ctx: Pick<ServiceContext, "db" | "redis" | "bus">) {
+export async function readiness(ctx: Pick<ServiceContext<any>, "db" | "redis" | "bus">) {
   const [postgres, redis, kafka] = await Promise.all([
     check(() => sql`select 1`.execute(ctx.db)),
     check(() => ctx.redis.send("PING", [])),
@@ -28,7 +28,7 @@ export async function readiness(ctx: Pick<ServiceContext, "db" | "redis" | "bus"
 }
 
 /** `GET /health/live` (the process answers) and `GET /health/ready` (its dependencies answer). */
-export const health = (ctx: Pick<ServiceContext, "name" | "db" | "redis" | "bus">) =>
+export const health = (ctx: Pick<ServiceContext<any>, "name" | "db" | "redis" | "bus">) =>
   new Elysia({ name: `health-${ctx.name}` })
     .get("/health/live", () => ({ service: ctx.name, status: "live" }))
     .get("/health/ready", async ({ set }) => {

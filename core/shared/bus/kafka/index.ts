@@ -1,12 +1,21 @@
 import { type Admin, Kafka, logLevel, type Producer } from "kafkajs";
-import type { Bus, IncomingRecord, OutgoingRecord, SubscribeOptions, Subscription, TopicSpec } from "../index";
+import type {
+  Bus,
+  IncomingRecord,
+  OutgoingRecord,
+  SubscribeOptions,
+  Subscription,
+  TopicSpec,
+} from "../index";
 
 export interface KafkaBusOptions {
   brokers: string[];
   clientId: string;
 }
 
-const headerText = (headers: Record<string, Buffer | string | (Buffer | string)[] | undefined> | undefined) => {
+const headerText = (
+  headers: Record<string, Buffer | string | (Buffer | string)[] | undefined> | undefined,
+) => {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers ?? {})) {
     const first = Array.isArray(value) ? value[0] : value;
@@ -40,7 +49,11 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
 
   const getProducer = () => {
     producerReady ??= (async () => {
-      const created = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+      const created = kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+      });
       await created.connect();
       producer = created;
       return created;
@@ -66,7 +79,9 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
             numPartitions: topic.partitions,
             replicationFactor: 1,
             configEntries:
-              topic.retentionMs === undefined ? [] : [{ name: "retention.ms", value: String(topic.retentionMs) }],
+              topic.retentionMs === undefined
+                ? []
+                : [{ name: "retention.ms", value: String(topic.retentionMs) }],
           })),
         });
       } finally {
@@ -83,7 +98,11 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
         acks: -1,
         topicMessages: [...byTopic].map(([topic, batch]) => ({
           topic,
-          messages: batch.map((record) => ({ key: record.key, value: record.value, headers: record.headers })),
+          messages: batch.map((record) => ({
+            key: record.key,
+            value: record.value,
+            headers: record.headers,
+          })),
         })),
       });
     },

@@ -1,0 +1,4 @@
+import type { MessagingTables } from "../../shared/db/messaging";
+
+/** The cart schema's tables, as Kysely sees them. */
+export interface Database extends MessagingTables {}

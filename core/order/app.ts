@@ -1,0 +1,6 @@
+import { Elysia } from "elysia";
+import type { ServiceContext } from "../shared/runtime/context";
+import type { Database } from "./db/schema";
+
+/** Mounts the order service's routes. */
+export const app = (_ctx: ServiceContext<Database>) => new Elysia({ name: "order-routes" });

@@ -1,0 +1,101 @@
+import { topicDeclarations } from "@qc/contracts";
+import { Elysia } from "elysia";
+import type { Kysely } from "kysely";
+import { createKafkaBus } from "../bus/kafka";
+import type { Config } from "../config";
+import { createDb } from "../db";
+import { edgeIdentity } from "../http/edge-identity";
+import { health } from "../http/health";
+import { problemDetails } from "../http/problem";
+import { startRelay } from "../outbox/relay";
+import { createRedis } from "../redis";
+import { createLogger } from "../telemetry/logger";
+import { portOf, type ServiceContext, type ServiceName, type Stoppable } from "./context";
+
+/** What a core service is: its name, its migrations, its routes and what it runs in the background. */
+export interface ServiceDefinition<Database = any> {
+  name: ServiceName;
+  /** Absolute path of the service's db/migrations folder. */
+  migrations: string;
+  /** The service's routes (its app.ts); health, errors and edge identity are added around them. */
+  // biome-ignore lint/suspicious/noExplicitAny: Elysia's generic app type differs per service
+  app: (ctx: ServiceContext<Database>) => Elysia<any, any, any, any, any, any, any>;
+  /** Consumers, timers and anything else to start after the HTTP server, stopped in reverse on shutdown. */
+  background?: (ctx: ServiceContext<Database>) => Promise<Stoppable[]>;
+}
+
+export interface RunningService {
+  name: ServiceName;
+  url: string;
+  ctx: ServiceContext;
+  stop(): Promise<void>;
+}
+
+/** Wires one service: db, Redis, bus, topics, outbox relay, HTTP server, background work. */
+export async function startService<Database>(
+  definition: ServiceDefinition<Database>,
+  config: Config,
+  overrides: { port?: number } = {},
+): Promise<RunningService> {
+  const logger = createLogger(definition.name, config.LOG_LEVEL);
+  const db = createDb<Database>({
+    url: config.DATABASE_URL,
+    schema: definition.name,
+    poolMax: config.DB_POOL_MAX,
+  });
+  const redis = createRedis(config.REDIS_URL);
+  await redis.connect();
+  const bus = createKafkaBus({
+    brokers: config.KAFKA_BROKERS,
+    clientId: `${config.KAFKA_CLIENT_ID}-${definition.name}`,
+  });
+  const ctx: ServiceContext<Database> = { name: definition.name, config, db, redis, bus, logger };
+
+  await bus.ensureTopics(topicDeclarations(config.TOPIC_PREFIX));
+  const relay = startRelay({ db: db as Kysely<any>, bus, logger, topicPrefix: config.TOPIC_PREFIX });
+
+  const app = new Elysia({ name: definition.name })
+    .use(problemDetails)
+    .use(health(ctx))
+    .use(edgeIdentity({ secret: config.EDGE_SIGNING_SECRET, maxSkewMs: config.EDGE_SIGNATURE_MAX_SKEW_MS }))
+    .use(definition.app(ctx))
+    .listen({ hostname: config.HOST, port: overrides.port ?? portOf(config, definition.name) });
+  const background = (await definition.background?.(ctx)) ?? [];
+  const url = `http://${config.HOST}:${app.server?.port}`;
+  logger.info({ url }, "service started");
+
+  return {
+    name: definition.name,
+    url,
+    ctx: ctx as ServiceContext,
+    async stop() {
+      await app.stop();
+      for (const part of [...background].reverse()) await part.stop();
+      await relay.stop();
+      await bus.disconnect();
+      redis.close();
+      await db.destroy();
+      logger.info("service stopped");
+    },
+  };
+}
+
+/** Runs services until SIGTERM or SIGINT, then stops them cleanly and exits. */
+export async function runUntilSignal(start: () => Promise<RunningService[]>): Promise<void> {
+  const running = await start();
+  let stopping = false;
+  const shutdown = async () => {
+    if (stopping) return;
+    stopping = true;
+    await Promise.allSettled(running.map((service) => service.stop()));
+    process.exit(0);
+  };
+  process.on("SIGTERM", shutdown);
+  process.on("SIGINT", shutdown);
+}
+
+/** The entry of a service's own process (`bun core/<service>/main.ts`). */
+export async function runServiceMain(definition: ServiceDefinition): Promise<void> {
+  const { loadConfig } = await import("../config");
+  await runUntilSignal(async () => [await startService(definition, loadConfig())]);
+}

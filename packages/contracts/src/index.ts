@@ -5,6 +5,7 @@ export * from "./api/catalog";
 export * from "./api/deliveries";
 export * from "./api/health";
 export * from "./api/orders";
+export * from "./api/purge";
 export * from "./api/stores";
 export * from "./common";
 export * from "./messages/auth";

@@ -1,0 +1,42 @@
+import { Hono } from "hono";
+import type { AppEnv } from "./env";
+import { bodySizeLimit } from "./middleware/body-limit";
+import { correlation } from "./middleware/correlation";
+import { problemErrors } from "./middleware/problem-errors";
+import { rateLimit } from "./middleware/rate-limit";
+import { requestLog } from "./middleware/request-log";
+import { adminRoutes } from "./routes/admin";
+import { auth } from "./routes/auth";
+import { cart } from "./routes/cart";
+import { catalog } from "./routes/catalog";
+import { deliveries } from "./routes/deliveries";
+import { health } from "./routes/health";
+import { internal } from "./routes/internal";
+import { orders } from "./routes/orders";
+import { stores } from "./routes/stores";
+
+const { onError, notFound } = problemErrors();
+
+/**
+ * The edge: correlation → request log → body limit → per-IP limit on /v1, then each sub-app adds
+ * its own auth, roles, stricter limits, validation and cache before forwarding to core.
+ */
+export const app = new Hono<AppEnv>()
+  .onError(onError)
+  .notFound(notFound)
+  .use(correlation())
+  .use(requestLog())
+  .use(bodySizeLimit())
+  .use("/v1/*", async function perIpLimit(c, next) {
+    const limit = Number(c.env.RATE_LIMIT_IP_PER_MINUTE) || 600;
+    return rateLimit({ name: "ip", limit, windowSeconds: 60, by: "ip" })(c, next);
+  })
+  .route("/v1/health", health)
+  .route("/v1/auth", auth)
+  .route("/v1/stores", stores)
+  .route("/v1/catalog", catalog)
+  .route("/v1/cart", cart)
+  .route("/v1/orders", orders)
+  .route("/v1/admin", adminRoutes)
+  .route("/v1/deliveries", deliveries)
+  .route("/internal", internal);

@@ -1,0 +1,23 @@
+import type { Role } from "@qc/contracts";
+
+/** The verified caller, set by the auth middleware. */
+export interface User {
+  id: string;
+  roles: Role[];
+}
+
+export type CacheStatus = "HIT" | "MISS" | "STALE" | "BYPASS";
+
+/** Per-request values the middleware chain shares through `c.var`. */
+export interface Variables {
+  requestId: string;
+  traceparent: string;
+  user?: User;
+  cacheStatus?: CacheStatus;
+}
+
+/** The Hono environment of every edge app: bindings from `wrangler types` plus our variables. */
+export interface AppEnv {
+  Bindings: Env;
+  Variables: Variables;
+}

@@ -1,0 +1,40 @@
+import {
+  EDGE_SIGNATURE_HEADER,
+  EDGE_TIMESTAMP_HEADER,
+  PurgeBody,
+  problemFromZodError,
+  verifyRequest,
+} from "@qc/contracts";
+import { Hono } from "hono";
+import { purgerFor } from "../cache/purger";
+import type { AppEnv } from "../env";
+import { ProblemError, problem } from "../errors";
+
+/**
+ * POST /internal/purge: core's invalidation consumer retires cached reads. Signed like edge→core calls
+ * (HMAC over method, path, timestamp and body digest) with PURGE_SECRET, and refused outside 30 s.
+ */
+export const internal = new Hono<AppEnv>().post("/purge", async (c) => {
+  const text = await c.req.text();
+  const url = new URL(c.req.url);
+  const verdict = await verifyRequest({
+    secret: c.env.PURGE_SECRET,
+    method: c.req.method,
+    path: url.pathname + url.search,
+    timestamp: c.req.header(EDGE_TIMESTAMP_HEADER),
+    signature: c.req.header(EDGE_SIGNATURE_HEADER),
+    body: text,
+    now: Date.now(),
+  });
+  if (!verdict.ok) throw problem(401, "unauthorized", `Purge signature ${verdict.reason.replace("_", " ")}`);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw problem(400, "bad-request", "The body is not valid JSON");
+  }
+  const body = PurgeBody.safeParse(json);
+  if (!body.success) throw new ProblemError(problemFromZodError(body.error, 400, c.req.path));
+  await purgerFor(c.env).purge(body.data.scopes);
+  return c.body(null, 204);
+});

@@ -1,0 +1,39 @@
+import {
+  IDEMPOTENCY_KEY_HEADER,
+  IdempotencyKey,
+  OrderParams,
+  OrdersQuery,
+  PlaceOrderBody,
+} from "@qc/contracts";
+import { Hono } from "hono";
+import { z } from "zod";
+import { KvPurger } from "../cache/purger";
+import { forward } from "../core/forward";
+import type { AppEnv } from "../env";
+import { requireRole } from "../middleware/roles";
+import { validate } from "../middleware/validate";
+import { checkoutLimit, signedIn } from "./limits";
+
+// Hono hands headers to validators with lower-cased names.
+const CheckoutHeaders = z.object({ [IDEMPOTENCY_KEY_HEADER.toLowerCase()]: IdempotencyKey });
+
+/** /v1/orders: checkout (idempotent, strictly limited), the shopper's orders, and cancellation. */
+export const orders = new Hono<AppEnv>()
+  .use(...signedIn)
+  .post(
+    "/",
+    requireRole("shopper"),
+    checkoutLimit,
+    validate("header", CheckoutHeaders),
+    validate("json", PlaceOrderBody),
+    async (c) => {
+      const response = await forward(c, "order", c.req.valid("json"));
+      // Checkout empties the cart in core; the cached copy must not outlive it.
+      const user = c.get("user");
+      if (response.ok && user) await new KvPurger(c.env.CACHE).purge([{ kind: "cart", userId: user.id }]);
+      return response;
+    },
+  )
+  .get("/", requireRole("shopper", "admin"), validate("query", OrdersQuery), (c) => forward(c, "order"))
+  .get("/:id", requireRole("shopper", "admin"), validate("param", OrderParams), (c) => forward(c, "order"))
+  .post("/:id/cancel", requireRole("shopper"), validate("param", OrderParams), (c) => forward(c, "order"));

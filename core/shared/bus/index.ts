@@ -38,6 +38,8 @@ export interface SubscribeOptions {
   handle: (record: IncomingRecord) => Promise<void>;
   /** Partitions handled at once (each partition stays strictly ordered). */
   partitionsConsumedConcurrently?: number;
+  /** How long the group waits for a silent member before handing its partitions to others (default 10 s). */
+  sessionTimeoutMs?: number;
 }
 
 export interface Subscription {
@@ -47,7 +49,10 @@ export interface Subscription {
 
 export interface Bus {
   ensureTopics(topics: TopicSpec[]): Promise<void>;
+  /** Publishes in order per key; resolves once every in-sync replica has the records. */
   publish(records: OutgoingRecord[]): Promise<void>;
+  /** Every record a topic holds right now, in offset order per partition (for tooling such as the DLQ). */
+  readTopic(topic: string): Promise<IncomingRecord[]>;
   subscribe(options: SubscribeOptions): Promise<Subscription>;
   /** True while a broker answers metadata requests within the probe's deadline. */
   isHealthy(): Promise<boolean>;

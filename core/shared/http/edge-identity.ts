@@ -7,6 +7,7 @@ import {
   verifyRequest,
 } from "@qc/contracts";
 import { Elysia } from "elysia";
+import type { Config } from "../config";
 import { AppError, forbidden, unauthorized } from "./errors";
 
 export interface Identity {
@@ -33,7 +34,7 @@ const parseRoles = (header: string | null): Role[] =>
  * over method, path, timestamp, body digest and identity. The identity headers are trusted only then.
  */
 export const edgeIdentity = (options: EdgeIdentityOptions) =>
-  new Elysia({ name: "edge-identity" })
+  new Elysia({ name: "edge-identity", seed: options })
     .onParse({ as: "global" }, async ({ request, contentType }) => {
       const text = await request.text();
       rawBodies.set(request, text);
@@ -67,6 +68,10 @@ export const edgeIdentity = (options: EdgeIdentityOptions) =>
       if (!verdict.ok) throw unauthorized(`edge signature ${verdict.reason.replace("_", " ")}`);
       return { identity: userId ? { userId, roles: parseRoles(roles) } : null };
     });
+
+/** The edge-identity plugin for a service's config; routes `.use()` it to see `identity` in their context. */
+export const identityFrom = (config: Config) =>
+  edgeIdentity({ secret: config.EDGE_SIGNING_SECRET, maxSkewMs: config.EDGE_SIGNATURE_MAX_SKEW_MS });
 
 /** The caller's identity, or 401 when the route needs a signed-in user. */
 export function requireUser(identity: Identity | null): Identity {

@@ -3,39 +3,44 @@ import { type Kysely, sql } from "kysely";
 import type { Bus } from "../bus";
 import type { Stoppable } from "../runtime/context";
 import type { Logger } from "../telemetry/logger";
+import { claimBatch, markPublished, prunePublished } from "./claim";
+import { listenForCommits, pollOnly, type Wakeup } from "./wakeup";
 
 export interface RelayOptions {
   db: Kysely<any>;
   bus: Bus;
   logger: Logger;
   topicPrefix?: string;
+  /** Most rows published per Kafka request (default 500); a full batch is followed by the next at once. */
   batchSize?: number;
+  /**
+   * The database URL, to LISTEN for the outbox trigger's NOTIFY: the relay then wakes within milliseconds
+   * of a commit and polls only as a safety net. Without it the relay polls every idleDelayMs.
+   */
+  databaseUrl?: string;
+  /** Wait between polls when idle (default 50 ms without databaseUrl, 1 s with it). */
   idleDelayMs?: number;
-}
-
-interface OutboxRow {
-  seq: number;
-  id: string;
-  topic: string;
-  key: string;
-  payload: unknown;
-  headers: Record<string, string>;
+  /** Published rows are deleted once older than retentionMs (default 1 day), checked every intervalMs (default 1 min). */
+  prune?: { intervalMs?: number; retentionMs?: number };
 }
 
 /**
- * Publishes committed outbox rows to the bus in commit order and marks them published. Rows are claimed
- * with FOR UPDATE SKIP LOCKED inside a transaction, so several relays never publish one row concurrently.
+ * Publishes committed outbox rows to the bus and marks them published, at least once and in seq order per
+ * key, even with several relays running (see claimBatch). A relay killed mid-batch leaves its rows
+ * unpublished in the database (its transaction dies with it), so they are published again on restart and
+ * the consumers' inbox drops the duplicates.
  */
 export function startRelay(options: RelayOptions): Stoppable {
-  const batchSize = options.batchSize ?? 200;
-  const idleDelayMs = options.idleDelayMs ?? 50;
+  const batchSize = options.batchSize ?? 500;
+  const idleDelayMs = options.idleDelayMs ?? (options.databaseUrl ? 1_000 : 50);
+  const pruneIntervalMs = options.prune?.intervalMs ?? 60_000;
+  const retentionMs = options.prune?.retentionMs ?? 24 * 60 * 60 * 1000;
   let running = true;
+  let wakeup: Wakeup = pollOnly;
 
-  const publishBatch = async (): Promise<number> =>
+  const publishBatch = (): Promise<number> =>
     options.db.transaction().execute(async (trx) => {
-      const { rows } = await sql<OutboxRow>`
-        select seq, id, topic, key, payload, headers from outbox
-        where published_at is null order by seq limit ${batchSize} for update skip locked`.execute(trx);
+      const rows = await claimBatch(trx, batchSize);
       if (rows.length === 0) return 0;
       await options.bus.publish(
         rows.map((row) => ({
@@ -45,27 +50,44 @@ export function startRelay(options: RelayOptions): Stoppable {
           headers: { ...row.headers, "message-id": row.id },
         })),
       );
-      await sql`update outbox set published_at = now() where seq = any(${rows.map((row) => row.seq)})`.execute(
-        trx,
-      );
+      await markPublished(trx, rows);
       return rows.length;
     });
 
+  const prune = async () => {
+    try {
+      await prunePublished(options.db, new Date(Date.now() - retentionMs));
+    } catch (error) {
+      options.logger.warn({ err: error }, "outbox prune failed; will retry on schedule");
+    }
+  };
+
   const loop = (async () => {
+    if (options.databaseUrl) {
+      const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(options.db);
+      wakeup = listenForCommits({ url: options.databaseUrl, schema: rows[0]?.schema ?? "public", logger: options.logger });
+    }
+    let nextPruneAt = Date.now() + pruneIntervalMs;
     while (running) {
       try {
         const published = await publishBatch();
-        if (published < batchSize) await Bun.sleep(idleDelayMs);
+        if (Date.now() >= nextPruneAt) {
+          nextPruneAt = Date.now() + pruneIntervalMs;
+          await prune();
+        }
+        if (published < batchSize && running) await wakeup.wait(idleDelayMs);
       } catch (error) {
         options.logger.warn({ err: error }, "outbox relay failed a batch; retrying");
         await Bun.sleep(1_000);
       }
     }
+    await wakeup.close();
   })();
 
   return {
     async stop() {
       running = false;
+      await wakeup.close();
       await loop;
     },
   };

@@ -33,3 +33,7 @@ export interface Stoppable {
 
 export const portOf = (config: Config, name: ServiceName): number =>
   config[`${name.toUpperCase()}_PORT` as `${Uppercase<ServiceName>}_PORT`];
+
+/** Where a service answers inside core (service-to-service calls use `/internal/v1/...` routes). */
+export const serviceUrl = (config: Config, name: ServiceName): string =>
+  `http://${config.HOST}:${portOf(config, name)}`;

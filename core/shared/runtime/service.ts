@@ -4,7 +4,7 @@ import type { Kysely } from "kysely";
 import { createKafkaBus } from "../bus/kafka";
 import type { Config } from "../config";
 import { createDb } from "../db";
-import { edgeIdentity } from "../http/edge-identity";
+import { identityFrom } from "../http/edge-identity";
 import { health } from "../http/health";
 import { problemDetails } from "../http/problem";
 import { startRelay } from "../outbox/relay";
@@ -57,7 +57,7 @@ export async function startService<Database>(
   const app = new Elysia({ name: definition.name })
     .use(problemDetails)
     .use(health(ctx))
-    .use(edgeIdentity({ secret: config.EDGE_SIGNING_SECRET, maxSkewMs: config.EDGE_SIGNATURE_MAX_SKEW_MS }))
+    .use(identityFrom(config))
     .use(definition.app(ctx))
     .listen({ hostname: config.HOST, port: overrides.port ?? portOf(config, definition.name) });
   const background = (await definition.background?.(ctx)) ?? [];

@@ -1,4 +1,4 @@
-import { type Admin, Kafka, logLevel, type Producer } from "kafkajs";
+import { type Admin, Kafka, type KafkaMessage, logLevel, type Producer } from "kafkajs";
 import type {
   Bus,
   IncomingRecord,
@@ -23,6 +23,15 @@ const headerText = (
   }
   return out;
 };
+
+const incoming = (topic: string, partition: number, message: KafkaMessage): IncomingRecord => ({
+  topic,
+  partition,
+  offset: message.offset,
+  key: message.key?.toString() ?? null,
+  value: message.value?.toString() ?? null,
+  headers: headerText(message.headers),
+});
 
 /** The Bus over kafkajs: an idempotent producer (acks from all in-sync replicas) and consumer groups. */
 export function createKafkaBus(options: KafkaBusOptions): Bus {
@@ -111,27 +120,20 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
       const consumer = kafka.consumer({
         groupId: subscribe.groupId,
         allowAutoTopicCreation: false,
-        sessionTimeout: 10_000,
+        sessionTimeout: subscribe.sessionTimeoutMs ?? 10_000,
         heartbeatInterval: 1_000,
         retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 5_000 },
       });
       await consumer.connect();
       await consumer.subscribe({ topics: subscribe.topics, fromBeginning: subscribe.fromBeginning ?? true });
+      // kafkajs resolves a message's offset only after eachMessage returns, and commits resolved offsets
+      // at the end of each fetched batch, before a rebalance and on stop (which first waits for the
+      // in-flight message). A rejected handler leaves its offset unresolved: the partition is re-fetched
+      // from the last commit. So an offset is never committed ahead of the handler's own commit.
       await consumer.run({
         autoCommit: true,
-        autoCommitThreshold: 1,
         partitionsConsumedConcurrently: subscribe.partitionsConsumedConcurrently ?? 1,
-        eachMessage: async ({ topic, partition, message }) => {
-          const record: IncomingRecord = {
-            topic,
-            partition,
-            offset: message.offset,
-            key: message.key?.toString() ?? null,
-            value: message.value?.toString() ?? null,
-            headers: headerText(message.headers),
-          };
-          await subscribe.handle(record);
-        },
+        eachMessage: ({ topic, partition, message }) => subscribe.handle(incoming(topic, partition, message)),
       });
       const subscription: Subscription = {
         async stop() {
@@ -141,6 +143,41 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
       };
       subscriptions.add(subscription);
       return subscription;
+    },
+
+    async readTopic(topic: string) {
+      const admin = kafka.admin();
+      await admin.connect();
+      const ends = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
+      const remaining = new Map(
+        ends.filter((end) => end.high !== end.low).map((end) => [end.partition, BigInt(end.high) - 1n]),
+      );
+      if (remaining.size === 0) return [];
+      // A throwaway group that never commits: reading must not move anyone's offsets.
+      const groupId = `${options.clientId}-reader-${crypto.randomUUID()}`;
+      const reader = kafka.consumer({ groupId, allowAutoTopicCreation: false });
+      const records: IncomingRecord[] = [];
+      const { promise: done, resolve } = Promise.withResolvers<void>();
+      await reader.connect();
+      try {
+        await reader.subscribe({ topics: [topic], fromBeginning: true });
+        await reader.run({
+          autoCommit: false,
+          eachMessage: async ({ partition, message }) => {
+            const last = remaining.get(partition);
+            if (last === undefined || BigInt(message.offset) > last) return;
+            records.push(incoming(topic, partition, message));
+            if (BigInt(message.offset) === last) remaining.delete(partition);
+            if (remaining.size === 0) resolve();
+          },
+        });
+        const timeout = setTimeout(resolve, 30_000);
+        await done;
+        clearTimeout(timeout);
+      } finally {
+        await reader.disconnect();
+      }
+      return records.sort((a, b) => a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)));
     },
 
     async isHealthy() {
@@ -165,4 +202,17 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
       await probeAdmin?.disconnect().catch(() => {});
     },
   };
+}
+
+/** Deletes topics (test clean-up on a shared broker; production topics are never deleted by code). */
+export async function deleteTopics(brokers: string[], topics: string[]): Promise<void> {
+  const admin = new Kafka({ brokers, logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const doomed = topics.filter((topic) => existing.has(topic));
+    if (doomed.length > 0) await admin.deleteTopics({ topics: doomed });
+  } finally {
+    await admin.disconnect();
+  }
 }

@@ -1,15 +1,9 @@
-import {
-  type AnyMessage,
-  dlqTopic,
-  InvalidMessageError,
-  parseMessage,
-  type TopicName,
-  withPrefix,
-} from "@qc/contracts";
-import { type Kysely, sql } from "kysely";
+import { type AnyMessage, InvalidMessageError, parseMessage, type TopicName, withPrefix } from "@qc/contracts";
+import type { Kysely } from "kysely";
 import type { Bus, IncomingRecord } from "../bus";
 import type { Stoppable } from "../runtime/context";
 import type { Logger } from "../telemetry/logger";
+import { deadLetterOf, REPLAY_HEADER } from "./dead-letter";
 
 export type MessageHandler = (trx: Kysely<any>, message: AnyMessage) => Promise<void>;
 
@@ -19,7 +13,10 @@ export interface ConsumerOptions {
   topics: TopicName[];
   /** Handlers by message type; types without a handler are acknowledged and skipped. */
   handlers: Partial<Record<AnyMessage["type"], MessageHandler>>;
+  /** Attempts per message before it is dead-lettered (default 3, first delay 1 s, multiplier 2). */
   retry?: { attempts?: number; initialDelayMs?: number; multiplier?: number };
+  /** Partitions handled at once (default 3); each partition stays strictly in order. */
+  concurrency?: number;
 }
 
 export interface ConsumerDeps {
@@ -29,12 +26,22 @@ export interface ConsumerDeps {
   topicPrefix?: string;
 }
 
-const isUniqueViolation = (error: unknown) => (error as { code?: string }).code === "23505";
+const parseRecord = (record: IncomingRecord): AnyMessage => {
+  try {
+    return parseMessage(JSON.parse(record.value ?? ""));
+  } catch (error) {
+    if (error instanceof SyntaxError) throw new InvalidMessageError("invalid_envelope", error.message);
+    throw error;
+  }
+};
 
 /**
  * Runs a consumer group whose handler commits in the same Postgres transaction as the inbox row that
- * records the message id: a redelivered message has no second effect. A message that fails every retry,
- * or fails its schema, goes to `<topic>.dlq` with the error, and the group moves on.
+ * records the message id: a redelivered message has no second effect. A transient failure is retried with
+ * exponential backoff; a message that fails every attempt, or fails its schema, goes to `<topic>.dlq` with
+ * the error, the attempt count and its original headers, and the group moves on. Offsets are committed only
+ * after the handler's transaction has committed (see the bus). stop() drains: the in-flight messages finish
+ * (including their retries), their offsets are committed, then the consumer leaves the group.
  */
 export async function startConsumer(options: ConsumerOptions, deps: ConsumerDeps): Promise<Stoppable> {
   const attempts = options.retry?.attempts ?? 3;
@@ -43,81 +50,57 @@ export async function startConsumer(options: ConsumerOptions, deps: ConsumerDeps
 
   const deadLetter = async (record: IncomingRecord, error: unknown, attempt: number) => {
     deps.logger.error({ err: error, topic: record.topic, offset: record.offset }, "message dead-lettered");
-    await deps.bus.publish([
-      {
-        topic: dlqTopic(record.topic),
-        key: record.key ?? "",
-        value: record.value ?? "",
-        headers: {
-          ...record.headers,
-          "dlq-error": error instanceof Error ? error.message : String(error),
-          "dlq-attempts": String(attempt),
-          "dlq-original-topic": record.topic,
-          "dlq-original-partition": String(record.partition),
-          "dlq-original-offset": record.offset,
-          "dlq-consumer-group": options.groupId,
-        },
-      },
-    ]);
+    // If this publish fails the handler rejects, so the offset stays uncommitted and the record comes back.
+    await deps.bus.publish([deadLetterOf(record, error, attempt, options.groupId)]);
   };
 
-  const handleOnce = async (message: AnyMessage, handler: MessageHandler) => {
-    try {
-      await deps.db.transaction().execute(async (trx) => {
-        await trx
-          .insertInto("inbox")
-          .values({ consumer_group: options.groupId, message_id: message.id, type: message.type })
-          .execute();
-        await handler(trx, message);
-      });
-    } catch (error) {
-      if (isUniqueViolation(error) && (await seen(message.id))) return;
-      throw error;
-    }
-  };
-
-  const seen = async (messageId: string) => {
-    const { rows } =
-      await sql`select 1 from inbox where consumer_group = ${options.groupId} and message_id = ${messageId}`.execute(
-        deps.db,
-      );
-    return rows.length > 0;
-  };
+  /** One attempt: the inbox row and the effect commit together; a message already in the inbox is skipped. */
+  const handleOnce = (message: AnyMessage, handler: MessageHandler) =>
+    deps.db.transaction().execute(async (trx) => {
+      // On a concurrent duplicate (another member still holds it mid-rebalance) this waits for that
+      // transaction: if it commits we skip, if it rolls back we go ahead.
+      const inserted = await trx
+        .insertInto("inbox")
+        .values({ consumer_group: options.groupId, message_id: message.id, type: message.type })
+        .onConflict((conflict) => conflict.doNothing())
+        .returning("message_id")
+        .executeTakeFirst();
+      if (inserted) await handler(trx, message);
+    });
 
   const handle = async (record: IncomingRecord) => {
     let message: AnyMessage;
     try {
-      message = parseMessage(JSON.parse(record.value ?? ""));
+      message = parseRecord(record);
     } catch (error) {
-      await deadLetter(
-        record,
-        error instanceof SyntaxError ? new InvalidMessageError("invalid_envelope", error.message) : error,
-        0,
-      );
+      await deadLetter(record, error, 0);
       return;
     }
     const handler = options.handlers[message.type];
     if (!handler) return;
+    if (record.headers[REPLAY_HEADER]) {
+      deps.logger.info({ id: message.id, from: record.headers[REPLAY_HEADER] }, "replaying a dead letter");
+    }
     for (let attempt = 1; ; attempt++) {
       try {
         await handleOnce(message, handler);
         return;
       } catch (error) {
-        if (attempt >= attempts) {
+        // An invalid message will not become valid by waiting.
+        if (attempt >= attempts || error instanceof InvalidMessageError) {
           await deadLetter(record, error, attempt);
           return;
         }
-        deps.logger.warn({ err: error, type: message.type, attempt }, "handler failed; retrying");
+        deps.logger.warn({ err: error, type: message.type, id: message.id, attempt }, "handler failed; retrying");
         await Bun.sleep(initialDelayMs * multiplier ** (attempt - 1));
       }
     }
   };
 
-  const subscription = await deps.bus.subscribe({
+  return deps.bus.subscribe({
     groupId: options.groupId,
     topics: options.topics.map((topic) => withPrefix(deps.topicPrefix, topic)),
     handle,
-    partitionsConsumedConcurrently: 3,
+    partitionsConsumedConcurrently: options.concurrency ?? 3,
   });
-  return subscription;
 }

@@ -4,6 +4,7 @@ export * from "./api/cart";
 export * from "./api/catalog";
 export * from "./api/deliveries";
 export * from "./api/health";
+export * from "./api/internal";
 export * from "./api/orders";
 export * from "./api/purge";
 export * from "./api/stores";

@@ -1,0 +1,59 @@
+import { z } from "zod";
+import { Id, IsoDateTime, Line, Sku } from "../common";
+import { AmountMinor, Currency } from "../money";
+
+// Service-to-service contracts inside core (`/internal/v1/...`); the edge never exposes these.
+
+/** cart → order: GET /internal/v1/carts/:userId/:storeId */
+export const CartLines = z.object({ userId: Id, storeId: Id, lines: z.array(Line) });
+export type CartLines = z.infer<typeof CartLines>;
+
+/** → pricing: POST /internal/v1/quotes */
+export const QuoteRequest = z.object({
+  userId: Id,
+  storeId: Id,
+  lines: z.array(Line).min(1).max(100),
+  couponCode: z.string().trim().min(1).max(64).optional(),
+});
+export type QuoteRequest = z.infer<typeof QuoteRequest>;
+
+export const QuotedLine = z.object({
+  sku: Sku,
+  quantity: z.int().min(1),
+  unitPriceMinor: AmountMinor,
+  discountMinor: AmountMinor,
+  lineTotalMinor: AmountMinor,
+});
+export type QuotedLine = z.infer<typeof QuotedLine>;
+
+/** A priced cart; `token` is pricing's signature over it, valid until `expiresAt`. */
+export const Quote = z.object({
+  quoteId: Id,
+  userId: Id,
+  storeId: Id,
+  currency: Currency,
+  lines: z.array(QuotedLine),
+  subtotalMinor: AmountMinor,
+  discountMinor: AmountMinor,
+  deliveryFeeMinor: AmountMinor,
+  smallCartFeeMinor: AmountMinor,
+  surgeFeeMinor: AmountMinor,
+  totalMinor: AmountMinor,
+  couponCode: z.string().nullable(),
+  expiresAt: IsoDateTime,
+  token: z.string().min(1),
+});
+export type Quote = z.infer<typeof Quote>;
+
+/** → pricing: POST /internal/v1/coupons/:code/redemptions — 201 redeemed, 409 `coupon_exhausted`. */
+export const CouponRedemptionRequest = z.object({ orderId: Id, userId: Id });
+export type CouponRedemptionRequest = z.infer<typeof CouponRedemptionRequest>;
+
+/** → inventory: POST /internal/v1/availability */
+export const AvailabilityRequest = z.object({ storeId: Id, skus: z.array(Sku).min(1).max(200) });
+export type AvailabilityRequest = z.infer<typeof AvailabilityRequest>;
+export const Availability = z.object({
+  storeId: Id,
+  items: z.array(z.object({ sku: Sku, available: z.int().nonnegative() })),
+});
+export type Availability = z.infer<typeof Availability>;

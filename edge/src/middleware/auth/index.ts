@@ -27,19 +27,16 @@ async function verifiedUser(
     algorithms: ["ES256"],
     clockTolerance: options.clockToleranceSeconds,
   };
-  const canRefetch = () => Date.now() - lastRefetchAt >= options.refetchCooldownMs;
-  const refetch = () => {
-    lastRefetchAt = Date.now();
-    return refetchKeys(source);
-  };
-  let keys = (await storedKeys(source.env)) ?? (await refetch());
+  let keys = (await storedKeys(source.env)) ?? (await refetchKeys(source));
   let verified: Awaited<ReturnType<typeof jwtVerify>>;
   try {
     verified = await jwtVerify(token, keys, verifyOptions);
   } catch (error) {
-    if (!(error instanceof errors.JWKSNoMatchingKey) || !canRefetch()) throw error;
+    const coolingDown = Date.now() - lastRefetchAt < options.refetchCooldownMs;
+    if (!(error instanceof errors.JWKSNoMatchingKey) || coolingDown) throw error;
     // Auth rotated its keys: the new kid is not in KV yet.
-    keys = await refetch();
+    lastRefetchAt = Date.now();
+    keys = await refetchKeys(source);
     verified = await jwtVerify(token, keys, verifyOptions);
   }
   const claims = AccessTokenClaims.safeParse(verified.payload);

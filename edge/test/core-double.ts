@@ -1,0 +1,55 @@
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { JSONWebKeySet } from "jose";
+
+/** What the double received, so tests can check what the edge really sent over the wire. */
+export interface ReceivedRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+function readBody(request: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    request.on("data", (chunk: Buffer) => chunks.push(chunk));
+    request.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    request.on("error", reject);
+  });
+}
+
+/**
+ * A real HTTP server standing in for every core service in edge tests. It serves auth's JWKS, records
+ * each request by `X-Request-Id`, and answers by path: `/slow…` after 2 s, `/fail…` with 500, anything
+ * else with a JSON echo that carries a serial number (so a refill is distinguishable from a cached copy).
+ */
+export function startCoreDouble(port: number, jwks: JSONWebKeySet): Promise<Server> {
+  const received = new Map<string, ReceivedRequest[]>();
+  let served = 0;
+  const server = createServer(async (request, response) => {
+    const url = new URL(request.url ?? "/", "http://double");
+    const json = (status: number, body: unknown) => {
+      response.writeHead(status, { "content-type": "application/json" });
+      response.end(JSON.stringify(body));
+    };
+    if (url.pathname.startsWith("/__received/")) {
+      return json(200, received.get(decodeURIComponent(url.pathname.slice("/__received/".length))) ?? []);
+    }
+    const body = await readBody(request);
+    const headers = Object.fromEntries(
+      Object.entries(request.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(",") : (value ?? "")]),
+    );
+    const record = { method: request.method ?? "GET", path: url.pathname + url.search, headers, body };
+    const requestId = headers["x-request-id"] ?? "";
+    received.set(requestId, [...(received.get(requestId) ?? []), record]);
+
+    if (url.pathname === "/v1/auth/.well-known/jwks.json") return json(200, jwks);
+    if (url.pathname === "/health/ready") return json(200, { service: "double", status: "ready", checks: { postgres: "up" } });
+    if (url.pathname.startsWith("/slow")) return setTimeout(() => json(200, { slow: true }), 2_000);
+    if (url.pathname.startsWith("/fail")) return json(500, { failed: true });
+    if (url.pathname.endsWith("/not-here")) return json(404, { type: "about:blank", title: "Not Found", status: 404 });
+    served += 1;
+    return json(request.method === "POST" ? 201 : 200, { served, method: record.method, path: record.path });
+  });
+  return new Promise((resolve) => server.listen(port, "127.0.0.1", () => resolve(server)));
+}

@@ -1,0 +1,95 @@
+import { createExecutionContext } from "cloudflare:test";
+import { Hono } from "hono";
+import { describe, expect, it } from "vitest";
+import { edge, env, freshIp } from "../../../test/helpers";
+import { DEAD_URL } from "../../../test/ports";
+import type { AppEnv } from "../../env";
+import { problemErrors } from "../problem-errors";
+import { rateLimit, type WhenRedisDown } from ".";
+
+function limitedApp(whenRedisDown: WhenRedisDown = "open") {
+  const { onError } = problemErrors();
+  const name = `test-${crypto.randomUUID()}`;
+  return new Hono<AppEnv>()
+    .onError(onError)
+    .use(rateLimit({ name, limit: 3, windowSeconds: 10, by: "ip", whenRedisDown }))
+    .get("/", (c) => c.text("ok"));
+}
+
+async function hit(app: Hono<AppEnv>, ip: string, overrides: Partial<Env> = {}) {
+  return app.fetch(new Request("http://edge.test/", { headers: { "cf-connecting-ip": ip } }), { ...env, ...overrides }, createExecutionContext());
+}
+
+const login = (ip: string) =>
+  edge("/v1/auth/login", {
+    method: "POST",
+    headers: { "content-type": "application/json", "cf-connecting-ip": ip },
+    body: JSON.stringify({ email: "someone@example.com", password: "guess" }),
+  });
+
+describe("rateLimit", () => {
+  it("counts a sliding window in Redis and answers 429 with Retry-After and RateLimit headers past the limit", async () => {
+    const app = limitedApp();
+    const ip = freshIp();
+    const remaining: (string | null)[] = [];
+    for (let i = 0; i < 3; i++) {
+      const response = await hit(app, ip);
+      expect(response.status).toBe(200);
+      remaining.push(response.headers.get("ratelimit-remaining"));
+    }
+    expect(remaining).toEqual(["2", "1", "0"]);
+    const refused = await hit(app, ip);
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get("content-type")).toBe("application/problem+json");
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    expect(Number(refused.headers.get("retry-after"))).toBeLessThanOrEqual(10);
+    expect(refused.headers.get("ratelimit-limit")).toBe("3");
+    expect(refused.headers.get("ratelimit-policy")).toBe("3;w=10");
+  });
+
+  it("keeps separate windows per client", async () => {
+    const app = limitedApp();
+    const busy = freshIp();
+    for (let i = 0; i < 4; i++) await hit(app, busy);
+    expect((await hit(app, busy)).status).toBe(429);
+    expect((await hit(app, freshIp())).status).toBe(200);
+  });
+
+  it("fails open when Redis is unreachable, if told to", async () => {
+    const response = await hit(limitedApp("open"), freshIp(), { UPSTASH_REDIS_REST_URL: DEAD_URL });
+    expect(response.status).toBe(200);
+  });
+
+  it("fails closed with 503 when Redis is unreachable, if told to", async () => {
+    const response = await hit(limitedApp("closed"), freshIp(), { UPSTASH_REDIS_REST_URL: DEAD_URL });
+    expect(response.status).toBe(503);
+    expect(response.headers.get("retry-after")).toBe("5");
+  });
+
+  it("limits login to 10 tries a minute per IP, and refuses logins while Redis is down", async () => {
+    const ip = freshIp();
+    const statuses: number[] = [];
+    for (let i = 0; i < 11; i++) statuses.push((await login(ip)).status);
+    expect(statuses.slice(0, 10).every((status) => status !== 429)).toBe(true);
+    expect(statuses[10]).toBe(429);
+    const down = await edge(
+      "/v1/auth/login",
+      {
+        method: "POST",
+        headers: { "content-type": "application/json", "cf-connecting-ip": freshIp() },
+        body: JSON.stringify({ email: "someone@example.com", password: "guess" }),
+      },
+      { UPSTASH_REDIS_REST_URL: DEAD_URL },
+    );
+    expect(down.status).toBe(503);
+  });
+
+  it("keeps catalog reads available while Redis is down", async () => {
+    const response = await edge(
+      "/v1/catalog/categories?storeId=0190a5c0-0000-7000-8000-000000000009",
+      { headers: { "cf-connecting-ip": freshIp() } },
+      { UPSTASH_REDIS_REST_URL: DEAD_URL },
+    );
+    expect(response.status).toBe(200);
+  });
+});

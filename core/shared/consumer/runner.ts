@@ -1,4 +1,10 @@
-import { type AnyMessage, InvalidMessageError, parseMessage, type TopicName, withPrefix } from "@qc/contracts";
+import {
+  type AnyMessage,
+  InvalidMessageError,
+  parseMessage,
+  type TopicName,
+  withPrefix,
+} from "@qc/contracts";
 import type { Kysely } from "kysely";
 import type { Bus, IncomingRecord } from "../bus";
 import type { Stoppable } from "../runtime/context";
@@ -91,7 +97,10 @@ export async function startConsumer(options: ConsumerOptions, deps: ConsumerDeps
           await deadLetter(record, error, attempt);
           return;
         }
-        deps.logger.warn({ err: error, type: message.type, id: message.id, attempt }, "handler failed; retrying");
+        deps.logger.warn(
+          { err: error, type: message.type, id: message.id, attempt },
+          "handler failed; retrying",
+        );
         await Bun.sleep(initialDelayMs * multiplier ** (attempt - 1));
       }
     }

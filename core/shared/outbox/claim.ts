@@ -44,7 +44,9 @@ export async function claimBatch(trx: Kysely<any>, batchSize: number): Promise<O
 
 /** Marks claimed rows published, in the transaction that claimed them. */
 export async function markPublished(trx: Kysely<any>, rows: OutboxRow[]): Promise<void> {
-  await sql`update outbox set published_at = now() where seq = any(${rows.map((row) => row.seq)})`.execute(trx);
+  await sql`update outbox set published_at = now() where seq = any(${rows.map((row) => row.seq)})`.execute(
+    trx,
+  );
 }
 
 /** Deletes rows published before the cutoff, a chunk at a time so no single delete holds locks for long. */

@@ -65,7 +65,11 @@ export function startRelay(options: RelayOptions): Stoppable {
   const loop = (async () => {
     if (options.databaseUrl) {
       const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(options.db);
-      wakeup = listenForCommits({ url: options.databaseUrl, schema: rows[0]?.schema ?? "public", logger: options.logger });
+      wakeup = listenForCommits({
+        url: options.databaseUrl,
+        schema: rows[0]?.schema ?? "public",
+        logger: options.logger,
+      });
     }
     let nextPruneAt = Date.now() + pruneIntervalMs;
     while (running) {

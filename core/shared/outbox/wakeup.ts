@@ -28,7 +28,10 @@ export function listenForCommits(options: { url: string; schema: string; logger:
 
   const connect = async () => {
     while (!closed) {
-      const next = new pg.Client({ connectionString: options.url, application_name: `${options.schema}-relay` });
+      const next = new pg.Client({
+        connectionString: options.url,
+        application_name: `${options.schema}-relay`,
+      });
       try {
         next.on("notification", (message) => {
           if (message.payload === options.schema) notified();

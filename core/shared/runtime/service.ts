@@ -52,7 +52,13 @@ export async function startService<Database>(
   const ctx: ServiceContext<Database> = { name: definition.name, config, db, redis, bus, logger };
 
   await bus.ensureTopics(topicDeclarations(config.TOPIC_PREFIX));
-  const relay = startRelay({ db: db as Kysely<any>, bus, logger, topicPrefix: config.TOPIC_PREFIX });
+  const relay = startRelay({
+    db: db as Kysely<any>,
+    bus,
+    logger,
+    topicPrefix: config.TOPIC_PREFIX,
+    databaseUrl: config.DATABASE_URL,
+  });
 
   const app = new Elysia({ name: definition.name })
     .use(problemDetails)

@@ -1,0 +1,111 @@
+import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { withPrefix } from "@qc/contracts";
+import { sql } from "kysely";
+import type { Stoppable } from "../runtime/context";
+import { enqueue } from "./enqueue";
+import { startRelay } from "./relay";
+import {
+  type Backbone,
+  DATABASE_URL,
+  enqueueCommitted,
+  idsByKey,
+  messageFor,
+  messagesFor,
+  startBackbone,
+  TOPIC,
+  waitFor,
+} from "./testing/fixture";
+
+let backbone: Backbone;
+const running: Stoppable[] = [];
+
+beforeAll(async () => {
+  backbone = await startBackbone("relay");
+});
+afterAll(async () => {
+  await Promise.all(running.map((part) => part.stop()));
+  await backbone.close();
+});
+
+const unpublished = async () => {
+  const { rows } = await sql<{ count: number }>`
+    select count(*)::int as count from outbox where published_at is null`.execute(backbone.db);
+  return rows[0]?.count ?? -1;
+};
+const relay = (options: Partial<Parameters<typeof startRelay>[0]> = {}) => {
+  const started = startRelay({
+    db: backbone.db,
+    bus: backbone.bus,
+    logger: backbone.logger,
+    topicPrefix: backbone.prefix,
+    ...options,
+  });
+  running.push(started);
+  return started;
+};
+const publishedRecords = async () =>
+  (await backbone.bus.readTopic(withPrefix(backbone.prefix, TOPIC))).map((record) => ({
+    key: record.key ?? "",
+    id: record.headers["message-id"] ?? "",
+  }));
+
+describe("outbox relay", () => {
+  it("publishes nothing for a rolled-back business transaction", async () => {
+    const stopped = relay();
+    const rolledBack = messageFor(1);
+    const committed = messageFor(1);
+    const attempt = backbone.db.transaction().execute(async (trx) => {
+      await enqueue(trx, rolledBack);
+      throw new Error("business rule failed");
+    });
+    expect(attempt).rejects.toThrow("business rule failed");
+    await backbone.db.transaction().execute((trx) => enqueue(trx, committed));
+    await waitFor("the committed row to be published", async () => (await unpublished()) === 0);
+    await stopped.stop();
+
+    const ids = (await publishedRecords()).map((record) => record.id);
+    expect(ids).toContain(committed.id);
+    expect(ids).not.toContain(rolledBack.id);
+  });
+
+  it("wakes within milliseconds of a commit through LISTEN/NOTIFY, not its 10 s poll", async () => {
+    const stopped = relay({ databaseUrl: DATABASE_URL, idleDelayMs: 10_000 });
+    await Bun.sleep(500); // let it drain and settle into its idle wait
+    const latencies: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const committedAt = performance.now();
+      await backbone.db.transaction().execute((trx) => enqueue(trx, messageFor(2)));
+      await waitFor("the row to be published", async () => (await unpublished()) === 0, 5_000);
+      latencies.push(performance.now() - committedAt);
+      await Bun.sleep(100);
+    }
+    await stopped.stop();
+    expect(Math.max(...latencies)).toBeLessThan(1_000);
+  });
+
+  it("lets two relays run at once: every row published once, every key in order", async () => {
+    const messages = messagesFor(2_000, 20);
+    await enqueueCommitted(backbone.db, messages);
+    relay({ batchSize: 50 });
+    relay({ db: backbone.connect(), bus: backbone.newBus("relay-b"), batchSize: 50 });
+    await waitFor("the outbox to drain", async () => (await unpublished()) === 0);
+
+    const ours = new Set(messages.map((message) => message.id));
+    const published = (await publishedRecords()).filter((record) => ours.has(record.id));
+    expect(published.length).toBe(messages.length);
+    expect(new Set(published.map((record) => record.id)).size).toBe(messages.length);
+    const expected = idsByKey(messages.map((message) => ({ key: message.subject, id: message.id })));
+    expect(idsByKey(published)).toEqual(expected);
+  });
+
+  it("prunes published rows on its schedule", async () => {
+    relay({ prune: { intervalMs: 100, retentionMs: 0 } });
+    await enqueueCommitted(backbone.db, messagesFor(10, 2));
+    await waitFor("the outbox to be pruned", async () => {
+      const { rows } = await sql<{ count: number }>`select count(*)::int as count from outbox`.execute(
+        backbone.db,
+      );
+      return rows[0]?.count === 0;
+    });
+  });
+});

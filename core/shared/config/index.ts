@@ -27,6 +27,19 @@ export const ConfigSchema = z.object({
   ORDER_PORT: port(4006),
   PAYMENT_PORT: port(4007),
   DELIVERY_PORT: port(4008),
+  // auth
+  JWT_ISSUER: z.string().min(1).default("quickcommerce-auth"),
+  JWT_AUDIENCE: z.string().min(1).default("quickcommerce"),
+  ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(10).default(900),
+  REFRESH_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).default(30 * 24 * 3600),
+  SIGNING_KEY_GRACE_SECONDS: z.coerce.number().int().min(0).default(3600),
+  SIGNING_KEY_ENCRYPTION_SECRET: z.string().min(16).default("dev-signing-key-secret-change-me"),
+  ADMIN_EMAIL: z.email().default("admin@quickcommerce.local"),
+  ADMIN_PASSWORD: z.string().min(8).default("admin-password-123"),
+  LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).default(5),
+  LOGIN_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
+  LOGIN_LOCK_SECONDS: z.coerce.number().int().min(1).default(900),
+  LOGIN_FAILURE_DELAY_MS: z.coerce.number().int().min(0).default(200),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -48,7 +48,9 @@ const notOurOwn = (error: Error) =>
  * retries so one logical call counts once.
  */
 export function policyFor(name: string, options: PolicyOptions = {}): NamedPolicy {
-  const transient = handleWhen((error) => notOurOwn(error) && (options.isTransient?.(error) ?? true));
+  const transient = handleWhen(
+    (error) => notOurOwn(error as Error) && (options.isTransient?.(error as Error) ?? true),
+  );
   const attemptTimeout = timeout(options.timeoutMs ?? 2_000, TimeoutStrategy.Aggressive);
   const retries = retry(transient, {
     maxAttempts: options.retries ?? 2,

@@ -47,7 +47,12 @@ export const StockView = z.object({
 });
 export type StockView = z.infer<typeof StockView>;
 
-export const AddRiderBody = z.object({ name: z.string().trim().min(1).max(100), userId: Id.optional() });
+/** A rider of one store; `location` defaults to the store's (riders wait at the dark store). */
+export const AddRiderBody = z.object({
+  name: z.string().trim().min(1).max(100),
+  userId: Id.optional(),
+  location: LatLng.optional(),
+});
 export type AddRiderBody = z.infer<typeof AddRiderBody>;
 export const RiderView = z.object({
   riderId: Id,

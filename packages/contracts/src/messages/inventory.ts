@@ -34,8 +34,17 @@ export type StockReservationFailedData = z.infer<typeof StockReservationFailedDa
 
 export const StockCommittedData = Reservation;
 export type StockCommittedData = z.infer<typeof StockCommittedData>;
-export const StockReleasedData = Reservation;
+/** `reason` says whether the saga released it or it expired uncommitted (absent on older messages). */
+export const StockReleasedData = Reservation.extend({ reason: z.enum(["RELEASED", "EXPIRED"]).optional() });
 export type StockReleasedData = z.infer<typeof StockReleasedData>;
+
+/** A CommitStock that found no live reservation: it expired, was released, or never existed. */
+export const StockCommitFailedData = z.object({
+  orderId: Id,
+  storeId: Id,
+  reason: z.enum(["EXPIRED", "RELEASED", "NOT_RESERVED"]),
+});
+export type StockCommitFailedData = z.infer<typeof StockCommitFailedData>;
 
 export const StockLevelChangedData = z.object({
   storeId: Id,
@@ -87,6 +96,13 @@ export const inventoryMessages = [
     topic: events,
     version: 1,
     schema: StockCommittedData,
+    subject: byOrder,
+  }),
+  defineMessage({
+    type: "StockCommitFailed",
+    topic: events,
+    version: 1,
+    schema: StockCommitFailedData,
     subject: byOrder,
   }),
   defineMessage({

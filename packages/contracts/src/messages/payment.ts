@@ -34,6 +34,9 @@ export const PaymentTimedOutData = z.object({ orderId: Id, paymentId: Id.nullabl
 export type PaymentTimedOutData = z.infer<typeof PaymentTimedOutData>;
 export const PaymentCapturedData = PaymentRef.extend({ amount: Money });
 export type PaymentCapturedData = z.infer<typeof PaymentCapturedData>;
+/** A CapturePayment refused because the intent is not authorized (voided, declined, failed or unknown). */
+export const PaymentCaptureFailedData = PaymentRef.extend({ reason: z.string().min(1).max(200) });
+export type PaymentCaptureFailedData = z.infer<typeof PaymentCaptureFailedData>;
 export const PaymentVoidedData = PaymentRef;
 export type PaymentVoidedData = z.infer<typeof PaymentVoidedData>;
 export const PaymentRefundedData = PaymentRef.extend({ amount: Money });
@@ -94,6 +97,13 @@ export const paymentMessages = [
     topic: events,
     version: 1,
     schema: PaymentCapturedData,
+    subject: byOrder,
+  }),
+  defineMessage({
+    type: "PaymentCaptureFailed",
+    topic: events,
+    version: 1,
+    schema: PaymentCaptureFailedData,
     subject: byOrder,
   }),
   defineMessage({

@@ -40,6 +40,27 @@ export const ConfigSchema = z.object({
   LOGIN_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
   LOGIN_LOCK_SECONDS: z.coerce.number().int().min(1).default(900),
   LOGIN_FAILURE_DELAY_MS: z.coerce.number().int().min(0).default(200),
+  // inventory
+  INVENTORY_SWEEP_INTERVAL_MS: z.coerce.number().int().min(10).default(5_000),
+  // payment
+  PAYMENT_PROVIDER_LATENCY_MS: z.coerce.number().int().min(0).default(30),
+  PAYMENT_PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(10).default(2_000),
+  PAYMENT_PROVIDER_RETRIES: z.coerce.number().int().min(0).max(5).default(1),
+  // delivery
+  DELIVERY_ASSIGN_DEADLINE_MS: z.coerce.number().int().min(0).default(60_000),
+  DELIVERY_ASSIGN_RETRY_MS: z.coerce.number().int().min(10).default(1_000),
+  // pricing
+  PRICING_QUOTE_SECRET: z.string().min(16).default("dev-pricing-quote-secret-change-me"),
+  PRICING_QUOTE_TTL_SECONDS: z.coerce.number().int().min(10).default(600),
+  PRICING_DELIVERY_FEE_MINOR: z.coerce.number().int().min(0).default(1990),
+  PRICING_SMALL_CART_FEE_MINOR: z.coerce.number().int().min(0).default(990),
+  PRICING_SMALL_CART_THRESHOLD_MINOR: z.coerce.number().int().min(0).default(10_000),
+  PRICING_SURGE_FEE_MINOR: z.coerce.number().int().min(0).default(1500),
+  PRICING_SURGE_OPEN_ORDERS: z.coerce.number().int().min(1).default(20),
+  PRICE_CACHE_TTL_SECONDS: z.coerce.number().int().min(1).default(300),
+  // cart
+  CART_MAX_QUANTITY_PER_SKU: z.coerce.number().int().min(1).max(99).default(10),
+  CART_FLUSH_INTERVAL_MS: z.coerce.number().int().min(10).default(250),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -1,0 +1,104 @@
+import { verifyRequest } from "@qc/contracts";
+import { describe, expect, it } from "vitest";
+import { as, edge, env, receivedByCore, requestId } from "../../test/helpers";
+import { CORE_DOUBLE_URL, DEAD_URL } from "../../test/ports";
+import { callCore } from "./call";
+
+const STORE = "0190a5c0-0000-7000-8000-000000000001";
+const SLOW_URL = `${CORE_DOUBLE_URL}/slow`;
+
+function call(overrides: Partial<Env>, path = "/v1/orders") {
+  return callCore({ ...env, ...overrides }, { service: "order", method: "GET", path, requestId: requestId(), traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" });
+}
+
+describe("signed forwarding", () => {
+  it("signs what it sends so core's verifyRequest accepts it, identity and body included", async () => {
+    const id = requestId();
+    const headers = await as({ roles: ["shopper"] });
+    const response = await edge(`/v1/cart/items/MILK-1`, {
+      method: "PUT",
+      headers: { ...headers, "content-type": "application/json", "x-request-id": id },
+      body: JSON.stringify({ storeId: STORE, quantity: 2 }),
+    });
+    expect(response.status).toBe(200);
+    // The first authenticated call of an isolate also fetched the JWKS under the same request id.
+    const sent = (await receivedByCore(id)).find((request) => request.method === "PUT");
+    if (!sent) throw new Error("core received no PUT");
+    const verdict = await verifyRequest({
+      secret: env.EDGE_SIGNING_SECRET,
+      method: sent.method,
+      path: sent.path,
+      timestamp: sent.headers["x-edge-timestamp"],
+      signature: sent.headers["x-edge-signature"],
+      body: sent.body,
+      userId: sent.headers["x-user-id"],
+      roles: sent.headers["x-user-roles"]?.split(","),
+      now: Date.now(),
+    });
+    expect(verdict).toEqual({ ok: true });
+    expect(sent.headers["x-user-roles"]).toBe("shopper");
+    expect(JSON.parse(sent.body)).toEqual({ storeId: STORE, quantity: 2 });
+    const tampered = await verifyRequest({
+      secret: env.EDGE_SIGNING_SECRET,
+      method: sent.method,
+      path: sent.path,
+      timestamp: sent.headers["x-edge-timestamp"],
+      signature: sent.headers["x-edge-signature"],
+      body: sent.body.replace("2", "9"),
+      userId: sent.headers["x-user-id"],
+      roles: ["shopper"],
+      now: Date.now(),
+    });
+    expect(tampered.ok).toBe(false);
+  });
+
+  it("passes the checkout Idempotency-Key through to order", async () => {
+    const id = requestId();
+    const key = `checkout-${crypto.randomUUID()}`;
+    const response = await edge("/v1/orders", {
+      method: "POST",
+      headers: { ...(await as()), "content-type": "application/json", "x-request-id": id, "idempotency-key": key },
+      body: JSON.stringify({ storeId: STORE, address: { line1: "1 Main St", lat: 12.97, lng: 77.59 }, payment: { token: "tok_visa" } }),
+    });
+    expect(response.status).toBe(201);
+    const sent = (await receivedByCore(id)).find((request) => request.method === "POST");
+    expect(sent?.headers["idempotency-key"]).toBe(key);
+  });
+});
+
+describe("timeout and circuit breaker", () => {
+  it("gives up on a hanging service after the timeout with 504", async () => {
+    const startedAt = Date.now();
+    const error = await call({ ORDER_URL: SLOW_URL, CORE_TIMEOUT_MS: "200" }).catch((e) => e);
+    expect(error.problem.status).toBe(504);
+    expect(Date.now() - startedAt).toBeLessThan(1_500);
+  });
+
+  it("answers 503 problem+json when a service is dead, then opens and fails fast without calling it", async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push((await call({ ORDER_URL: DEAD_URL }).catch((e) => e)).problem.status);
+    expect(statuses).toEqual([503, 503, 503, 503, 503]);
+    const open = await call({ ORDER_URL: DEAD_URL }).catch((e) => e);
+    expect(open.problem.detail).toBe("The order service is unavailable");
+    expect(open.headers["retry-after"]).toBe("10");
+  });
+
+  it("counts 5xx answers as failures and opens on them too", async () => {
+    const failing = `${CORE_DOUBLE_URL}/fail`;
+    for (let i = 0; i < 5; i++) expect((await call({ ORDER_URL: failing })).status).toBe(500);
+    const id = requestId();
+    const error = await callCore({ ...env, ORDER_URL: failing }, { service: "order", method: "GET", path: "/x", requestId: id, traceparent: "" }).catch((e) => e);
+    expect(error.problem.status).toBe(503);
+    expect(await receivedByCore(id)).toEqual([]);
+  });
+
+  it("turns a dead core into a fast 503 problem+json at the public API", async () => {
+    const response = await edge(
+      `/v1/orders`,
+      { headers: await as() },
+      { ORDER_URL: "http://127.0.0.1:28498" },
+    );
+    expect(response.status).toBe(503);
+    expect(response.headers.get("content-type")).toBe("application/problem+json");
+  });
+});

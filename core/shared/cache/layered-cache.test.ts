@@ -13,10 +13,11 @@ const instancesOf =
   () =>
     createLayeredCache<Price>({ name, redis, redisTtlMs: 60_000, localTtlMs });
 
-const counting = (start = 0) => {
-  const loader = async (): Promise<Price> => ({
-    amountMinor: (loader.calls = loader.calls + 1) * 100 + start,
-  });
+const counting = () => {
+  const loader = async (): Promise<Price> => {
+    loader.calls++;
+    return { amountMinor: loader.calls * 100 };
+  };
   loader.calls = 0;
   return loader;
 };

@@ -42,6 +42,15 @@ export const ConfigSchema = z.object({
   LOGIN_FAILURE_DELAY_MS: z.coerce.number().int().min(0).default(200),
   // inventory
   INVENTORY_SWEEP_INTERVAL_MS: z.coerce.number().int().min(10).default(5_000),
+  // order
+  ORDER_DEADLINE_RESERVE_MS: z.coerce.number().int().min(10).default(15_000),
+  ORDER_DEADLINE_AUTHORIZE_MS: z.coerce.number().int().min(10).default(15_000),
+  ORDER_DEADLINE_COMMIT_MS: z.coerce.number().int().min(10).default(10_000),
+  ORDER_DEADLINE_DELIVERY_MS: z.coerce.number().int().min(10).default(90_000),
+  ORDER_DEADLINE_CAPTURE_MS: z.coerce.number().int().min(10).default(15_000),
+  ORDER_SWEEP_INTERVAL_MS: z.coerce.number().int().min(10).default(1_000),
+  ORDER_RESERVATION_TTL_MS: z.coerce.number().int().min(1000).default(15 * 60_000),
+  ORDER_IDEMPOTENCY_TTL_HOURS: z.coerce.number().int().min(24).default(24),
   // payment
   PAYMENT_PROVIDER_LATENCY_MS: z.coerce.number().int().min(0).default(30),
   PAYMENT_PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(10).default(2_000),

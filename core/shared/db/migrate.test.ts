@@ -1,0 +1,41 @@
+import { afterAll, describe, expect, it } from "bun:test";
+import { sql } from "kysely";
+import pg from "pg";
+import { migrateAll } from "../../migrate";
+import { services } from "../../services";
+import { createDb } from ".";
+
+const database = `qc_migrate_${crypto.randomUUID().slice(0, 8)}`;
+const url = `postgres://postgres@127.0.0.1:5432/${database}`;
+
+const dropDatabase = async () => {
+  const admin = new pg.Client({ connectionString: "postgres://postgres@127.0.0.1:5432/postgres" });
+  await admin.connect();
+  await admin.query(`drop database if exists "${database}" with (force)`);
+  await admin.end();
+};
+
+describe("migrations", () => {
+  afterAll(dropDatabase);
+
+  it("apply to an empty database: one schema per service with its outbox and inbox", async () => {
+    const applied = await migrateAll({ DATABASE_URL: url });
+    expect(Object.keys(applied).sort()).toEqual(services.map((service) => service.name).sort());
+    for (const names of Object.values(applied)) expect(names).toContain("20260101000000_messaging");
+
+    const db = createDb({ url, schema: "public", poolMax: 1 });
+    const { rows } = await sql<{ schema: string; table: string }>`
+      select table_schema as schema, table_name as table from information_schema.tables
+      where table_name in ('outbox', 'inbox')`.execute(db);
+    await db.destroy();
+    for (const service of services) {
+      expect(rows).toContainEqual({ schema: service.name, table: "outbox" });
+      expect(rows).toContainEqual({ schema: service.name, table: "inbox" });
+    }
+  });
+
+  it("change nothing on a second run", async () => {
+    const again = await migrateAll({ DATABASE_URL: url });
+    for (const names of Object.values(again)) expect(names).toEqual([]);
+  });
+});

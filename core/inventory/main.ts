@@ -1,12 +1,18 @@
 import { runServiceMain, type ServiceDefinition } from "../shared/runtime/service";
 import { app } from "./app";
+import { startCommandConsumer } from "./consumers/commands";
 import type { Database } from "./db/schema";
+import { startExpirySweeper } from "./stock/expire-reservations";
 
 /** Stock per dark store and SKU: on hand, reserved, available; all-or-nothing reservations. */
 export const inventoryService: ServiceDefinition<Database> = {
   name: "inventory",
   migrations: `${import.meta.dir}/db/migrations`,
   app,
+  background: async (ctx) => [
+    await startCommandConsumer(ctx),
+    startExpirySweeper(ctx.db, ctx.config.INVENTORY_SWEEP_INTERVAL_MS, ctx.logger),
+  ],
 };
 
 if (import.meta.main) await runServiceMain(inventoryService);

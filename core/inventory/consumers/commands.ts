@@ -1,0 +1,31 @@
+import type { MessageOf } from "@qc/contracts";
+import type { Kysely } from "kysely";
+import { startConsumer } from "../../shared/consumer/runner";
+import type { ServiceContext } from "../../shared/runtime/context";
+import type { Database } from "../db/schema";
+import { commitStock } from "../stock/commit-stock";
+import { releaseStock } from "../stock/release-stock";
+import { reserveStock } from "../stock/reserve-stock";
+
+type Step<T extends "ReserveStock" | "CommitStock" | "ReleaseStock"> = (
+  trx: Kysely<Database>,
+  command: MessageOf<T>,
+) => Promise<void>;
+// The runner hands handlers the message type they are registered for.
+const as = <T extends "ReserveStock" | "CommitStock" | "ReleaseStock">(step: Step<T>) =>
+  step as unknown as Parameters<typeof startConsumer>[0]["handlers"][T];
+
+/** The saga's inventory commands, each applied once (inbox) in the transaction that answers it. */
+export const startCommandConsumer = (ctx: ServiceContext<Database>) =>
+  startConsumer(
+    {
+      groupId: "inventory",
+      topics: ["inventory.commands.v1"],
+      handlers: {
+        ReserveStock: as(reserveStock),
+        CommitStock: as(commitStock),
+        ReleaseStock: as(releaseStock),
+      },
+    },
+    { db: ctx.db, bus: ctx.bus, logger: ctx.logger, topicPrefix: ctx.config.TOPIC_PREFIX },
+  );

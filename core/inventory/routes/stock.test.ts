@@ -1,0 +1,78 @@
+import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { type TestEnvironment, type TestService, testEnvironment } from "../../shared/testing/service";
+import { inventoryService } from "../main";
+
+const staff = { userId: crypto.randomUUID(), roles: ["store_staff" as const] };
+
+describe("stock administration", () => {
+  let env: TestEnvironment;
+  let inventory: TestService;
+  const storeId = crypto.randomUUID();
+  const path = `/v1/admin/stores/${storeId}/stock/EGGS-12`;
+
+  beforeAll(async () => {
+    env = await testEnvironment({ database: "qc_test_saga_participants" });
+    inventory = await env.start(inventoryService);
+  });
+  afterAll(() => env.stop());
+
+  it("lets store staff and admins receive stock, and shows it", async () => {
+    const received = await inventory.call("PUT", path, { body: { onHand: 12 }, user: staff });
+    expect(received.status).toBe(200);
+    expect(await received.json()).toEqual({
+      storeId,
+      sku: "EGGS-12",
+      onHand: 12,
+      reserved: 0,
+      available: 12,
+    });
+    const admin = { userId: crypto.randomUUID(), roles: ["admin" as const] };
+    expect((await inventory.call("PUT", path, { body: { onHand: 15 }, user: admin })).status).toBe(200);
+    const list = await inventory.call("GET", `/v1/admin/stores/${storeId}/stock`, { user: staff });
+    expect(await list.json()).toEqual({
+      items: [{ storeId, sku: "EGGS-12", onHand: 15, reserved: 0, available: 15 }],
+    });
+  });
+
+  it("refuses shoppers, riders and anonymous callers", async () => {
+    const shopper = { userId: crypto.randomUUID(), roles: ["shopper" as const] };
+    const rider = { userId: crypto.randomUUID(), roles: ["rider" as const] };
+    expect((await inventory.call("PUT", path, { body: { onHand: 1 }, user: shopper })).status).toBe(403);
+    expect((await inventory.call("PUT", path, { body: { onHand: 1 }, user: rider })).status).toBe(403);
+    expect((await inventory.call("PUT", path, { body: { onHand: 1 } })).status).toBe(401);
+  });
+
+  it("names the field of a bad count", async () => {
+    const response = await inventory.call("PUT", path, { body: { onHand: -3 }, user: staff });
+    expect(response.status).toBe(400);
+    expect(response.headers.get("content-type")).toContain("application/problem+json");
+    const problem = (await response.json()) as { errors: { path: string }[] };
+    expect(problem.errors.map((error) => error.path)).toContain("onHand");
+  });
+
+  it("will not count stock below what orders hold (422)", async () => {
+    await inventory.ctx.db
+      .updateTable("stock" as never)
+      .set({ reserved: 10 } as never)
+      .where("store_id" as never, "=", storeId as never)
+      .execute();
+    const response = await inventory.call("PUT", path, { body: { onHand: 9 }, user: staff });
+    expect(response.status).toBe(422);
+    expect(((await response.json()) as { errors: { path: string }[] }).errors[0]?.path).toBe("onHand");
+  });
+
+  it("answers availability to other services, 0 for SKUs the store does not stock", async () => {
+    const response = await fetch(`${inventory.url}/internal/v1/availability`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ storeId, skus: ["EGGS-12", "NOPE-1"] }),
+    });
+    expect(await response.json()).toEqual({
+      storeId,
+      items: [
+        { sku: "EGGS-12", available: 5 },
+        { sku: "NOPE-1", available: 0 },
+      ],
+    });
+  });
+});

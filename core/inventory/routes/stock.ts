@@ -1,0 +1,37 @@
+import { SetStockBody, StockView, StoreParams, StoreSkuParams } from "@qc/contracts";
+import { Elysia } from "elysia";
+import { z } from "zod";
+import { identityFrom, requireRole } from "../../shared/http/edge-identity";
+import type { ServiceContext } from "../../shared/runtime/context";
+import type { Database, StockRow } from "../db/schema";
+import { listStock } from "../db/stock-repository";
+import { adjustStock } from "../stock/adjust-stock";
+
+const view = (row: StockRow): StockView => ({
+  storeId: row.store_id,
+  sku: row.sku,
+  onHand: row.on_hand,
+  reserved: row.reserved,
+  available: row.on_hand - row.reserved,
+});
+
+/** Store staff receive and count stock; admins too. */
+export const stockRoutes = (ctx: ServiceContext<Database>) =>
+  new Elysia()
+    .use(identityFrom(ctx.config))
+    .put(
+      "/v1/admin/stores/:storeId/stock/:sku",
+      async ({ identity, params, body }) => {
+        requireRole(identity, "admin", "store_staff");
+        return view(await adjustStock(ctx.db, { ...params, onHand: body.onHand }));
+      },
+      { params: StoreSkuParams, body: SetStockBody, response: StockView },
+    )
+    .get(
+      "/v1/admin/stores/:storeId/stock",
+      async ({ identity, params }) => {
+        requireRole(identity, "admin", "store_staff");
+        return { items: (await listStock(ctx.db, params.storeId)).map(view) };
+      },
+      { params: StoreParams, response: z.object({ items: z.array(StockView) }) },
+    );

@@ -1,0 +1,79 @@
+import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { createMessage } from "@qc/contracts";
+import { type Kysely, sql } from "kysely";
+import { createDb } from "../../shared/db";
+import { type TestEnvironment, type TestService, testEnvironment } from "../../shared/testing/service";
+import type { Database } from "../db/schema";
+import { inventoryService } from "../main";
+import { receive, stockOf } from "../testing/stock-fixture";
+import { reserveStock } from "./reserve-stock";
+
+describe("reserving one hot SKU from many transactions at once", () => {
+  let env: TestEnvironment;
+  let inventory: TestService;
+  let db: Kysely<Database>;
+  const storeId = crypto.randomUUID();
+
+  beforeAll(async () => {
+    env = await testEnvironment({ database: "qc_test_saga_participants" });
+    inventory = await env.start(inventoryService);
+    // A pool of its own, wide enough that the reservations really contend for the row.
+    db = createDb<Database>({ url: env.config.DATABASE_URL, schema: "inventory", poolMax: 20 });
+    await receive(inventory, storeId, { "HOT-1": 20 });
+  });
+  afterAll(async () => {
+    await db.destroy();
+    await env.stop();
+  });
+
+  it("lets exactly 20 of 200 one-unit reservations through against 20 units, never going negative", async () => {
+    let lowest = Number.POSITIVE_INFINITY;
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        const { rows } = await sql<{ available: number }>`
+          select on_hand - reserved as available from stock where store_id = ${storeId} and sku = 'HOT-1'`.execute(
+          db,
+        );
+        lowest = Math.min(lowest, rows[0]?.available ?? 0);
+        await Bun.sleep(2);
+      }
+    })();
+    const orders = Array.from({ length: 200 }, () => crypto.randomUUID());
+    await Promise.all(
+      orders.map((orderId) => {
+        const command = createMessage(
+          "ReserveStock",
+          {
+            orderId,
+            storeId,
+            lines: [{ sku: "HOT-1", quantity: 1 }],
+            expiresAt: new Date(Date.now() + 60_000).toISOString(),
+          },
+          { source: "test", correlationId: orderId },
+        );
+        return db.transaction().execute((trx) => reserveStock(trx, command));
+      }),
+    );
+    sampling = false;
+    await sampler;
+
+    const answers = await db
+      .selectFrom("outbox")
+      .select(["type", db.fn.countAll<number>().as("count")])
+      .where("key", "in", orders)
+      .groupBy("type")
+      .execute();
+    expect(Object.fromEntries(answers.map((a) => [a.type, Number(a.count)]))).toEqual({
+      StockReserved: 20,
+      StockReservationFailed: 180,
+    });
+    expect(await stockOf(db, storeId, "HOT-1")).toEqual({ on_hand: 20, reserved: 20, received: 20, sold: 0 });
+    expect(lowest).toBeGreaterThanOrEqual(0);
+  });
+
+  it("refuses at the database any change that would make stock negative", async () => {
+    const oversell = sql`update stock set reserved = reserved + 1 where store_id = ${storeId} and sku = 'HOT-1'`;
+    await expect(oversell.execute(db)).rejects.toThrow(/stock_available_nonnegative/);
+  });
+});

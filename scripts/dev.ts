@@ -1,0 +1,80 @@
+import { join, resolve } from "node:path";
+import type { Subprocess } from "bun";
+import { migrateAll } from "../core/migrate";
+import { loadConfig } from "../core/shared/config";
+import { startKafka } from "./infra/kafka";
+import { ensureMachineServices } from "./infra/services";
+import { seedDemoData } from "./seed";
+
+/**
+ * `npm run dev`: the whole platform on this machine — Postgres and Redis (started if down), a Kafka broker,
+ * migrations, demo data, every core service, the Upstash REST server and the edge under `wrangler dev` on
+ * :8787. Ctrl-C or SIGTERM stops every process it started, the broker's JVM included.
+ */
+const root = resolve(import.meta.dir, "..");
+const config = loadConfig();
+const children: Subprocess[] = [];
+let stopping = false;
+
+const say = (line: string) => console.log(`[dev] ${line}`);
+
+const spawn = (name: string, command: string[], env: Record<string, string> = {}) => {
+  const child = Bun.spawn(command, {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdout: "inherit",
+    stderr: "inherit",
+  });
+  children.push(child);
+  child.exited.then((code) => {
+    if (!stopping) {
+      say(`${name} exited with ${code}; stopping the platform`);
+      void shutdown(1);
+    }
+  });
+  return child;
+};
+
+const waitFor = async (name: string, url: string, timeoutMs = 90_000) => {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(url, { signal: AbortSignal.timeout(2_000) })).ok) return;
+    } catch {}
+    await Bun.sleep(300);
+  }
+  throw new Error(`${name} did not answer ${url} within ${timeoutMs / 1000}s`);
+};
+
+say("starting PostgreSQL and Redis if they are down");
+await ensureMachineServices(config.DATABASE_URL, config.REDIS_URL);
+const kafka = await startKafka({ port: Number(config.KAFKA_BROKERS[0]?.split(":")[1] ?? 9092), log: say });
+
+async function shutdown(code = 0) {
+  if (stopping) return;
+  stopping = true;
+  say("stopping…");
+  for (const child of children.reverse()) child.kill("SIGTERM");
+  await Promise.race([Promise.all(children.map((child) => child.exited)), Bun.sleep(15_000)]);
+  for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
+  await kafka.stop();
+  say("stopped");
+  process.exit(code);
+}
+process.on("SIGINT", () => void shutdown());
+process.on("SIGTERM", () => void shutdown());
+
+say("migrating every service schema");
+await migrateAll(config);
+
+const bun = process.execPath;
+spawn("upstash-rest", [bun, "core/tooling/upstash-rest/main.ts"]);
+spawn("core", [bun, "core/main.ts"]);
+for (const [name, port] of Object.entries({ auth: config.AUTH_PORT, catalog: config.CATALOG_PORT })) {
+  await waitFor(name, `http://127.0.0.1:${port}/health/live`);
+}
+say("seeding demo data");
+await seedDemoData(config);
+spawn("edge", [join(root, "node_modules/.bin/wrangler"), "dev", "--ip", "127.0.0.1", "--port", "8787"]);
+await waitFor("edge", "http://127.0.0.1:8787/v1/health", 120_000).catch((error) => say(String(error)));
+say("ready: http://127.0.0.1:8787 (edge) — Ctrl-C stops everything");

@@ -1,5 +1,6 @@
 import { runServiceMain, type ServiceDefinition } from "../shared/runtime/service";
 import { app } from "./app";
+import { background } from "./background";
 import type { Database } from "./db/schema";
 
 /** The order aggregate (event-sourced) and the checkout saga orchestrator. */
@@ -7,6 +8,7 @@ export const orderService: ServiceDefinition<Database> = {
   name: "order",
   migrations: `${import.meta.dir}/db/migrations`,
   app,
+  background,
 };
 
 if (import.meta.main) await runServiceMain(orderService);

@@ -1,0 +1,37 @@
+import { startConsumer } from "../shared/consumer/runner";
+import type { ServiceContext, Stoppable } from "../shared/runtime/context";
+import { deliveryProgressHandler } from "./consumers/delivery-progress";
+import { replyTypes, sagaReplyHandler } from "./consumers/saga-replies";
+import { pruneExpiredKeys } from "./db/idempotency-repository";
+import type { Database } from "./db/schema";
+import { every, sweepOverdueSagas } from "./saga/deadline-sweeper";
+import { sagaSettings } from "./saga/settings";
+
+const hourMs = 60 * 60 * 1000;
+
+/** The saga's reply consumer (with the delivery choreography), its deadline sweeper and the key pruner. */
+export async function background(ctx: ServiceContext<Database>): Promise<Stoppable[]> {
+  const settings = sagaSettings(ctx.config);
+  const onReply = sagaReplyHandler(settings, ctx.logger);
+  const replies = await startConsumer(
+    {
+      groupId: "order-saga",
+      topics: ["inventory.events.v1", "payment.events.v1", "delivery.events.v1"],
+      handlers: {
+        ...Object.fromEntries(replyTypes.map((type) => [type, onReply])),
+        DeliveryStatusChanged: deliveryProgressHandler(settings),
+      },
+      retry: { attempts: 5, initialDelayMs: 200 },
+      concurrency: 6,
+    },
+    { db: ctx.db, bus: ctx.bus, logger: ctx.logger, topicPrefix: ctx.config.TOPIC_PREFIX },
+  );
+  const sweeper = every(
+    ctx.config.ORDER_SWEEP_INTERVAL_MS,
+    () => sweepOverdueSagas(ctx.db, settings),
+    ctx.logger,
+    "deadline sweep",
+  );
+  const pruner = every(hourMs, () => pruneExpiredKeys(ctx.db), ctx.logger, "idempotency key pruning");
+  return [replies, sweeper, pruner];
+}

@@ -1,0 +1,45 @@
+import { CartLines, type Line, Quote } from "@qc/contracts";
+import { z } from "zod";
+import type { Config } from "../../shared/config";
+import { policyFor } from "../../shared/resilience";
+import { serviceUrl } from "../../shared/runtime/context";
+import { callJson, isTransient, UpstreamError } from "./http";
+
+/** What placing an order needs from other services: the cart's lines, a price quote, a coupon redemption. */
+export interface CheckoutClients {
+  cartLines(userId: string, storeId: string): Promise<CartLines>;
+  quote(request: { userId: string; storeId: string; lines: Line[]; couponCode?: string }): Promise<Quote>;
+  /** False when the coupon has no redemptions left. */
+  redeemCoupon(code: string, orderId: string, userId: string): Promise<boolean>;
+}
+
+/** Clients of cart and pricing, each behind its own timeout + retry + breaker. */
+export function checkoutClients(config: Config): CheckoutClients {
+  const cart = policyFor("cart", { timeoutMs: 2_000, retries: 2, isTransient });
+  const pricing = policyFor("pricing", { timeoutMs: 2_000, retries: 2, isTransient });
+  const cartUrl = serviceUrl(config, "cart");
+  const pricingUrl = serviceUrl(config, "pricing");
+  return {
+    cartLines: (userId, storeId) =>
+      callJson(cart, { method: "GET", url: `${cartUrl}/internal/v1/carts/${userId}/${storeId}` }, CartLines),
+    quote: (request) =>
+      callJson(pricing, { method: "POST", url: `${pricingUrl}/internal/v1/quotes`, body: request }, Quote),
+    async redeemCoupon(code, orderId, userId) {
+      try {
+        await callJson(
+          pricing,
+          {
+            method: "POST",
+            url: `${pricingUrl}/internal/v1/coupons/${encodeURIComponent(code)}/redemptions`,
+            body: { orderId, userId },
+          },
+          z.unknown(),
+        );
+        return true;
+      } catch (error) {
+        if (error instanceof UpstreamError && error.status === 409) return false;
+        throw error;
+      }
+    },
+  };
+}

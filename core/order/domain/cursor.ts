@@ -1,0 +1,17 @@
+/** Where a page of orders ended: the last order's creation time and id. */
+export interface OrderCursor {
+  createdAt: Date;
+  orderId: string;
+}
+
+/** An opaque cursor for the next page. */
+export const encodeCursor = (cursor: OrderCursor): string =>
+  Buffer.from(`${cursor.createdAt.toISOString()}|${cursor.orderId}`).toString("base64url");
+
+/** The position a cursor stands for, or null when it was not made by encodeCursor. */
+export function decodeCursor(text: string): OrderCursor | null {
+  const [at, orderId] = Buffer.from(text, "base64url").toString("utf8").split("|");
+  const createdAt = new Date(at ?? "");
+  if (!orderId || Number.isNaN(createdAt.getTime())) return null;
+  return { createdAt, orderId };
+}

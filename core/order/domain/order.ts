@@ -1,0 +1,170 @@
+import type {
+  Address,
+  DeliveryStatus,
+  Money,
+  OrderStatus,
+  OrderView,
+  PricedLine,
+  RejectReason,
+} from "@qc/contracts";
+import type { SagaFact } from "./saga";
+
+/** What an order was placed with: the priced cart, the totals and where it goes. */
+export interface PlacedOrder {
+  userId: string;
+  storeId: string;
+  lines: PricedLine[];
+  subtotal: Money;
+  deliveryFee: Money;
+  discount: Money;
+  total: Money;
+  address: Address;
+  couponCode: string | null;
+}
+
+/** The order aggregate's events, as stored in order_events (the source of truth). */
+export type OrderEvent =
+  | { type: "OrderPlaced"; data: PlacedOrder }
+  | { type: "StepRecorded"; data: { step: string; detail: string | null } }
+  | { type: "CancelRequested"; data: Record<string, never> }
+  | { type: "OrderConfirmed"; data: { deliveryId: string; etaMinutes: number } }
+  | { type: "OrderRejected"; data: { reason: RejectReason; detail: string | null } }
+  | { type: "OrderCancelled"; data: { reason: RejectReason } }
+  | { type: "DeliveryProgressed"; data: { status: DeliveryStatus } };
+
+export type RecordedEvent = OrderEvent & { version: number; occurredAt: Date };
+
+/** The current state of one order, folded from its events. */
+export interface OrderState extends PlacedOrder {
+  orderId: string;
+  status: OrderStatus;
+  reason: RejectReason | null;
+  etaMinutes: number | null;
+  deliveryId: string | null;
+  history: { step: string; at: Date; detail: string | null }[];
+  createdAt: Date;
+  updatedAt: Date;
+  version: number;
+}
+
+/** The order event a saga fact is recorded as. */
+export function eventOf(fact: SagaFact): OrderEvent {
+  switch (fact.kind) {
+    case "step":
+      return { type: "StepRecorded", data: { step: fact.step, detail: fact.detail } };
+    case "confirmed":
+      return { type: "OrderConfirmed", data: { deliveryId: fact.deliveryId, etaMinutes: fact.etaMinutes } };
+    case "rejected":
+      return { type: "OrderRejected", data: { reason: fact.reason, detail: fact.detail } };
+    case "cancelled":
+      return { type: "OrderCancelled", data: { reason: fact.reason } };
+    case "cancel_requested":
+      return { type: "CancelRequested", data: {} };
+  }
+}
+
+const deliveryRank: Partial<Record<OrderStatus, number>> = {
+  CONFIRMED: 0,
+  PICKED_UP: 1,
+  OUT_FOR_DELIVERY: 2,
+  DELIVERED: 3,
+};
+
+/** A rider update moves a confirmed order forward only; stale, repeated or post-cancel updates do not. */
+export function movesForward(current: OrderStatus, next: DeliveryStatus): boolean {
+  const from = deliveryRank[current];
+  const to = deliveryRank[next];
+  return from !== undefined && to !== undefined && to > from;
+}
+
+function historyEntry(event: OrderEvent): { step: string; detail: string | null } {
+  switch (event.type) {
+    case "OrderPlaced":
+      return { step: "PLACED", detail: null };
+    case "StepRecorded":
+      return event.data;
+    case "CancelRequested":
+      return { step: "CANCEL_REQUESTED", detail: null };
+    case "OrderConfirmed":
+      return { step: "CONFIRMED", detail: null };
+    case "OrderRejected":
+      return { step: "REJECTED", detail: event.data.detail ?? event.data.reason };
+    case "OrderCancelled":
+      return { step: "CANCELLED", detail: event.data.reason };
+    case "DeliveryProgressed":
+      return { step: event.data.status, detail: null };
+  }
+}
+
+/** Applies one event to the order's state (the first must be OrderPlaced). */
+export function evolve(orderId: string, state: OrderState | null, event: RecordedEvent): OrderState {
+  const at = event.occurredAt;
+  const entry = { ...historyEntry(event), at };
+  if (event.type === "OrderPlaced") {
+    return {
+      ...event.data,
+      orderId,
+      status: "PENDING",
+      reason: null,
+      etaMinutes: null,
+      deliveryId: null,
+      history: [entry],
+      createdAt: at,
+      updatedAt: at,
+      version: event.version,
+    };
+  }
+  if (!state) throw new Error(`order ${orderId}: ${event.type} before OrderPlaced`);
+  const next: OrderState = {
+    ...state,
+    history: [...state.history, entry],
+    updatedAt: at,
+    version: event.version,
+  };
+  switch (event.type) {
+    case "OrderConfirmed":
+      return { ...next, status: "CONFIRMED", ...event.data };
+    case "OrderRejected":
+      return { ...next, status: "REJECTED", reason: event.data.reason };
+    case "OrderCancelled":
+      return { ...next, status: "CANCELLED", reason: event.data.reason };
+    case "DeliveryProgressed":
+      return { ...next, status: event.data.status };
+    default:
+      return next;
+  }
+}
+
+/** Folds an order's whole stream, oldest first. */
+export function replay(orderId: string, events: readonly RecordedEvent[]): OrderState {
+  const state = events.reduce<OrderState | null>((current, event) => evolve(orderId, current, event), null);
+  if (!state) throw new Error(`order ${orderId} has no events`);
+  return state;
+}
+
+/** The shopper-facing view of an order. */
+export function toView(state: OrderState): OrderView {
+  const currency = state.total.currency;
+  return {
+    orderId: state.orderId,
+    userId: state.userId,
+    storeId: state.storeId,
+    status: state.status,
+    reason: state.reason,
+    lines: state.lines.map((line) => ({
+      sku: line.sku,
+      quantity: line.quantity,
+      unitPrice: { amountMinor: line.unitPriceMinor, currency },
+      lineTotal: { amountMinor: line.unitPriceMinor * line.quantity, currency },
+    })),
+    subtotal: state.subtotal,
+    deliveryFee: state.deliveryFee,
+    discount: state.discount,
+    total: state.total,
+    address: state.address,
+    etaMinutes: state.etaMinutes,
+    history: state.history.map((entry) => ({ ...entry, at: entry.at.toISOString() })),
+    createdAt: state.createdAt.toISOString(),
+    updatedAt: state.updatedAt.toISOString(),
+  };
+}

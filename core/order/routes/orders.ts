@@ -1,0 +1,101 @@
+import {
+  IdempotencyKey,
+  OrderAccepted,
+  OrderPage,
+  OrderParams,
+  OrdersQuery,
+  OrderView,
+  PlaceOrderBody,
+} from "@qc/contracts";
+import { Elysia } from "elysia";
+import { z } from "zod";
+import { type Identity, identityFrom, requireUser } from "../../shared/http/edge-identity";
+import { AppError, forbidden, notFound } from "../../shared/http/errors";
+import type { ServiceContext } from "../../shared/runtime/context";
+import type { CheckoutClients } from "../clients/checkout-clients";
+import { findView, pageViews } from "../db/order-views";
+import type { Database } from "../db/schema";
+import { decodeCursor, encodeCursor } from "../domain/cursor";
+import { cancelOrder } from "../saga/cancel-order";
+import { placeOrder } from "../saga/place-order";
+import { sagaSettings } from "../saga/settings";
+
+const isAdmin = (identity: Identity) => identity.roles.includes("admin");
+
+/** The shopper's orders: place (idempotent), read, list and cancel. */
+export const orderRoutes = (ctx: ServiceContext<Database>, clients: CheckoutClients) => {
+  const settings = sagaSettings(ctx.config);
+  return (
+    new Elysia({ name: "order-routes" })
+      .use(identityFrom(ctx.config))
+      /** Places an order from the cart; the same Idempotency-Key and body answer the first response again. */
+      .post(
+        "/v1/orders",
+        async ({ identity, body, headers, set }) => {
+          const user = requireUser(identity);
+          const placed = await placeOrder(
+            { db: ctx.db, clients, settings, idempotencyTtlHours: ctx.config.ORDER_IDEMPOTENCY_TTL_HOURS },
+            user.userId,
+            headers["idempotency-key"],
+            body,
+          );
+          set.status = placed.statusCode;
+          return placed.body;
+        },
+        {
+          headers: z.object({ "idempotency-key": IdempotencyKey }),
+          body: PlaceOrderBody,
+          response: { 202: OrderAccepted },
+        },
+      )
+      /** One order, for its owner or an admin. */
+      .get(
+        "/v1/orders/:id",
+        async ({ identity, params }) => {
+          const user = requireUser(identity);
+          const view = await findView(ctx.db, params.id);
+          if (!view) throw notFound("order");
+          if (view.userId !== user.userId && !isAdmin(user)) throw forbidden("not your order");
+          return view;
+        },
+        { params: OrderParams, response: OrderView },
+      )
+      /** The caller's orders (an admin's: everyone's), newest first, keyset-paginated, optionally by status. */
+      .get(
+        "/v1/orders",
+        async ({ identity, query }) => {
+          const user = requireUser(identity);
+          const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+          if (after === null) {
+            throw new AppError(400, "validation", "The request is not valid", [
+              { path: "cursor", message: "not a cursor this API issued" },
+            ]);
+          }
+          const rows = await pageViews(ctx.db, {
+            ...(isAdmin(user) ? {} : { userId: user.userId }),
+            ...(query.status ? { status: query.status } : {}),
+            limit: query.limit,
+            ...(after ? { after } : {}),
+          });
+          const items = rows.slice(0, query.limit);
+          const last = items.at(-1);
+          const nextCursor =
+            rows.length > query.limit && last
+              ? encodeCursor({ createdAt: new Date(last.createdAt), orderId: last.orderId })
+              : null;
+          return { items, nextCursor };
+        },
+        { query: OrdersQuery, response: OrderPage },
+      )
+      /** The owner's cancel, carried out by the saga's compensation. */
+      .post(
+        "/v1/orders/:id/cancel",
+        async ({ identity, params, set }) => {
+          const accepted = await cancelOrder(ctx.db, settings, requireUser(identity), params.id);
+          set.status = 202;
+          return accepted;
+        },
+        { params: OrderParams, response: { 202: OrderAccepted } },
+      )
+  );
+};

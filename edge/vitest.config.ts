@@ -3,7 +3,10 @@ import { defineConfig } from "vitest/config";
 import { CORE_DOUBLE_URL, UPSTASH_URL } from "./test/ports.ts";
 
 const coreUrls = Object.fromEntries(
-  ["AUTH", "CATALOG", "PRICING", "CART", "INVENTORY", "ORDER", "PAYMENT", "DELIVERY"].map((name) => [`${name}_URL`, CORE_DOUBLE_URL]),
+  ["AUTH", "CATALOG", "PRICING", "CART", "INVENTORY", "ORDER", "PAYMENT", "DELIVERY"].map((name) => [
+    `${name}_URL`,
+    CORE_DOUBLE_URL,
+  ]),
 );
 
 /** Edge tests run inside workerd with the bindings of ../wrangler.toml, pointed at the test servers. */

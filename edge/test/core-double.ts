@@ -20,7 +20,7 @@ function readBody(request: IncomingMessage): Promise<string> {
 
 /**
  * A real HTTP server standing in for every core service in edge tests. It serves auth's JWKS, records
- * each request by `X-Request-Id`, and answers by path: `/slow…` after 2 s, `/fail…` with 500, anything
+ * each request by `X-Request-Id`, and answers by path: `/slow…` after 2 s, `/fail…` with 500, Cloudflare's KV `…/bulk` with success, anything
  * else with a JSON echo that carries a serial number (so a refill is distinguishable from a cached copy).
  */
 export function startCoreDouble(port: number, jwks: JSONWebKeySet): Promise<Server> {
@@ -37,17 +37,24 @@ export function startCoreDouble(port: number, jwks: JSONWebKeySet): Promise<Serv
     }
     const body = await readBody(request);
     const headers = Object.fromEntries(
-      Object.entries(request.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(",") : (value ?? "")]),
+      Object.entries(request.headers).map(([name, value]) => [
+        name,
+        Array.isArray(value) ? value.join(",") : (value ?? ""),
+      ]),
     );
     const record = { method: request.method ?? "GET", path: url.pathname + url.search, headers, body };
     const requestId = headers["x-request-id"] ?? "";
     received.set(requestId, [...(received.get(requestId) ?? []), record]);
 
     if (url.pathname === "/v1/auth/.well-known/jwks.json") return json(200, jwks);
-    if (url.pathname === "/health/ready") return json(200, { service: "double", status: "ready", checks: { postgres: "up" } });
+    if (url.pathname === "/health/ready")
+      return json(200, { service: "double", status: "ready", checks: { postgres: "up" } });
     if (url.pathname.startsWith("/slow")) return setTimeout(() => json(200, { slow: true }), 2_000);
     if (url.pathname.startsWith("/fail")) return json(500, { failed: true });
-    if (url.pathname.endsWith("/not-here")) return json(404, { type: "about:blank", title: "Not Found", status: 404 });
+    if (url.pathname.endsWith("/bulk"))
+      return json(200, { success: true, errors: [], messages: [], result: null });
+    if (url.pathname.endsWith("/not-here"))
+      return json(404, { type: "about:blank", title: "Not Found", status: 404 });
     served += 1;
     return json(request.method === "POST" ? 201 : 200, { served, method: record.method, path: record.path });
   });

@@ -1,12 +1,12 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import type { Server } from "node:http";
-import { fileURLToPath } from "node:url";
+import { resolve } from "node:path";
 import { exportJWK, generateKeyPair } from "jose";
 import type { TestProject } from "vitest/node";
 import { startCoreDouble } from "./core-double";
 import { CORE_DOUBLE_PORT, UPSTASH_PORT, UPSTASH_URL } from "./ports";
 
-const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
+const repoRoot = resolve(import.meta.dirname, "../..");
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -43,9 +43,15 @@ async function waitForUpstash(child: ChildProcess): Promise<void> {
 
 /** Starts, in Node, the real servers edge tests talk to: a core double with a JWKS, and the Upstash REST server over Redis. */
 export default async function setup(project: TestProject) {
-  const [current, rotated, rogue] = await Promise.all([signingKey("key-current"), signingKey("key-rotated"), signingKey("key-rogue")]);
-  const double: Server = await startCoreDouble(CORE_DOUBLE_PORT, { keys: [current.publicJwk, rotated.publicJwk] });
-  const upstash = spawn(`${repoRoot}node_modules/.bin/bun`, ["core/tooling/upstash-rest/main.ts"], {
+  const [current, rotated, rogue] = await Promise.all([
+    signingKey("key-current"),
+    signingKey("key-rotated"),
+    signingKey("key-rogue"),
+  ]);
+  const double: Server = await startCoreDouble(CORE_DOUBLE_PORT, {
+    keys: [current.publicJwk, rotated.publicJwk],
+  });
+  const upstash = spawn(resolve(repoRoot, "node_modules/.bin/bun"), ["core/tooling/upstash-rest/main.ts"], {
     cwd: repoRoot,
     env: { ...process.env, UPSTASH_PORT: String(UPSTASH_PORT), UPSTASH_TOKEN: "dev-upstash-token" },
     stdio: ["ignore", "ignore", "inherit"],

@@ -1,6 +1,6 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { type JWK, importJWK, SignJWT } from "jose";
+import { importJWK, type JWK, SignJWT } from "jose";
 import { inject } from "vitest";
 import { app } from "../src/app";
 import type { ReceivedRequest } from "./core-double";
@@ -9,9 +9,17 @@ import { CORE_DOUBLE_URL } from "./ports";
 export { env };
 
 /** Sends a request through the whole edge app inside workerd and waits for its `waitUntil` work. */
-export async function edge(path: string, init: RequestInit = {}, overrides: Partial<Env> = {}): Promise<Response> {
+export async function edge(
+  path: string,
+  init: RequestInit = {},
+  overrides: Partial<Env> = {},
+): Promise<Response> {
   const ctx = createExecutionContext();
-  const response = await app.fetch(new Request(`http://edge.test${path}`, init), { ...env, ...overrides }, ctx);
+  const response = await app.fetch(
+    new Request(`http://edge.test${path}`, init),
+    { ...env, ...overrides },
+    ctx,
+  );
   await waitOnExecutionContext(ctx);
   return response;
 }

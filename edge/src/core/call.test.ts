@@ -8,7 +8,16 @@ const STORE = "0190a5c0-0000-7000-8000-000000000001";
 const SLOW_URL = `${CORE_DOUBLE_URL}/slow`;
 
 function call(overrides: Partial<Env>, path = "/v1/orders") {
-  return callCore({ ...env, ...overrides }, { service: "order", method: "GET", path, requestId: requestId(), traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" });
+  return callCore(
+    { ...env, ...overrides },
+    {
+      service: "order",
+      method: "GET",
+      path,
+      requestId: requestId(),
+      traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+    },
+  );
 }
 
 describe("signed forwarding", () => {
@@ -57,8 +66,17 @@ describe("signed forwarding", () => {
     const key = `checkout-${crypto.randomUUID()}`;
     const response = await edge("/v1/orders", {
       method: "POST",
-      headers: { ...(await as()), "content-type": "application/json", "x-request-id": id, "idempotency-key": key },
-      body: JSON.stringify({ storeId: STORE, address: { line1: "1 Main St", lat: 12.97, lng: 77.59 }, payment: { token: "tok_visa" } }),
+      headers: {
+        ...(await as()),
+        "content-type": "application/json",
+        "x-request-id": id,
+        "idempotency-key": key,
+      },
+      body: JSON.stringify({
+        storeId: STORE,
+        address: { line1: "1 Main St", lat: 12.97, lng: 77.59 },
+        payment: { token: "tok_visa" },
+      }),
     });
     expect(response.status).toBe(201);
     const sent = (await receivedByCore(id)).find((request) => request.method === "POST");
@@ -76,7 +94,8 @@ describe("timeout and circuit breaker", () => {
 
   it("answers 503 problem+json when a service is dead, then opens and fails fast without calling it", async () => {
     const statuses: number[] = [];
-    for (let i = 0; i < 5; i++) statuses.push((await call({ ORDER_URL: DEAD_URL }).catch((e) => e)).problem.status);
+    for (let i = 0; i < 5; i++)
+      statuses.push((await call({ ORDER_URL: DEAD_URL }).catch((e) => e)).problem.status);
     expect(statuses).toEqual([503, 503, 503, 503, 503]);
     const open = await call({ ORDER_URL: DEAD_URL }).catch((e) => e);
     expect(open.problem.detail).toBe("The order service is unavailable");
@@ -87,7 +106,10 @@ describe("timeout and circuit breaker", () => {
     const failing = `${CORE_DOUBLE_URL}/fail`;
     for (let i = 0; i < 5; i++) expect((await call({ ORDER_URL: failing })).status).toBe(500);
     const id = requestId();
-    const error = await callCore({ ...env, ORDER_URL: failing }, { service: "order", method: "GET", path: "/x", requestId: id, traceparent: "" }).catch((e) => e);
+    const error = await callCore(
+      { ...env, ORDER_URL: failing },
+      { service: "order", method: "GET", path: "/x", requestId: id, traceparent: "" },
+    ).catch((e) => e);
     expect(error.problem.status).toBe(503);
     expect(await receivedByCore(id)).toEqual([]);
   });

@@ -36,7 +36,8 @@ const encoder = new TextEncoder();
 
 function toBytes(body: RequestBody): Uint8Array<ArrayBuffer> {
   if (body == null) return new Uint8Array();
-  if (typeof body === "string") return encoder.encode(body);
+  // Copied so the type is Uint8Array<ArrayBuffer> under Workers types too (their encode() returns ArrayBufferLike).
+  if (typeof body === "string") return new Uint8Array(encoder.encode(body));
   return new Uint8Array(body);
 }
 

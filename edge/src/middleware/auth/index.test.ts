@@ -45,12 +45,24 @@ describe("authenticate", () => {
 
   it("rejects a tampered token whose payload was changed after signing", async () => {
     const [header, , signature] = (await accessToken({ roles: ["shopper"] })).split(".");
-    const forged = encode({ sub: crypto.randomUUID(), roles: ["admin"], iss: "quickcommerce-auth", aud: "quickcommerce", exp: 4e9 });
+    const forged = encode({
+      sub: crypto.randomUUID(),
+      roles: ["admin"],
+      iss: "quickcommerce-auth",
+      aud: "quickcommerce",
+      exp: 4e9,
+    });
     expect((await withToken(`${header}.${forged}.${signature}`)).status).toBe(401);
   });
 
   it("rejects an unsigned token (alg: none)", async () => {
-    const claims = { sub: crypto.randomUUID(), roles: ["shopper"], iss: "quickcommerce-auth", aud: "quickcommerce", exp: 4e9 };
+    const claims = {
+      sub: crypto.randomUUID(),
+      roles: ["shopper"],
+      iss: "quickcommerce-auth",
+      aud: "quickcommerce",
+      exp: 4e9,
+    };
     const response = await withToken(`${encode({ alg: "none", typ: "JWT" })}.${encode(claims)}.`);
     expect(response.status).toBe(401);
   });

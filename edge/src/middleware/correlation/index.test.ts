@@ -6,7 +6,9 @@ const STORE = "0190a5c0-0000-7000-8000-000000000001";
 describe("correlation", () => {
   it("returns the caller's X-Request-Id and carries it to core", async () => {
     const id = requestId();
-    const response = await edge(`/v1/catalog/categories?storeId=${STORE}`, { headers: { "x-request-id": id } });
+    const response = await edge(`/v1/catalog/categories?storeId=${STORE}`, {
+      headers: { "x-request-id": id },
+    });
     expect(response.headers.get("x-request-id")).toBe(id);
     const [sent] = await receivedByCore(id);
     expect(sent?.headers["x-request-id"]).toBe(id);

@@ -17,7 +17,11 @@ function limitedApp(whenRedisDown: WhenRedisDown = "open") {
 }
 
 async function hit(app: Hono<AppEnv>, ip: string, overrides: Partial<Env> = {}) {
-  return app.fetch(new Request("http://edge.test/", { headers: { "cf-connecting-ip": ip } }), { ...env, ...overrides }, createExecutionContext());
+  return app.fetch(
+    new Request("http://edge.test/", { headers: { "cf-connecting-ip": ip } }),
+    { ...env, ...overrides },
+    createExecutionContext(),
+  );
 }
 
 const login = (ip: string) =>

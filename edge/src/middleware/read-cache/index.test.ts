@@ -15,18 +15,33 @@ async function age(marker: string, seconds: number) {
   const names = keys.map((key) => key.name).filter((name) => name.includes(marker));
   expect(names.length).toBeGreaterThan(0);
   for (const name of names) {
-    const entry = await env.CACHE.getWithMetadata<{ storedAt: number; status: number; contentType: string }>(name, "text");
+    const entry = await env.CACHE.getWithMetadata<{ storedAt: number; status: number; contentType: string }>(
+      name,
+      "text",
+    );
     if (!entry.value || !entry.metadata) continue;
-    await env.CACHE.put(name, entry.value, { metadata: { ...entry.metadata, storedAt: entry.metadata.storedAt - seconds * 1000 } });
+    await env.CACHE.put(name, entry.value, {
+      metadata: { ...entry.metadata, storedAt: entry.metadata.storedAt - seconds * 1000 },
+    });
   }
 }
 
 async function purge(body: unknown, secret = env.PURGE_SECRET, timestamp = Date.now()) {
   const text = JSON.stringify(body);
-  const signature = await signRequest({ secret, method: "POST", path: "/internal/purge", timestamp, body: text });
+  const signature = await signRequest({
+    secret,
+    method: "POST",
+    path: "/internal/purge",
+    timestamp,
+    body: text,
+  });
   return edge("/internal/purge", {
     method: "POST",
-    headers: { "content-type": "application/json", "x-edge-timestamp": String(timestamp), "x-edge-signature": signature },
+    headers: {
+      "content-type": "application/json",
+      "x-edge-timestamp": String(timestamp),
+      "x-edge-signature": signature,
+    },
     body: text,
   });
 }
@@ -91,6 +106,8 @@ describe("readCache", () => {
   it("names the bad fields of a signed but malformed purge", async () => {
     const response = await purge({ scopes: [{ kind: "store", storeId: "nope" }] });
     expect(response.status).toBe(400);
-    expect((await response.json<{ errors: { path: string }[] }>()).errors.map((e) => e.path)).toEqual(["scopes.0.storeId"]);
+    expect((await response.json<{ errors: { path: string }[] }>()).errors.map((e) => e.path)).toEqual([
+      "scopes.0.storeId",
+    ]);
   });
 });

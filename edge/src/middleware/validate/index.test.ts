@@ -8,13 +8,23 @@ describe("validate", () => {
     const id = requestId();
     const response = await edge("/v1/orders", {
       method: "POST",
-      headers: { ...(await as()), "content-type": "application/json", "x-request-id": id, "idempotency-key": "key-12345678" },
+      headers: {
+        ...(await as()),
+        "content-type": "application/json",
+        "x-request-id": id,
+        "idempotency-key": "key-12345678",
+      },
       body: JSON.stringify({ storeId: "not-a-uuid", address: { line1: "", lat: 200, lng: 77 }, payment: {} }),
     });
     expect(response.status).toBe(400);
     expect(response.headers.get("content-type")).toBe("application/problem+json");
     const problem = await response.json<Problem>();
-    expect(problem.errors.map((e) => e.path).sort()).toEqual(["address.lat", "address.line1", "payment.token", "storeId"]);
+    expect(problem.errors.map((e) => e.path).sort()).toEqual([
+      "address.lat",
+      "address.line1",
+      "payment.token",
+      "storeId",
+    ]);
     expect((await receivedByCore(id)).filter((r) => r.method === "POST")).toEqual([]);
   });
 
@@ -25,7 +35,9 @@ describe("validate", () => {
     });
     expect(response.status).toBe(400);
     expect((await response.json<Problem>()).errors.map((e) => e.path)).toEqual(["sku"]);
-    const query = await edge("/v1/catalog/products?storeId=x&limit=0", { headers: { "cf-connecting-ip": freshIp() } });
+    const query = await edge("/v1/catalog/products?storeId=x&limit=0", {
+      headers: { "cf-connecting-ip": freshIp() },
+    });
     expect((await query.json<Problem>()).errors.map((e) => e.path).sort()).toEqual(["limit", "storeId"]);
     expect(await receivedByCore(id)).toEqual([]);
   });

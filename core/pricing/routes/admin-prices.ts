@@ -1,0 +1,41 @@
+import { createMessage, REQUEST_ID_HEADER, SetPriceBody, StoreSkuParams } from "@qc/contracts";
+import { Elysia } from "elysia";
+import { identityFrom, requireRole } from "../../shared/http/edge-identity";
+import { enqueue } from "../../shared/outbox/enqueue";
+import type { ServiceContext } from "../../shared/runtime/context";
+import { upsertPrice } from "../db/price-repository";
+import type { Database } from "../db/schema";
+import type { PriceBook } from "../price-book";
+
+/** Admins set a store's price of a SKU; the change is published and written through the cache. */
+export const adminPriceRoutes = (ctx: ServiceContext<Database>, prices: PriceBook) =>
+  new Elysia().use(identityFrom(ctx.config)).put(
+    "/v1/admin/stores/:storeId/prices/:sku",
+    async ({ identity, params, body, request }) => {
+      requireRole(identity, "admin");
+      const { storeId, sku } = params;
+      const price = body.price;
+      await ctx.db.transaction().execute(async (trx) => {
+        await upsertPrice(trx, {
+          store_id: storeId,
+          sku,
+          amount_minor: price.amountMinor,
+          currency: price.currency,
+        });
+        await enqueue(
+          trx,
+          createMessage(
+            "PriceChanged",
+            { storeId, sku, price },
+            {
+              source: "pricing",
+              correlationId: request.headers.get(REQUEST_ID_HEADER) ?? Bun.randomUUIDv7(),
+            },
+          ),
+        );
+      });
+      await prices.written(storeId, sku, price);
+      return { storeId, sku, price };
+    },
+    { params: StoreSkuParams, body: SetPriceBody },
+  );

@@ -6,6 +6,7 @@ export * from "./api/deliveries";
 export * from "./api/health";
 export * from "./api/internal";
 export * from "./api/orders";
+export * from "./api/pricing";
 export * from "./api/purge";
 export * from "./api/stores";
 export * from "./common";

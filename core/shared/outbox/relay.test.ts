@@ -37,14 +37,14 @@ const relay = (options: Partial<Parameters<typeof startRelay>[0]> = {}) => {
     db: backbone.db,
     bus: backbone.bus,
     logger: backbone.logger,
-    topicPrefix: backbone.prefix,
+    topicPrefix: backbone.topicPrefix,
     ...options,
   });
   running.push(started);
   return started;
 };
 const publishedRecords = async () =>
-  (await backbone.bus.readTopic(withPrefix(backbone.prefix, TOPIC))).map((record) => ({
+  (await backbone.bus.readTopic(withPrefix(backbone.topicPrefix, TOPIC))).map((record) => ({
     key: record.key ?? "",
     id: record.headers["message-id"] ?? "",
   }));

@@ -38,7 +38,7 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
   const kafka = new Kafka({
     clientId: options.clientId,
     brokers: options.brokers,
-    logLevel: logLevel.NOTHING,
+    logLevel: process.env.KAFKA_DEBUG ? logLevel.DEBUG : logLevel.NOTHING,
     retry: { initialRetryTime: 200, retries: 8 },
   });
   // The health probe must answer fast when the broker is gone, so it has its own client without retries.
@@ -121,6 +121,8 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
         groupId: subscribe.groupId,
         allowAutoTopicCreation: false,
         sessionTimeout: subscribe.sessionTimeoutMs ?? 10_000,
+        // An idle fetch long-polls this long and stop() waits for it: keep shutdown quick.
+        maxWaitTimeInMs: 1_000,
         heartbeatInterval: 1_000,
         retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 5_000 },
       });

@@ -18,7 +18,7 @@ export const TOPIC = "cart.events.v1";
 /** A throwaway schema (outbox, inbox, effects) and topic prefix on the real database and broker. */
 export interface Backbone {
   schema: string;
-  prefix: string;
+  topicPrefix: string;
   db: Kysely<any>;
   bus: Bus;
   logger: Logger;
@@ -54,7 +54,7 @@ export async function startBackbone(name: string): Promise<Backbone> {
   await bus.ensureTopics(declared);
   return {
     schema,
-    prefix,
+    topicPrefix: prefix,
     db,
     bus,
     logger: createLogger(name, process.env.LOG_LEVEL ?? "silent"),

@@ -1,0 +1,147 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "bun:test";
+import { type AnyMessage, withPrefix } from "@qc/contracts";
+import { listDeadLetters, replayDeadLetters } from "../../tooling/dlq/dead-letters";
+import type { OutgoingRecord } from "../bus";
+import {
+  type Backbone,
+  effects,
+  idsByKey,
+  messageFor,
+  messagesFor,
+  recordEffect,
+  startBackbone,
+  TOPIC,
+  waitFor,
+} from "../outbox/testing/fixture";
+import type { Stoppable } from "../runtime/context";
+import { type ConsumerOptions, type MessageHandler, startConsumer } from "./runner";
+
+let backbone: Backbone;
+const running: Stoppable[] = [];
+beforeAll(async () => {
+  backbone = await startBackbone("consumer");
+});
+afterAll(async () => {
+  await Promise.allSettled(running.map((part) => part.stop()));
+  await backbone.close();
+});
+
+const topic = () => withPrefix(backbone.topicPrefix, TOPIC);
+const recordOf = (message: AnyMessage, headers: Record<string, string> = {}): OutgoingRecord => ({
+  topic: topic(),
+  key: message.subject,
+  value: JSON.stringify(message),
+  headers: { "message-id": message.id, ...headers },
+});
+const consume = async (
+  groupId: string,
+  handler: MessageHandler,
+  options: Partial<ConsumerOptions> = {},
+  bus = backbone.bus,
+) => {
+  const consumer = await startConsumer(
+    { groupId, topics: [TOPIC], handlers: { CartItemSet: handler }, ...options },
+    { ...backbone, bus },
+  );
+  running.push(consumer);
+  return consumer;
+};
+const effectsOf = async (id: string) =>
+  (await effects(backbone.db)).filter((e) => e.message_id === id).length;
+// Every test's groups read the same topic: stop them so a later test sees only its own effects.
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((part) => part.stop()));
+}, 30_000);
+
+describe("consumer runner", () => {
+  it("applies a message delivered twice only once", async () => {
+    await consume(`${backbone.topicPrefix}-dup`, recordEffect("dup"));
+    const twice = messageFor(1);
+    const after = messageFor(1);
+    await backbone.bus.publish([recordOf(twice), recordOf(twice), recordOf(after)]);
+    await waitFor("the message after the duplicate", async () => (await effectsOf(after.id)) === 1);
+    expect(await effectsOf(twice.id)).toBe(1);
+  }, 30_000);
+
+  it("dead-letters poison with its error and keeps consuming; a replayed dead letter is processed", async () => {
+    const failing = new Set<string>();
+    const handler: MessageHandler = async (trx, message) => {
+      if (failing.has(message.id)) throw new Error("stock service unavailable");
+      await recordEffect("dlq")(trx, message);
+    };
+    const group = `${backbone.topicPrefix}-dlq`;
+    const unlucky = messageFor(2);
+    const good = messageFor(2);
+    failing.add(unlucky.id);
+    const invalidData = { ...messageFor(2), data: { sku: "not a valid sku!" } };
+    await backbone.bus.publish([
+      { topic: topic(), key: "garbage", value: "{not json" },
+      recordOf(invalidData as AnyMessage),
+      recordOf(unlucky, { traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" }),
+      recordOf(good),
+    ]);
+    await consume(group, handler, { retry: { attempts: 3, initialDelayMs: 20, multiplier: 2 } });
+    await waitFor("the good message after the poison", async () => (await effectsOf(good.id)) === 1);
+
+    let letters = await listDeadLetters(backbone.bus, TOPIC, backbone.topicPrefix);
+    await waitFor("three dead letters", async () => {
+      letters = await listDeadLetters(backbone.bus, TOPIC, backbone.topicPrefix);
+      return letters.length === 3;
+    });
+    const [garbage, invalid, failed] = letters;
+    expect(garbage).toMatchObject({ key: "garbage", attempts: 0, group, type: null });
+    expect(garbage?.error).toContain("JSON");
+    expect(invalid).toMatchObject({ messageId: invalidData.id, attempts: 0, type: "CartItemSet" });
+    expect(invalid?.error).toContain("CartItemSet");
+    expect(failed).toMatchObject({ messageId: unlucky.id, attempts: 3, error: "stock service unavailable" });
+    const raw = await backbone.bus.readTopic(withPrefix(backbone.topicPrefix, `${TOPIC}.dlq`));
+    expect(raw[2]?.headers.traceparent).toBe("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+    expect(raw[2]?.headers["dlq-original-topic"]).toBe(topic());
+    expect(await effectsOf(unlucky.id)).toBe(0);
+
+    // The cause is fixed; replaying it (twice, by mistake) applies it exactly once.
+    failing.delete(unlucky.id);
+    await replayDeadLetters(
+      backbone.bus,
+      TOPIC,
+      [failed?.offset ?? "", failed?.offset ?? ""],
+      backbone.topicPrefix,
+    );
+    await replayDeadLetters(backbone.bus, TOPIC, [failed?.offset ?? ""], backbone.topicPrefix);
+    const marker = messageFor(2);
+    await backbone.bus.publish([recordOf(marker)]);
+    await waitFor("the replayed message", async () => (await effectsOf(marker.id)) === 1);
+    expect(await effectsOf(unlucky.id)).toBe(1);
+  }, 60_000);
+
+  it("keeps every key in order across two consumers and a rebalance in the middle", async () => {
+    const group = `${backbone.topicPrefix}-order`;
+    const slowly =
+      (name: string): MessageHandler =>
+      async (trx, message) => {
+        await Bun.sleep(1);
+        await recordEffect(name)(trx, message);
+      };
+    const options = { sessionTimeoutMs: 10_000 };
+    const a = await consume(group, slowly("a"), options, backbone.newBus("a"));
+    await consume(group, slowly("b"), options, backbone.newBus("b"));
+    const messages = messagesFor(1_200, 30);
+    const ours = new Set(messages.map((m) => m.id));
+    const handled = async () =>
+      (await effects(backbone.db)).filter((e) => ours.has(e.message_id) && "abc".includes(e.handled_by));
+    for (let i = 0; i < messages.length; i += 100) {
+      await backbone.bus.publish(messages.slice(i, i + 100).map((m) => recordOf(m)));
+      if (i === 300) await consume(group, slowly("c"), options, backbone.newBus("c"));
+      if (i === 700) await a.stop();
+      await Bun.sleep(200);
+    }
+    await waitFor("every message", async () => (await handled()).length >= messages.length, 60_000);
+
+    const applied = await handled();
+    expect(applied.length).toBe(messages.length);
+    expect(new Set(applied.map((e) => e.handled_by)).size).toBeGreaterThanOrEqual(2);
+    expect(idsByKey(applied.map((e) => ({ key: e.key, id: e.message_id })))).toEqual(
+      idsByKey(messages.map((m) => ({ key: m.subject, id: m.id }))),
+    );
+  }, 100_000);
+});

@@ -1,5 +1,6 @@
 import { runServiceMain, type ServiceDefinition } from "../shared/runtime/service";
 import { app } from "./app";
+import { bootstrapAuth } from "./db/bootstrap";
 import type { Database } from "./db/schema";
 
 /** Accounts, passwords, JWT access tokens (JWKS), refresh-token families, roles and partner API keys. */
@@ -7,6 +8,10 @@ export const authService: ServiceDefinition<Database> = {
   name: "auth",
   migrations: `${import.meta.dir}/db/migrations`,
   app,
+  async background(ctx) {
+    await bootstrapAuth(ctx.db, ctx.config);
+    return [];
+  },
 };
 
 if (import.meta.main) await runServiceMain(authService);

@@ -1,0 +1,337 @@
+import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import type { TokenPair } from "@qc/contracts";
+import { createLocalJWKSet, decodeProtectedHeader, errors, type JSONWebKeySet, jwtVerify } from "jose";
+import { type TestEnvironment, type TestService, testEnvironment } from "../shared/testing/service";
+import { authService } from "./main";
+
+const GRACE_SECONDS = 2;
+const LOCK_SECONDS = 2;
+// argon2id is deliberately slow; flows with several logins need more than the default 5 s.
+const SLOW_FLOW_MS = 20_000;
+const admin = { userId: crypto.randomUUID(), roles: ["admin" as const] };
+const shopper = { userId: crypto.randomUUID(), roles: ["shopper" as const] };
+
+describe("auth", () => {
+  let env: TestEnvironment;
+  let auth: TestService;
+
+  beforeAll(async () => {
+    env = await testEnvironment({
+      database: "qc_test_auth",
+      env: {
+        SIGNING_KEY_GRACE_SECONDS: String(GRACE_SECONDS),
+        LOGIN_LOCK_SECONDS: String(LOCK_SECONDS),
+        LOGIN_FAILURE_DELAY_MS: "10",
+      },
+    });
+    auth = await env.start(authService);
+  });
+  afterAll(() => env.stop());
+
+  const newEmail = () => `u-${crypto.randomUUID()}@example.com`;
+  const register = async (email = newEmail(), password = "correct-horse-1") => {
+    const response = await auth.call("POST", "/v1/auth/register", {
+      body: { email, password, name: "Asha" },
+    });
+    expect(response.status).toBe(201);
+    return { email, password, userId: ((await response.json()) as { userId: string }).userId };
+  };
+  const login = (email: string, password: string) =>
+    auth.call("POST", "/v1/auth/login", { body: { email, password } });
+  const tokensFor = async (email: string, password: string) => {
+    const response = await login(email, password);
+    expect(response.status).toBe(200);
+    return (await response.json()) as TokenPair;
+  };
+  const refresh = (refreshToken: string) => auth.call("POST", "/v1/auth/refresh", { body: { refreshToken } });
+  const currentJwks = async () =>
+    (await (await auth.call("GET", "/v1/auth/.well-known/jwks.json")).json()) as JSONWebKeySet;
+  const verify = async (token: string) =>
+    jwtVerify(token, createLocalJWKSet(await currentJwks()), {
+      issuer: "quickcommerce-auth",
+      audience: "quickcommerce",
+      algorithms: ["ES256"],
+    });
+
+  describe("registration", () => {
+    it("answers a taken email exactly like a new one and keeps one account", async () => {
+      const first = await register();
+      const again = await auth.call("POST", "/v1/auth/register", {
+        body: { email: first.email.toUpperCase(), password: "another-pass-2", name: "Mallory" },
+      });
+      expect(again.status).toBe(201);
+      const body = (await again.json()) as { userId: string };
+      expect(Object.keys(body)).toEqual(["userId"]);
+      expect(body.userId).not.toBe(first.userId);
+      const rows = await env
+        .db("auth")
+        .selectFrom("users")
+        .select("id")
+        .where("id", "in", [first.userId, body.userId])
+        .execute();
+      expect(rows.map((row) => row.id)).toEqual([first.userId]);
+      // The original password still works; the duplicate's does not.
+      expect((await login(first.email, "correct-horse-1")).status).toBe(200);
+      expect((await login(first.email, "another-pass-2")).status).toBe(401);
+    });
+
+    it("publishes UserRegistered through the outbox, with the shopper role", async () => {
+      const { userId } = await register();
+      const row = await env
+        .db("auth")
+        .selectFrom("outbox")
+        .select(["type", "payload"])
+        .where("key", "=", userId)
+        .executeTakeFirstOrThrow();
+      expect(row.type).toBe("UserRegistered");
+      expect((row.payload as { data: { roles: string[] } }).data.roles).toEqual(["shopper"]);
+    });
+
+    it("stores the password as argon2id, never in clear", async () => {
+      const { userId } = await register();
+      const row = await env
+        .db("auth")
+        .selectFrom("users")
+        .select("password_hash")
+        .where("id", "=", userId)
+        .executeTakeFirstOrThrow();
+      expect(row.password_hash).toStartWith("$argon2id$");
+    });
+
+    it("refuses a short password as problem+json naming the field", async () => {
+      const response = await auth.call("POST", "/v1/auth/register", {
+        body: { email: newEmail(), password: "short", name: "A" },
+      });
+      expect(response.status).toBe(400);
+      expect(response.headers.get("content-type")).toContain("application/problem+json");
+      const problem = (await response.json()) as { errors: { path: string }[] };
+      expect(problem.errors.map((error) => error.path)).toContain("password");
+    });
+  });
+
+  describe("access tokens", () => {
+    it("signs ES256 tokens with a kid that the JWKS publishes, carrying sub, roles, iss, aud and exp", async () => {
+      const { email, password, userId } = await register();
+      const tokens = await tokensFor(email, password);
+      expect(tokens.expiresIn).toBe(900);
+      const { payload, protectedHeader } = await verify(tokens.accessToken);
+      expect(protectedHeader.alg).toBe("ES256");
+      expect(protectedHeader.kid).toBeString();
+      expect(payload).toMatchObject({
+        sub: userId,
+        roles: ["shopper"],
+        iss: "quickcommerce-auth",
+        aud: "quickcommerce",
+      });
+      expect((payload.exp ?? 0) - (payload.iat ?? 0)).toBe(900);
+    });
+
+    it("never publishes private key material", async () => {
+      for (const key of (await currentJwks()).keys) expect(key.d).toBeUndefined();
+    });
+
+    it("lets the bootstrap admin log in with admin rights", async () => {
+      const tokens = await tokensFor("admin@quickcommerce.local", "admin-password-123");
+      expect((await verify(tokens.accessToken)).payload.roles).toEqual(["admin"]);
+    });
+
+    it(
+      "keeps old tokens valid through the grace period of a rotation and refuses them after it",
+      async () => {
+        const { email, password } = await register();
+        const before = await tokensFor(email, password);
+        const oldKid = decodeProtectedHeader(before.accessToken).kid;
+
+        const rotated = await auth.call("POST", "/v1/admin/auth/keys/rotate", { user: admin });
+        expect(rotated.status).toBe(201);
+        const { kid: newKid } = (await rotated.json()) as { kid: string };
+        expect(newKid).not.toBe(oldKid);
+
+        const after = await tokensFor(email, password);
+        expect(decodeProtectedHeader(after.accessToken).kid).toBe(newKid);
+        // Nobody is logged out: the old token still verifies during the grace period.
+        expect((await verify(before.accessToken)).payload.sub).toBeString();
+        expect((await currentJwks()).keys.map((key) => key.kid)).toEqual([newKid, oldKid]);
+
+        await Bun.sleep(GRACE_SECONDS * 1000 + 500);
+        expect((await currentJwks()).keys.map((key) => key.kid)).not.toContain(oldKid);
+        await expect(verify(before.accessToken)).rejects.toBeInstanceOf(errors.JWKSNoMatchingKey);
+        expect((await verify(after.accessToken)).payload.sub).toBeString();
+
+        const event = await env
+          .db("auth")
+          .selectFrom("outbox")
+          .select("type")
+          .where("key", "=", newKid)
+          .executeTakeFirst();
+        expect(event?.type).toBe("SigningKeyRotated");
+      },
+      SLOW_FLOW_MS,
+    );
+
+    it("lets only admins rotate keys", async () => {
+      expect((await auth.call("POST", "/v1/admin/auth/keys/rotate", { user: shopper })).status).toBe(403);
+      expect((await auth.call("POST", "/v1/admin/auth/keys/rotate")).status).toBe(401);
+    });
+  });
+
+  describe("refresh tokens", () => {
+    it("rotates on every use: the new token works, the old one is spent", async () => {
+      const { email, password } = await register();
+      const first = await tokensFor(email, password);
+      const second = await refresh(first.refreshToken);
+      expect(second.status).toBe(200);
+      const pair = (await second.json()) as TokenPair;
+      expect(pair.refreshToken).not.toBe(first.refreshToken);
+      expect((await verify(pair.accessToken)).payload.roles).toEqual(["shopper"]);
+      expect((await refresh(pair.refreshToken)).status).toBe(200);
+    });
+
+    it("revokes the whole family when a rotated token is reused", async () => {
+      const { email, password } = await register();
+      const first = await tokensFor(email, password);
+      const second = (await (await refresh(first.refreshToken)).json()) as TokenPair;
+
+      const replay = await refresh(first.refreshToken);
+      expect(replay.status).toBe(401);
+      // The legitimate holder's newer token died with the family.
+      expect((await refresh(second.refreshToken)).status).toBe(401);
+      // Other sessions of the same user are separate families and keep working.
+      const otherSession = await tokensFor(email, password);
+      expect((await refresh(otherSession.refreshToken)).status).toBe(200);
+    });
+
+    it("stores refresh tokens only as sha256 hashes", async () => {
+      const { email, password, userId } = await register();
+      const { refreshToken } = await tokensFor(email, password);
+      const rows = await env
+        .db("auth")
+        .selectFrom("refresh_tokens")
+        .select("token_hash")
+        .where("user_id", "=", userId)
+        .execute();
+      expect(rows).toHaveLength(1);
+      expect(rows[0]?.token_hash).toBe(new Bun.CryptoHasher("sha256").update(refreshToken).digest("hex"));
+    });
+
+    it("refuses a refresh token after logout", async () => {
+      const { email, password } = await register();
+      const { refreshToken } = await tokensFor(email, password);
+      expect((await auth.call("POST", "/v1/auth/logout", { body: { refreshToken } })).status).toBe(204);
+      expect((await refresh(refreshToken)).status).toBe(401);
+    });
+
+    it("carries roles granted by an admin from the next refresh", async () => {
+      const { email, password, userId } = await register();
+      const { refreshToken } = await tokensFor(email, password);
+      expect(
+        (
+          await auth.call("PUT", `/v1/admin/users/${userId}/roles`, {
+            body: { roles: ["shopper", "rider"] },
+            user: shopper,
+          })
+        ).status,
+      ).toBe(403);
+      const granted = await auth.call("PUT", `/v1/admin/users/${userId}/roles`, {
+        body: { roles: ["shopper", "rider"] },
+        user: admin,
+      });
+      expect(await granted.json()).toEqual({ userId, roles: ["shopper", "rider"] });
+      const pair = (await (await refresh(refreshToken)).json()) as TokenPair;
+      expect((await verify(pair.accessToken)).payload.roles).toEqual(["shopper", "rider"]);
+    });
+  });
+
+  describe("failed logins", () => {
+    it("answers an unknown email and a wrong password alike", async () => {
+      const { email } = await register();
+      const unknown = await login(newEmail(), "whatever-123");
+      const wrong = await login(email, "whatever-123");
+      expect(unknown.status).toBe(401);
+      expect(wrong.status).toBe(401);
+      expect(await unknown.json()).toEqual(await wrong.json());
+    });
+
+    it(
+      "locks the email after 5 failures, even for the right password, and unlocks when the lock ends",
+      async () => {
+        const { email, password } = await register();
+        for (let attempt = 0; attempt < 5; attempt++)
+          expect((await login(email, "wrong-password")).status).toBe(401);
+        const refused = await login(email, password);
+        expect(refused.status).toBe(429);
+        expect(refused.headers.get("content-type")).toContain("application/problem+json");
+        expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+
+        await Bun.sleep(LOCK_SECONDS * 1000 + 200);
+        expect((await login(email, password)).status).toBe(200);
+      },
+      SLOW_FLOW_MS,
+    );
+
+    it(
+      "forgets earlier failures after a successful login",
+      async () => {
+        const { email, password } = await register();
+        for (let attempt = 0; attempt < 4; attempt++) await login(email, "wrong-password");
+        expect((await login(email, password)).status).toBe(200);
+        for (let attempt = 0; attempt < 4; attempt++) await login(email, "wrong-password");
+        expect((await login(email, password)).status).toBe(200);
+      },
+      SLOW_FLOW_MS,
+    );
+  });
+
+  describe("partner API keys", () => {
+    const createKey = async (scopes: string[]) => {
+      const response = await auth.call("POST", "/v1/admin/api-keys", {
+        body: { name: "Acme", scopes },
+        user: admin,
+      });
+      expect(response.status).toBe(201);
+      return (await response.json()) as { keyId: string; key: string; prefix: string };
+    };
+    const verifyKey = (key: string, scope: string) =>
+      fetch(`${auth.url}/internal/v1/api-keys/verify`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ key, scope }),
+      });
+
+    it("accepts a key for a scope it holds and answers 403 for one it lacks", async () => {
+      const { key, keyId } = await createKey(["catalog:read"]);
+      const ok = await verifyKey(key, "catalog:read");
+      expect(ok.status).toBe(200);
+      expect(await ok.json()).toEqual({ keyId, scopes: ["catalog:read"] });
+      const missing = await verifyKey(key, "orders:write");
+      expect(missing.status).toBe(403);
+      expect(missing.headers.get("content-type")).toContain("application/problem+json");
+    });
+
+    it("answers 401 for an unknown, tampered or revoked key", async () => {
+      const { key, keyId } = await createKey(["catalog:read"]);
+      expect((await verifyKey("qck_nothing", "catalog:read")).status).toBe(401);
+      expect(
+        (await verifyKey(`${key.slice(0, -1)}${key.endsWith("A") ? "B" : "A"}`, "catalog:read")).status,
+      ).toBe(401);
+      expect((await auth.call("DELETE", `/v1/admin/api-keys/${keyId}`, { user: admin })).status).toBe(204);
+      expect((await verifyKey(key, "catalog:read")).status).toBe(401);
+    });
+
+    it("lists keys without their secrets and only to admins", async () => {
+      const { key, keyId } = await createKey(["stock:write"]);
+      expect((await auth.call("GET", "/v1/admin/api-keys", { user: shopper })).status).toBe(403);
+      const listed = await auth.call("GET", "/v1/admin/api-keys", { user: admin });
+      const text = await listed.text();
+      expect(text).toContain(keyId);
+      expect(text).not.toContain(key);
+      const stored = await env
+        .db("auth")
+        .selectFrom("api_keys")
+        .select("secret_hash")
+        .where("id", "=", keyId)
+        .executeTakeFirstOrThrow();
+      expect(key).not.toContain(stored.secret_hash);
+    });
+  });
+});

@@ -1,0 +1,38 @@
+import { createMessage, type Role } from "@qc/contracts";
+import type { Kysely } from "kysely";
+import type { Config } from "../../shared/config";
+import { enqueue } from "../../shared/outbox/enqueue";
+import { ensureSigningKey } from "./keyring";
+import type { Database } from "./schema";
+import { insertUserIfAbsent } from "./user-repository";
+
+/** Creates the configured admin account if absent; an existing account with that email is left alone. */
+export async function ensureAdmin(db: Kysely<Database>, config: Config): Promise<void> {
+  const passwordHash = await Bun.password.hash(config.ADMIN_PASSWORD, { algorithm: "argon2id" });
+  const userId = Bun.randomUUIDv7();
+  const roles: Role[] = ["admin"];
+  await db.transaction().execute(async (trx) => {
+    const created = await insertUserIfAbsent(trx, {
+      id: userId,
+      email: config.ADMIN_EMAIL,
+      name: "Administrator",
+      password_hash: passwordHash,
+      roles,
+    });
+    if (created)
+      await enqueue(
+        trx,
+        createMessage(
+          "UserRegistered",
+          { userId, email: config.ADMIN_EMAIL, name: "Administrator", roles },
+          { source: "auth", correlationId: `bootstrap-${userId}` },
+        ),
+      );
+  });
+}
+
+/** What auth needs before its first login: the admin account and a signing key. */
+export async function bootstrapAuth(db: Kysely<Database>, config: Config): Promise<void> {
+  await ensureAdmin(db, config);
+  await ensureSigningKey(db, config.SIGNING_KEY_ENCRYPTION_SECRET);
+}

@@ -1,0 +1,40 @@
+import type { Role, TokenPair } from "@qc/contracts";
+import type { Kysely } from "kysely";
+import type { Config } from "../../shared/config";
+import { signAccessToken } from "../domain/access-token";
+import { randomSecret, sha256Hex } from "../domain/secrets";
+import { currentSigner } from "./keyring";
+import { insertRefreshToken } from "./refresh-token-repository";
+import type { Database } from "./schema";
+
+/**
+ * Issues an access token and a new refresh token of `familyId` (a login starts a family, each refresh
+ * continues it). Only the refresh token's hash is stored.
+ */
+export async function issueTokenPair(
+  db: Kysely<Database>,
+  config: Config,
+  user: { id: string; roles: Role[] },
+  familyId: string,
+): Promise<TokenPair> {
+  const refreshToken = randomSecret(32);
+  await insertRefreshToken(db, {
+    familyId,
+    userId: user.id,
+    tokenHash: sha256Hex(refreshToken),
+    expiresAt: new Date(Date.now() + config.REFRESH_TOKEN_TTL_SECONDS * 1000),
+  });
+  const { key, kid } = await currentSigner(db, config.SIGNING_KEY_ENCRYPTION_SECRET);
+  const accessToken = await signAccessToken(
+    {
+      userId: user.id,
+      roles: user.roles,
+      issuer: config.JWT_ISSUER,
+      audience: config.JWT_AUDIENCE,
+      ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
+    },
+    key,
+    kid,
+  );
+  return { accessToken, refreshToken, expiresIn: config.ACCESS_TOKEN_TTL_SECONDS };
+}

@@ -40,7 +40,11 @@ export function inputOf(reply: Reply): SagaInput {
     case "PaymentCaptureFailed":
       return { type: reply.type, detail: reply.data.reason };
     case "DeliveryFailed":
-      return { type: reply.type, reason: reply.data.reason, detail: reply.data.reason };
+      return {
+        type: reply.type,
+        reason: reply.data.reason === "NO_RIDER" ? "NO_RIDER" : "DELIVERY_FAILED",
+        detail: reply.data.reason,
+      };
     case "DeliveryCreated":
       return { type: reply.type, deliveryId: reply.data.deliveryId, etaMinutes: reply.data.etaMinutes };
     default:

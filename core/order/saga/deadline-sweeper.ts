@@ -33,6 +33,7 @@ export function every(
   what: string,
 ): Stoppable {
   let running = true;
+  let wake = () => {};
   const loop = (async () => {
     while (running) {
       try {
@@ -40,12 +41,20 @@ export function every(
       } catch (error) {
         logger.error({ err: error }, `${what} failed`);
       }
-      await Bun.sleep(intervalMs);
+      // stop() cuts the wait short, so a long interval never holds up shutdown.
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, intervalMs);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
     }
   })();
   return {
     async stop() {
       running = false;
+      wake();
       await loop;
     },
   };

@@ -1,0 +1,315 @@
+import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import type { AnyMessage, OrderPage, OrderView, PlaceOrderBody } from "@qc/contracts";
+import type { Kysely } from "kysely";
+import { awaitOutbox, outboxOf, publish } from "../shared/testing/messages";
+import { type TestEnvironment, type TestService, testEnvironment } from "../shared/testing/service";
+import { rebuildProjections } from "./db/projections";
+import type { Database } from "./db/schema";
+import { orderService } from "./main";
+import { DELIVERY_FEE_MINOR, startCheckoutStandIn, UNIT_PRICE_MINOR } from "./testing/checkout-standin";
+
+const storeId = crypto.randomUUID();
+const address = { line1: "12 MG Road", lat: 12.97, lng: 77.59 };
+const paymentIdOf = (messages: AnyMessage[]) =>
+  (messages[0]?.data as { paymentId: string } | undefined)?.paymentId ?? "";
+const bodyFor = (token = "tok_visa"): PlaceOrderBody => ({ storeId, address, payment: { token } });
+
+describe("the order service", () => {
+  let env: TestEnvironment;
+  let order: TestService;
+  let db: Kysely<Database>;
+  let standIn: ReturnType<typeof startCheckoutStandIn>;
+
+  beforeAll(async () => {
+    env = await testEnvironment({
+      database: "qc_test_order",
+      env: { ORDER_DEADLINE_AUTHORIZE_MS: "1500", ORDER_SWEEP_INTERVAL_MS: "100" },
+    });
+    standIn = startCheckoutStandIn(env.config);
+    order = await env.start(orderService);
+    db = env.db<Database>("order");
+  });
+  afterAll(async () => {
+    await env.stop();
+    standIn.stop();
+  }, 30_000);
+
+  const shopper = () => {
+    const userId = crypto.randomUUID();
+    standIn.setCart(userId, storeId, [
+      { sku: "MILK-1L", quantity: 2 },
+      { sku: "BREAD-400G", quantity: 1 },
+    ]);
+    return { userId, roles: ["shopper" as const] };
+  };
+  const place = (user: { userId: string; roles: "shopper"[] }, key: string, body: unknown = bodyFor()) =>
+    order.call("POST", "/v1/orders", { user, body, headers: { "idempotency-key": key } });
+  const placed = async (user: { userId: string; roles: "shopper"[] }, token = "tok_visa") => {
+    const response = await place(user, crypto.randomUUID(), bodyFor(token));
+    expect(response.status).toBe(202);
+    return ((await response.json()) as { orderId: string }).orderId;
+  };
+  const view = async (orderId: string, user: { userId: string; roles: ("shopper" | "admin")[] }) =>
+    (await (await order.call("GET", `/v1/orders/${orderId}`, { user })).json()) as OrderView;
+  const awaitStatus = async (orderId: string, status: string, timeoutMs = 15_000) => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const row = await db
+        .selectFrom("orders")
+        .select("status")
+        .where("order_id", "=", orderId)
+        .executeTakeFirst();
+      if (row?.status === status) return;
+      if (Date.now() > deadline) throw new Error(`order ${orderId} is ${row?.status}, not ${status}`);
+      await Bun.sleep(50);
+    }
+  };
+  const keysOf = async (userId: string) =>
+    (await db.selectFrom("idempotency_keys").select("key").where("user_id", "=", userId).execute()).length;
+
+  /** Plays the participants' replies up to CONFIRMED. */
+  const confirm = async (orderId: string) => {
+    const lines = [{ sku: "BREAD-400G", quantity: 1 }];
+    await publish(order, "StockReserved", { orderId, storeId, lines, expiresAt: new Date().toISOString() });
+    const payment = paymentIdOf(await awaitOutbox(db, orderId, "AuthorizePayment"));
+    const amount = { amountMinor: 3 * UNIT_PRICE_MINOR + DELIVERY_FEE_MINOR, currency: "INR" };
+    await publish(order, "PaymentAuthorized", { orderId, paymentId: payment, amount });
+    await awaitOutbox(db, orderId, "CommitStock");
+    await publish(order, "StockCommitted", { orderId, storeId, lines });
+    await awaitOutbox(db, orderId, "CreateDelivery");
+    const delivery = { deliveryId: crypto.randomUUID(), riderId: crypto.randomUUID() };
+    await publish(order, "DeliveryCreated", { orderId, storeId, ...delivery, etaMinutes: 11 });
+    await awaitOutbox(db, orderId, "CapturePayment");
+    await publish(order, "PaymentCaptured", { orderId, paymentId: payment, amount });
+    await awaitStatus(orderId, "CONFIRMED");
+    return delivery;
+  };
+
+  describe("placing an order", () => {
+    it("requires an Idempotency-Key header and names it", async () => {
+      const user = shopper();
+      const response = await order.call("POST", "/v1/orders", { user, body: bodyFor() });
+      expect(response.status).toBe(400);
+      expect(response.headers.get("content-type")).toContain("application/problem+json");
+      const problem = (await response.json()) as { errors: { path: string }[] };
+      expect(problem.errors.map((error) => error.path).join()).toContain("idempotency-key");
+      expect(await keysOf(user.userId)).toBe(0);
+    });
+
+    it("stores nothing for a body that fails validation", async () => {
+      const user = shopper();
+      const response = await place(user, "key-invalid-1", { storeId: "nope", address, payment: {} });
+      expect(response.status).toBe(400);
+      const problem = (await response.json()) as { errors: { path: string }[] };
+      expect(problem.errors.map((error) => error.path)).toEqual(
+        expect.arrayContaining(["storeId", "payment.token"]),
+      );
+      expect(await keysOf(user.userId)).toBe(0);
+    });
+
+    it("answers 422 for an empty cart and stores nothing", async () => {
+      const user = shopper();
+      standIn.setCart(user.userId, storeId, []);
+      const response = await place(user, "key-empty-cart");
+      expect(response.status).toBe(422);
+      expect(((await response.json()) as { type: string }).type).toContain("empty_cart");
+      expect(await keysOf(user.userId)).toBe(0);
+    });
+
+    it("prices the cart and writes order, saga, ReserveStock and OrderPlaced together", async () => {
+      const orderId = await placed(shopper());
+      const [reserve] = await outboxOf(db, orderId, "ReserveStock");
+      expect(reserve?.data).toMatchObject({ orderId, storeId, lines: expect.any(Array) });
+      const [announced] = await outboxOf(db, orderId, "OrderPlaced");
+      expect(announced?.data).toMatchObject({
+        total: { amountMinor: 3 * UNIT_PRICE_MINOR + DELIVERY_FEE_MINOR, currency: "INR" },
+      });
+      const saga = await db
+        .selectFrom("sagas")
+        .selectAll()
+        .where("order_id", "=", orderId)
+        .executeTakeFirst();
+      expect(saga).toMatchObject({ step: "RESERVE_STOCK", status: "RUNNING" });
+      expect(saga?.deadline_at?.getTime()).toBeGreaterThan(Date.now());
+    });
+
+    it("answers a repeated key and body with the first response, and a reused key with 422", async () => {
+      const user = shopper();
+      const first = await place(user, "key-repeat-1");
+      const again = await place(user, "key-repeat-1");
+      expect(again.status).toBe(first.status);
+      expect(await again.json()).toEqual(await first.json());
+      const reused = await place(user, "key-repeat-1", bodyFor("tok_declined"));
+      expect(reused.status).toBe(422);
+      expect(((await reused.json()) as { type: string }).type).toContain("idempotency_key_reused");
+      const orders = await db
+        .selectFrom("orders")
+        .select("order_id")
+        .where("user_id", "=", user.userId)
+        .execute();
+      expect(orders).toHaveLength(1);
+    });
+
+    it("creates one order for concurrent requests with the same key", async () => {
+      const user = shopper();
+      const responses = await Promise.all(Array.from({ length: 8 }, () => place(user, "key-concurrent-1")));
+      const bodies = await Promise.all(responses.map((response) => response.json()));
+      expect(responses.map((response) => response.status)).toEqual(Array(8).fill(202));
+      expect(new Set(bodies.map((body) => (body as { orderId: string }).orderId)).size).toBe(1);
+      const orders = await db
+        .selectFrom("orders")
+        .select("order_id")
+        .where("user_id", "=", user.userId)
+        .execute();
+      expect(orders).toHaveLength(1);
+    });
+  });
+
+  describe("the saga over Kafka", () => {
+    it("confirms after every step replies, then follows the rider to DELIVERED", async () => {
+      const user = shopper();
+      const orderId = await placed(user);
+      const delivery = await confirm(orderId);
+      for (const status of ["PICKED_UP", "OUT_FOR_DELIVERY", "DELIVERED"] as const) {
+        await publish(order, "DeliveryStatusChanged", { orderId, ...delivery, status });
+        await awaitStatus(orderId, status);
+      }
+      const shown = await view(orderId, user);
+      expect(shown).toMatchObject({ status: "DELIVERED", etaMinutes: 11, reason: null });
+      expect(shown.history.map((entry) => entry.step)).toEqual([
+        "PLACED",
+        "RESERVE_STOCK_DONE",
+        "AUTHORIZE_PAYMENT_DONE",
+        "COMMIT_STOCK_DONE",
+        "CREATE_DELIVERY_DONE",
+        "CAPTURE_PAYMENT_DONE",
+        "CONFIRMED",
+        "PICKED_UP",
+        "OUT_FOR_DELIVERY",
+        "DELIVERED",
+      ]);
+      expect(await outboxOf(db, orderId, "OrderConfirmed")).toHaveLength(1);
+      expect(await outboxOf(db, orderId, "OrderStatusChanged")).toHaveLength(3);
+      const cancel = await order.call("POST", `/v1/orders/${orderId}/cancel`, { user });
+      expect(cancel.status).toBe(409);
+    });
+
+    it("rejects OUT_OF_STOCK without a payment command", async () => {
+      const orderId = await placed(shopper());
+      await publish(order, "StockReservationFailed", {
+        orderId,
+        storeId,
+        reason: "OUT_OF_STOCK",
+        unavailable: [{ sku: "MILK-1L", requested: 2, available: 0 }],
+      });
+      await awaitStatus(orderId, "REJECTED");
+      expect(await outboxOf(db, orderId, "AuthorizePayment")).toHaveLength(0);
+      expect((await outboxOf(db, orderId, "OrderRejected"))[0]?.data).toMatchObject({
+        reason: "OUT_OF_STOCK",
+      });
+    });
+
+    it("compensates when the payment reply misses its deadline, and voids a late authorization", async () => {
+      const orderId = await placed(shopper());
+      await publish(order, "StockReserved", {
+        orderId,
+        storeId,
+        lines: [{ sku: "MILK-1L", quantity: 2 }],
+        expiresAt: new Date().toISOString(),
+      });
+      const paymentId = paymentIdOf(await awaitOutbox(db, orderId, "AuthorizePayment"));
+      await awaitStatus(orderId, "REJECTED", 5_000);
+      expect(await outboxOf(db, orderId, "ReleaseStock")).toHaveLength(1);
+      expect(await outboxOf(db, orderId, "VoidPayment")).toHaveLength(1);
+      await publish(order, "PaymentAuthorized", {
+        orderId,
+        paymentId,
+        amount: { amountMinor: 780, currency: "INR" },
+      });
+      await awaitOutbox(db, orderId, "VoidPayment", { count: 2 });
+      expect(
+        (await db.selectFrom("orders").select("reason").where("order_id", "=", orderId).executeTakeFirst())
+          ?.reason,
+      ).toBe("PAYMENT_TIMEOUT");
+    });
+
+    it("routes a cancel while PENDING through compensation at the next reply", async () => {
+      const user = shopper();
+      const orderId = await placed(user);
+      const cancel = await order.call("POST", `/v1/orders/${orderId}/cancel`, { user });
+      expect(cancel.status).toBe(202);
+      expect(await cancel.json()).toEqual({ orderId, status: "PENDING" });
+      await publish(order, "StockReserved", {
+        orderId,
+        storeId,
+        lines: [{ sku: "MILK-1L", quantity: 2 }],
+        expiresAt: new Date().toISOString(),
+      });
+      await awaitStatus(orderId, "CANCELLED");
+      expect(await outboxOf(db, orderId, "ReleaseStock")).toHaveLength(1);
+      expect(await outboxOf(db, orderId, "AuthorizePayment")).toHaveLength(0);
+    });
+
+    it("cancels a confirmed order before pick-up with a refund and a delivery cancel", async () => {
+      const user = shopper();
+      const orderId = await placed(user);
+      await confirm(orderId);
+      const cancel = await order.call("POST", `/v1/orders/${orderId}/cancel`, { user });
+      expect(cancel.status).toBe(202);
+      await awaitStatus(orderId, "CANCELLED");
+      expect(await outboxOf(db, orderId, "RefundPayment")).toHaveLength(1);
+      expect(await outboxOf(db, orderId, "CancelDelivery")).toHaveLength(1);
+    });
+  });
+
+  describe("reading orders", () => {
+    it("shows an order to its owner and an admin only", async () => {
+      const owner = shopper();
+      const orderId = await placed(owner);
+      expect((await view(orderId, owner)).lines).toHaveLength(2);
+      const admin = await order.call("GET", `/v1/orders/${orderId}`, {
+        user: { userId: crypto.randomUUID(), roles: ["admin"] },
+      });
+      expect(admin.status).toBe(200);
+      const stranger = await order.call("GET", `/v1/orders/${orderId}`, { user: shopper() });
+      expect(stranger.status).toBe(403);
+      const cancel = await order.call("POST", `/v1/orders/${orderId}/cancel`, { user: shopper() });
+      expect(cancel.status).toBe(403);
+      const unknown = await order.call("GET", `/v1/orders/${crypto.randomUUID()}`, { user: owner });
+      expect(unknown.status).toBe(404);
+    });
+
+    it("lists the caller's orders newest first with keyset pages and a status filter", async () => {
+      const user = shopper();
+      const ids = [];
+      for (let i = 0; i < 5; i++) ids.push(await placed(user));
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const query: string = cursor ? `?limit=2&cursor=${cursor}` : "?limit=2";
+        const page = (await (await order.call("GET", `/v1/orders${query}`, { user })).json()) as OrderPage;
+        seen.push(...page.items.map((item) => item.orderId));
+        cursor = page.nextCursor;
+      } while (cursor);
+      expect(seen).toEqual([...ids].reverse());
+      const rejected = (await (
+        await order.call("GET", "/v1/orders?status=REJECTED", { user })
+      ).json()) as OrderPage;
+      expect(rejected.items).toHaveLength(0);
+    });
+  });
+
+  it("rebuilds both projections from the event store alone", async () => {
+    const snapshot = async () => ({
+      orders: await db.selectFrom("orders").selectAll().orderBy("order_id").execute(),
+      views: await db.selectFrom("order_views").selectAll().orderBy("order_id").execute(),
+    });
+    const before = await snapshot();
+    expect(before.orders.length).toBeGreaterThan(5);
+    await db.deleteFrom("orders").execute();
+    await db.deleteFrom("order_views").execute();
+    const rebuilt = await rebuildProjections(db);
+    expect(rebuilt).toBe(before.orders.length);
+    expect(await snapshot()).toEqual(before);
+  });
+});

@@ -57,3 +57,14 @@ export const Availability = z.object({
   items: z.array(z.object({ sku: Sku, available: z.int().nonnegative() })),
 });
 export type Availability = z.infer<typeof Availability>;
+
+/** → payment: GET /internal/v1/ledger/balance — debits equal credits across the whole ledger. */
+export const LedgerBalance = z.object({
+  balanced: z.boolean(),
+  debitMinor: AmountMinor,
+  creditMinor: AmountMinor,
+  unbalancedTransactions: z.int().nonnegative(),
+  /** Debits minus credits per account; `card_holds` is money still held on cards. */
+  accounts: z.array(z.object({ account: z.string(), currency: Currency, balanceMinor: z.int() })),
+});
+export type LedgerBalance = z.infer<typeof LedgerBalance>;

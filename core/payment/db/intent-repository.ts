@@ -1,0 +1,58 @@
+import { type Kysely, sql } from "kysely";
+import type { Database, IntentRow, IntentStatus } from "./schema";
+
+/**
+ * Serializes every command about one order until the transaction ends, across consumer instances
+ * (a rebalance can briefly hand one order's commands to two members).
+ */
+export async function lockOrder(db: Kysely<Database>, orderId: string): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtextextended(${orderId}, 0))`.execute(db);
+}
+
+export function findIntentByOrder(db: Kysely<Database>, orderId: string): Promise<IntentRow | undefined> {
+  return db.selectFrom("payment_intents").selectAll().where("order_id", "=", orderId).executeTakeFirst();
+}
+
+export async function insertIntent(
+  db: Kysely<Database>,
+  intent: Pick<IntentRow, "payment_id" | "order_id" | "status"> & Partial<IntentRow>,
+): Promise<IntentRow> {
+  return db.insertInto("payment_intents").values(intent).returningAll().executeTakeFirstOrThrow();
+}
+
+/** Moves an intent to a status; a capture also records the amount actually taken. */
+export async function setIntentStatus(
+  db: Kysely<Database>,
+  paymentId: string,
+  status: IntentStatus,
+  amountMinor?: number,
+): Promise<void> {
+  await db
+    .updateTable("payment_intents")
+    .set({
+      status,
+      updated_at: sql`now()`,
+      ...(amountMinor === undefined ? {} : { amount_minor: amountMinor }),
+    })
+    .where("payment_id", "=", paymentId)
+    .execute();
+}
+
+/** Records the capture of an intent; false when it was already captured (the primary key says so). */
+export async function insertCapture(
+  db: Kysely<Database>,
+  capture: { paymentId: string; amountMinor: number; currency: string; providerReference: string },
+): Promise<boolean> {
+  const inserted = await db
+    .insertInto("payment_captures")
+    .values({
+      payment_id: capture.paymentId,
+      amount_minor: capture.amountMinor,
+      currency: capture.currency,
+      provider_reference: capture.providerReference,
+    })
+    .onConflict((oc) => oc.column("payment_id").doNothing())
+    .returning("payment_id")
+    .executeTakeFirst();
+  return inserted !== undefined;
+}

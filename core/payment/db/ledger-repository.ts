@@ -1,0 +1,59 @@
+import { type Kysely, sql } from "kysely";
+import { type Movement, postingsFor } from "../domain/ledger";
+import type { Database } from "./schema";
+
+/** Books one movement as one balanced ledger transaction (the deferred trigger re-checks at commit). */
+export async function post(
+  db: Kysely<Database>,
+  entry: { paymentId: string; movement: Movement; amountMinor: number; currency: string },
+): Promise<void> {
+  const txnId = Bun.randomUUIDv7();
+  await db
+    .insertInto("ledger_entries")
+    .values(
+      postingsFor(entry.movement, entry.amountMinor).map((posting) => ({
+        txn_id: txnId,
+        payment_id: entry.paymentId,
+        movement: entry.movement,
+        account: posting.account,
+        currency: entry.currency,
+        debit_minor: posting.debitMinor,
+        credit_minor: posting.creditMinor,
+      })),
+    )
+    .execute();
+}
+
+/** Totals, the balance of each account, and how many ledger transactions do not balance (should be 0). */
+export async function ledgerBalance(db: Kysely<Database>) {
+  const accounts = await db
+    .selectFrom("ledger_entries")
+    .select([
+      "account",
+      "currency",
+      sql<number>`sum(debit_minor)::bigint`.as("debit"),
+      sql<number>`sum(credit_minor)::bigint`.as("credit"),
+    ])
+    .groupBy(["account", "currency"])
+    .orderBy("account")
+    .execute();
+  const unbalanced = await db
+    .selectFrom("ledger_entries")
+    .select("txn_id")
+    .groupBy("txn_id")
+    .having(sql<boolean>`sum(debit_minor) <> sum(credit_minor)`)
+    .execute();
+  const debitMinor = accounts.reduce((total, a) => total + a.debit, 0);
+  const creditMinor = accounts.reduce((total, a) => total + a.credit, 0);
+  return {
+    balanced: debitMinor === creditMinor && unbalanced.length === 0,
+    debitMinor,
+    creditMinor,
+    unbalancedTransactions: unbalanced.length,
+    accounts: accounts.map((a) => ({
+      account: a.account,
+      currency: a.currency,
+      balanceMinor: a.debit - a.credit,
+    })),
+  };
+}

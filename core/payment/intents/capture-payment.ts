@@ -1,0 +1,69 @@
+import { createMessage, type MessageOf } from "@qc/contracts";
+import type { Kysely } from "kysely";
+import { enqueue } from "../../shared/outbox/enqueue";
+import { findIntentByOrder, insertCapture, lockOrder, setIntentStatus } from "../db/intent-repository";
+import { post } from "../db/ledger-repository";
+import type { Database } from "../db/schema";
+import { idempotencyKey } from "../domain/keys";
+import type { PaymentProvider } from "../provider/provider";
+import { moneyOf, replyTo, stateOf } from "./replies";
+
+/**
+ * CapturePayment: only an authorized intent is captured, at most once (one capture key at the processor,
+ * one payment_captures row here). A capture of a voided, declined, failed or unknown payment answers
+ * PaymentCaptureFailed and moves no money; a repeat of a done capture answers PaymentCaptured again.
+ */
+export async function capturePayment(
+  trx: Kysely<Database>,
+  command: MessageOf<"CapturePayment">,
+  provider: PaymentProvider,
+): Promise<void> {
+  const { orderId, paymentId } = command.data;
+  const meta = replyTo(command);
+  const refuse = (reason: string) =>
+    enqueue(trx, createMessage("PaymentCaptureFailed", { orderId, paymentId, reason }, meta));
+  await lockOrder(trx, orderId);
+  const intent = await findIntentByOrder(trx, orderId);
+  if (!intent) return refuse("not_authorized");
+  if (intent.status === "CAPTURED" || intent.status === "REFUNDED")
+    return enqueue(trx, stateOf(intent, meta));
+  if (intent.status !== "AUTHORIZED") return refuse(`payment_${intent.status.toLowerCase()}`);
+  const amount = moneyOf(intent);
+  if (
+    command.data.amount.amountMinor > amount.amountMinor ||
+    command.data.amount.currency !== amount.currency
+  )
+    return refuse("amount_exceeds_authorization");
+
+  const captured = await provider.capture({
+    idempotencyKey: idempotencyKey("capture", intent.payment_id),
+    authorizationKey: idempotencyKey("authorize", intent.payment_id),
+    amountMinor: command.data.amount.amountMinor,
+  });
+  if (!captured.ok) return refuse(captured.code);
+  const capture = {
+    paymentId: intent.payment_id,
+    ...command.data.amount,
+    providerReference: captured.reference,
+  };
+  if (!(await insertCapture(trx, capture))) return enqueue(trx, stateOf(intent, meta));
+  await setIntentStatus(trx, intent.payment_id, "CAPTURED", command.data.amount.amountMinor);
+  // The whole hold is lifted; a smaller capture releases the rest back to the shopper.
+  await post(trx, { paymentId: intent.payment_id, movement: "CAPTURE", ...command.data.amount });
+  const rest = amount.amountMinor - command.data.amount.amountMinor;
+  if (rest > 0)
+    await post(trx, {
+      paymentId: intent.payment_id,
+      movement: "VOID",
+      amountMinor: rest,
+      currency: amount.currency,
+    });
+  await enqueue(
+    trx,
+    createMessage(
+      "PaymentCaptured",
+      { orderId, paymentId: intent.payment_id, amount: command.data.amount },
+      meta,
+    ),
+  );
+}

@@ -1,0 +1,234 @@
+import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { createMessage, type LedgerBalance } from "@qc/contracts";
+import type { Kysely } from "kysely";
+import { awaitOutbox, outboxOf, publish } from "../../shared/testing/messages";
+import { type TestEnvironment, type TestService, testEnvironment } from "../../shared/testing/service";
+import type { Database } from "../db/schema";
+import { idempotencyKey, paymentIdFor } from "../domain/keys";
+import { paymentService } from "../main";
+import { connectProvider } from "../provider/wiring";
+import { authorizePayment } from "./authorize-payment";
+
+const amount = { amountMinor: 24_900, currency: "INR" };
+
+describe("payment answering the saga's commands over Kafka", () => {
+  let env: TestEnvironment;
+  let payment: TestService;
+  let db: Kysely<Database>;
+
+  beforeAll(async () => {
+    env = await testEnvironment({
+      database: "qc_test_saga_participants",
+      env: {
+        PAYMENT_PROVIDER_TIMEOUT_MS: "300",
+        PAYMENT_PROVIDER_LATENCY_MS: "5",
+        PAYMENT_PROVIDER_RETRIES: "1",
+      },
+    });
+    payment = await env.start(paymentService);
+    db = env.db<Database>("payment");
+  });
+  afterAll(() => env.stop());
+
+  const authorize = async (token: string) => {
+    const orderId = crypto.randomUUID();
+    await publish(payment, "AuthorizePayment", { orderId, amount, token });
+    return orderId;
+  };
+  const answer = async (orderId: string) => {
+    for (let i = 0; i < 300; i++) {
+      const [first] = await outboxOf(db, orderId);
+      if (first) return first;
+      await Bun.sleep(50);
+    }
+    throw new Error(`no answer for ${orderId}`);
+  };
+  const processorStatus = (paymentId: string) =>
+    db
+      .selectFrom("provider_authorizations")
+      .select("status")
+      .where("authorization_key", "=", idempotencyKey("authorize", paymentId))
+      .executeTakeFirst();
+
+  it("authorizes a good card and books the hold", async () => {
+    const orderId = await authorize("tok_visa");
+    const reply = await answer(orderId);
+    expect(reply.type).toBe("PaymentAuthorized");
+    expect(reply.data).toEqual({ orderId, paymentId: paymentIdFor(orderId), amount });
+    expect(await processorStatus(paymentIdFor(orderId))).toEqual({ status: "AUTHORIZED" });
+    const hold = await db
+      .selectFrom("ledger_entries")
+      .select(["account", "debit_minor", "credit_minor"])
+      .where("payment_id", "=", paymentIdFor(orderId))
+      .orderBy("id")
+      .execute();
+    expect(hold).toEqual([
+      { account: "card_holds", debit_minor: 24_900, credit_minor: 0 },
+      { account: "held_for_orders", debit_minor: 0, credit_minor: 24_900 },
+    ]);
+  });
+
+  it("answers a declined card with the decline code and books nothing", async () => {
+    const orderId = await authorize("tok_declined");
+    const reply = await answer(orderId);
+    expect(reply).toMatchObject({ type: "PaymentDeclined", data: { orderId, reason: "card_declined" } });
+    const entries = await db
+      .selectFrom("ledger_entries")
+      .select("id")
+      .where("payment_id", "=", paymentIdFor(orderId))
+      .execute();
+    expect(entries).toHaveLength(0);
+  });
+
+  it("voids an authorization the processor answered too late, so nothing stays authorized", async () => {
+    const orderId = await authorize("tok_timeout");
+    const reply = await answer(orderId);
+    expect(reply).toMatchObject({
+      type: "PaymentTimedOut",
+      data: { orderId, paymentId: paymentIdFor(orderId) },
+    });
+    expect(await processorStatus(paymentIdFor(orderId))).toEqual({ status: "VOIDED" });
+    const intent = await db
+      .selectFrom("payment_intents")
+      .select("status")
+      .where("order_id", "=", orderId)
+      .executeTakeFirst();
+    expect(intent).toEqual({ status: "FAILED" });
+  });
+
+  it("never holds twice when the authorization is retried after a crash before commit", async () => {
+    const orderId = crypto.randomUUID();
+    const command = createMessage(
+      "AuthorizePayment",
+      { orderId, amount, token: "tok_visa" },
+      { source: "test", correlationId: orderId },
+    );
+    const processor = connectProvider(payment.ctx as never);
+    try {
+      // The first run reaches the processor, then its transaction dies before commit.
+      await expect(
+        db.transaction().execute(async (trx) => {
+          await authorizePayment(trx, command, processor.provider);
+          throw new Error("crash before commit");
+        }),
+      ).rejects.toThrow("crash before commit");
+      await db.transaction().execute((trx) => authorizePayment(trx, command, processor.provider));
+    } finally {
+      await processor.stop();
+    }
+    const operations = await db
+      .selectFrom("provider_operations")
+      .select("result")
+      .where("authorization_key", "=", idempotencyKey("authorize", paymentIdFor(orderId)))
+      .execute();
+    expect(operations).toHaveLength(1);
+    const [authorized] = await outboxOf(db, orderId, "PaymentAuthorized");
+    expect(authorized?.data).toMatchObject({ paymentId: paymentIdFor(orderId) });
+    const intent = await db
+      .selectFrom("payment_intents")
+      .select("provider_reference")
+      .where("order_id", "=", orderId)
+      .executeTakeFirstOrThrow();
+    expect(intent.provider_reference).toBe((operations[0]?.result as { reference: string }).reference);
+  });
+
+  it("captures an authorization once, however often CapturePayment arrives", async () => {
+    const orderId = await authorize("tok_visa");
+    const paymentId = paymentIdFor(orderId);
+    await awaitOutbox(db, orderId, "PaymentAuthorized");
+    const capture = { orderId, paymentId, amount };
+    const first = await publish(payment, "CapturePayment", capture);
+    await publish(payment, "CapturePayment", capture, { id: first.id });
+    await publish(payment, "CapturePayment", capture);
+    await awaitOutbox(db, orderId, "PaymentCaptured", { count: 2 });
+    await Bun.sleep(300);
+    expect(await outboxOf(db, orderId, "PaymentCaptured")).toHaveLength(2);
+    const captures = await db
+      .selectFrom("payment_captures")
+      .selectAll()
+      .where("payment_id", "=", paymentId)
+      .execute();
+    expect(captures).toHaveLength(1);
+    const captureTxns = await db
+      .selectFrom("ledger_entries")
+      .select("txn_id")
+      .distinct()
+      .where("payment_id", "=", paymentId)
+      .where("movement", "=", "CAPTURE")
+      .execute();
+    expect(captureTxns).toHaveLength(1);
+    expect(await processorStatus(paymentId)).toEqual({ status: "CAPTURED" });
+  });
+
+  it("refuses to capture a voided payment", async () => {
+    const orderId = await authorize("tok_visa");
+    const paymentId = paymentIdFor(orderId);
+    await awaitOutbox(db, orderId, "PaymentAuthorized");
+    await publish(payment, "VoidPayment", { orderId, paymentId });
+    await publish(payment, "CapturePayment", { orderId, paymentId, amount });
+    const [refused] = await awaitOutbox(db, orderId, "PaymentCaptureFailed");
+    expect(refused?.data).toEqual({ orderId, paymentId, reason: "payment_voided" });
+    expect(await outboxOf(db, orderId, "PaymentVoided")).toHaveLength(1);
+    expect(await processorStatus(paymentId)).toEqual({ status: "VOIDED" });
+    expect(
+      await db.selectFrom("payment_captures").selectAll().where("payment_id", "=", paymentId).execute(),
+    ).toHaveLength(0);
+  });
+
+  it("answers a void that overtook its authorization, and the late authorization holds nothing", async () => {
+    const orderId = crypto.randomUUID();
+    const paymentId = paymentIdFor(orderId);
+    await publish(payment, "VoidPayment", { orderId, paymentId });
+    await awaitOutbox(db, orderId, "PaymentVoided");
+    await publish(payment, "AuthorizePayment", { orderId, paymentId, amount, token: "tok_visa" });
+    await awaitOutbox(db, orderId, "PaymentVoided", { count: 2 });
+    expect(await outboxOf(db, orderId, "PaymentAuthorized")).toHaveLength(0);
+    expect(await processorStatus(paymentId)).toEqual({ status: "VOIDED" });
+  });
+
+  it("refunds a captured payment once", async () => {
+    const orderId = await authorize("tok_visa");
+    const paymentId = paymentIdFor(orderId);
+    await awaitOutbox(db, orderId, "PaymentAuthorized");
+    await publish(payment, "CapturePayment", { orderId, paymentId, amount });
+    await awaitOutbox(db, orderId, "PaymentCaptured");
+    await publish(payment, "RefundPayment", { orderId, paymentId, amount, reason: "damaged" });
+    await publish(payment, "RefundPayment", { orderId, paymentId, amount, reason: "damaged" });
+    await awaitOutbox(db, orderId, "PaymentRefunded", { count: 2 });
+    expect(await processorStatus(paymentId)).toEqual({ status: "REFUNDED" });
+    const refunds = await db
+      .selectFrom("ledger_entries")
+      .select("txn_id")
+      .distinct()
+      .where("payment_id", "=", paymentId)
+      .where("movement", "=", "REFUND")
+      .execute();
+    expect(refunds).toHaveLength(1);
+  });
+
+  it("keeps the ledger balanced after the mixed run, holding exactly what is still authorized", async () => {
+    const response = await fetch(`${payment.url}/internal/v1/ledger/balance`);
+    const balance = (await response.json()) as LedgerBalance;
+    expect(balance.balanced).toBe(true);
+    expect(balance.unbalancedTransactions).toBe(0);
+    expect(balance.debitMinor).toBe(balance.creditMinor);
+    const stillAuthorized = await db
+      .selectFrom("payment_intents")
+      .select("amount_minor")
+      .where("status", "=", "AUTHORIZED")
+      .execute();
+    const held = stillAuthorized.reduce((total, intent) => total + (intent.amount_minor ?? 0), 0);
+    expect(balance.accounts.find((a) => a.account === "card_holds")?.balanceMinor ?? 0).toBe(held);
+  });
+
+  it("refuses an unbalanced ledger transaction at commit", async () => {
+    const txnId = crypto.randomUUID();
+    const entry = { txn_id: txnId, payment_id: crypto.randomUUID(), movement: "AUTHORIZE", currency: "INR" };
+    await expect(
+      db
+        .insertInto("ledger_entries")
+        .values({ ...entry, account: "card_holds", debit_minor: 100, credit_minor: 0 })
+        .execute(),
+    ).rejects.toThrow(/does not balance/);
+  });
+});

@@ -1,0 +1,49 @@
+import { createMessage, type MessageOf } from "@qc/contracts";
+import type { Kysely } from "kysely";
+import { enqueue } from "../../shared/outbox/enqueue";
+import { findIntentByOrder, insertIntent, lockOrder, setIntentStatus } from "../db/intent-repository";
+import { post } from "../db/ledger-repository";
+import type { Database } from "../db/schema";
+import { idempotencyKey } from "../domain/keys";
+import type { PaymentProvider } from "../provider/provider";
+import { refundCaptured } from "./refund-payment";
+import { moneyOf, replyTo, stateOf } from "./replies";
+
+/**
+ * VoidPayment, the compensation of AuthorizePayment: an authorized intent's hold is released. For a payment
+ * we never recorded (the void overtook its authorization, or the authorization crashed mid-way) the
+ * processor is told to void the key anyway and a VOIDED tombstone is kept, so a late AuthorizePayment
+ * cannot hold money for a saga that gave up. A payment already captured is refunded instead.
+ */
+export async function voidPayment(
+  trx: Kysely<Database>,
+  command: MessageOf<"VoidPayment">,
+  provider: PaymentProvider,
+): Promise<void> {
+  const { orderId, paymentId } = command.data;
+  const meta = replyTo(command);
+  const voided = () => enqueue(trx, createMessage("PaymentVoided", { orderId, paymentId }, meta));
+  await lockOrder(trx, orderId);
+  const intent = await findIntentByOrder(trx, orderId);
+  const voidAtProvider = async (id: string) => {
+    const keys = {
+      idempotencyKey: idempotencyKey("void", id),
+      authorizationKey: idempotencyKey("authorize", id),
+    };
+    return provider.void(keys);
+  };
+
+  if (!intent) {
+    await voidAtProvider(paymentId);
+    await insertIntent(trx, { payment_id: paymentId, order_id: orderId, status: "VOIDED" });
+    return voided();
+  }
+  if (intent.status === "CAPTURED") return refundCaptured(trx, intent, moneyOf(intent), provider, meta);
+  if (intent.status !== "AUTHORIZED") return enqueue(trx, stateOf(intent, meta));
+
+  const result = await voidAtProvider(intent.payment_id);
+  if (!result.ok) throw new Error(`processor refused to void ${intent.payment_id}: ${result.code}`);
+  await setIntentStatus(trx, intent.payment_id, "VOIDED");
+  await post(trx, { paymentId: intent.payment_id, movement: "VOID", ...moneyOf(intent) });
+  await enqueue(trx, createMessage("PaymentVoided", { orderId, paymentId: intent.payment_id }, meta));
+}

@@ -1,0 +1,29 @@
+import { createDb } from "../../shared/db";
+import type { ServiceContext, Stoppable } from "../../shared/runtime/context";
+import type { Database } from "../db/schema";
+import type { PaymentProvider } from "./provider";
+import { resilientProvider } from "./resilient";
+import { createSimulatedProvider } from "./simulator";
+
+/** The processor this service talks to (here the local simulator on a pool of its own), behind its policy. */
+export function connectProvider(ctx: ServiceContext<Database>): { provider: PaymentProvider } & Stoppable {
+  const { config } = ctx;
+  const processorDb = createDb<Database>({
+    url: config.DATABASE_URL,
+    schema: "payment",
+    poolMax: 3,
+    applicationName: "payment-simulator",
+  });
+  const simulator = createSimulatedProvider(processorDb, {
+    latencyMs: config.PAYMENT_PROVIDER_LATENCY_MS,
+    jitterMs: Math.ceil(config.PAYMENT_PROVIDER_LATENCY_MS / 3),
+    slowMs: config.PAYMENT_PROVIDER_TIMEOUT_MS * 3,
+  });
+  return {
+    provider: resilientProvider(simulator, {
+      timeoutMs: config.PAYMENT_PROVIDER_TIMEOUT_MS,
+      retries: config.PAYMENT_PROVIDER_RETRIES,
+    }),
+    stop: () => processorDb.destroy(),
+  };
+}

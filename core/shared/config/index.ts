@@ -70,6 +70,8 @@ export const ConfigSchema = z.object({
   // cart
   CART_MAX_QUANTITY_PER_SKU: z.coerce.number().int().min(1).max(99).default(10),
   CART_FLUSH_INTERVAL_MS: z.coerce.number().int().min(10).default(250),
+  CART_DEFAULT_CURRENCY: z.string().regex(/^[A-Z]{3}$/).default("INR"),
+  CART_REDIS_TTL_SECONDS: z.coerce.number().int().min(60).default(7 * 24 * 3600),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

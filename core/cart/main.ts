@@ -1,12 +1,19 @@
 import { runServiceMain, type ServiceDefinition } from "../shared/runtime/service";
 import { app } from "./app";
+import { consumeOrderPlaced } from "./consumers/order-placed";
 import type { Database } from "./db/schema";
+import { cartParts } from "./wiring";
+import { startWriteBehind } from "./write-behind";
 
 /** One cart per shopper per store in Redis, written behind to Postgres. */
 export const cartService: ServiceDefinition<Database> = {
   name: "cart",
   migrations: `${import.meta.dir}/db/migrations`,
   app,
+  background: async (ctx) => {
+    const { store } = cartParts(ctx);
+    return [await startWriteBehind(ctx, store), await consumeOrderPlaced(ctx, store)];
+  },
 };
 
 if (import.meta.main) await runServiceMain(cartService);

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Id, Sku } from "../common";
+import { Id, IsoDateTime, Sku } from "../common";
 import { Money } from "../money";
 
 export const CartQuery = z.object({ storeId: Id });
@@ -30,5 +30,16 @@ export const CartView = z.object({
   deliveryFee: Money,
   total: Money,
   hasOutOfStock: z.boolean(),
+  // Added after v1 shipped, so optional: the rest of the price breakdown and the signed quote behind it.
+  discount: Money.optional(),
+  smallCartFee: Money.optional(),
+  surgeFee: Money.optional(),
+  quote: z.object({ token: z.string(), expiresAt: IsoDateTime }).nullable().optional(),
+  /** `unknown` when inventory could not be asked: lines then show `available: 0` and `outOfStock: false`. */
+  availability: z.enum(["known", "unknown"]).optional(),
 });
 export type CartView = z.infer<typeof CartView>;
+
+/** POST /v1/cart/merge: folds a guest's cart in a store into the signed-in shopper's cart. */
+export const MergeCartBody = z.object({ guestId: Id, storeId: Id });
+export type MergeCartBody = z.infer<typeof MergeCartBody>;

@@ -1,0 +1,99 @@
+import type { Line } from "@qc/contracts";
+import type { Kysely } from "kysely";
+import { redisKey } from "../shared/cache/namespace";
+import type { ServiceContext } from "../shared/runtime/context";
+import { type CartRef, findCart } from "./db/cart-repository";
+import type { Database } from "./db/schema";
+
+// A cart is one Redis hash: a field per SKU holding its quantity, and `_v`, the cart's version, which also
+// marks the hash as loaded (a cart Redis lost has no `_v` and is reloaded from Postgres).
+const VERSION = "_v";
+
+// Each script changes the hash and appends the write to the write-behind stream in one atomic step, so no
+// write can reach Redis without also being queued for Postgres. -1 means the hash is not loaded.
+const SET_ITEM = `
+if redis.call('HEXISTS', KEYS[1], '${VERSION}') == 0 then return -1 end
+if ARGV[2] == '0' then redis.call('HDEL', KEYS[1], ARGV[1]) else redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
+local version = redis.call('HINCRBY', KEYS[1], '${VERSION}', 1)
+redis.call('EXPIRE', KEYS[1], ARGV[6])
+redis.call('XADD', KEYS[2], '*', 'user', ARGV[3], 'store', ARGV[4], 'corr', ARGV[5], 'sku', ARGV[1], 'qty', ARGV[2], 'v', version)
+return version`;
+
+const CLEAR = `
+if redis.call('HEXISTS', KEYS[1], '${VERSION}') == 0 then return -1 end
+local version = redis.call('HINCRBY', KEYS[1], '${VERSION}', 1)
+for _, field in ipairs(redis.call('HKEYS', KEYS[1])) do
+  if field ~= '${VERSION}' then redis.call('HDEL', KEYS[1], field) end
+end
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+redis.call('XADD', KEYS[2], '*', 'user', ARGV[1], 'store', ARGV[2], 'corr', ARGV[3], 'op', 'clear', 'v', version)
+return version`;
+
+// Loads a cart into Redis unless another request already did.
+const HYDRATE = `
+if redis.call('HEXISTS', KEYS[1], '${VERSION}') == 1 then return 0 end
+redis.call('HSET', KEYS[1], '${VERSION}', ARGV[1])
+for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return 1`;
+
+/** A cart's hash read from Redis: its lines and version, or null when Redis does not hold it. */
+export function parseCartHash(hash: Record<string, string>): { lines: Line[]; version: number } | null {
+  const version = hash[VERSION];
+  if (version === undefined) return null;
+  const lines = Object.entries(hash)
+    .filter(([field]) => field !== VERSION)
+    .map(([sku, quantity]) => ({ sku, quantity: Number(quantity) }))
+    .sort((a, b) => a.sku.localeCompare(b.sku));
+  return { lines, version: Number(version) };
+}
+
+/**
+ * Carts in Redis, written behind to Postgres. Reads that find no hash (expired, or Redis lost it) load the
+ * Postgres copy and put it back into Redis before answering.
+ */
+export function createCartStore(ctx: ServiceContext<Database>) {
+  const { redis, config } = ctx;
+  const ttl = String(config.CART_REDIS_TTL_SECONDS);
+  const hashKey = (cart: CartRef) => redisKey(config, "cart", cart.userId, cart.storeId);
+  const stream = redisKey(config, "cart", "write-behind");
+
+  const hydrate = async (db: Kysely<Database>, cart: CartRef): Promise<Line[]> => {
+    const row = await findCart(db, cart);
+    const lines = row?.lines ?? [];
+    const pairs = lines.flatMap((line) => [line.sku, String(line.quantity)]);
+    await redis.eval(HYDRATE, 1, hashKey(cart), String(row?.version ?? 0), ttl, ...pairs);
+    return lines;
+  };
+
+  /** Runs a write script; if Redis does not hold the cart, loads it first and runs the script again. */
+  const write = async (script: string, cart: CartRef, args: string[]): Promise<number> => {
+    const keys = [hashKey(cart), stream];
+    const first = Number(await redis.eval(script, 2, ...keys, ...args));
+    if (first !== -1) return first;
+    await hydrate(ctx.db, cart);
+    return Number(await redis.eval(script, 2, ...keys, ...args));
+  };
+
+  return {
+    stream,
+    hashKey,
+    /** A cart's lines, from Redis or, when Redis lost it, from Postgres (then put back into Redis). */
+    async lines(cart: CartRef): Promise<Line[]> {
+      const cached = parseCartHash(await redis.hgetall(hashKey(cart)));
+      return cached ? cached.lines : hydrate(ctx.db, cart);
+    },
+    /** A cart's state in Redis only, or null when Redis does not hold it (the write-behind reads this). */
+    async snapshot(cart: CartRef) {
+      return parseCartHash(await redis.hgetall(hashKey(cart)));
+    },
+    /** Sets one SKU's quantity (0 removes it) and queues the write for Postgres. */
+    setQuantity: (cart: CartRef, sku: string, quantity: number, correlationId: string) =>
+      write(SET_ITEM, cart, [sku, String(quantity), cart.userId, cart.storeId, correlationId, ttl]),
+    /** Empties the cart and queues the write for Postgres. */
+    clear: (cart: CartRef, correlationId: string) =>
+      write(CLEAR, cart, [cart.userId, cart.storeId, correlationId, ttl]),
+  };
+}
+
+export type CartStore = ReturnType<typeof createCartStore>;

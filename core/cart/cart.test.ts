@@ -1,0 +1,198 @@
+import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import type { CartLines, CartView } from "@qc/contracts";
+import type { Kysely } from "kysely";
+import { inventoryService } from "../inventory/main";
+import { pricingService } from "../pricing/main";
+import { awaitOutbox, publish } from "../shared/testing/messages";
+import { type TestEnvironment, type TestService, testEnvironment } from "../shared/testing/service";
+import { cartService } from "./main";
+import { cartParts } from "./wiring";
+
+const admin = { userId: Bun.randomUUIDv7(), roles: ["admin" as const] };
+const storeId = Bun.randomUUIDv7();
+
+let env: TestEnvironment;
+let pricing: TestService;
+let inventory: TestService;
+let cart: TestService;
+let db: Kysely<any>;
+
+beforeAll(async () => {
+  env = await testEnvironment({ database: "qc_test_pricing_cart", env: { CART_FLUSH_INTERVAL_MS: "50" } });
+  pricing = await env.start(pricingService);
+  inventory = await env.start(inventoryService);
+  cart = await env.start(cartService);
+  db = env.db("cart");
+  for (const [sku, amountMinor] of [
+    ["MILK-1L", 3000],
+    ["EGGS-12", 7000],
+    ["BREAD-1", 4000],
+  ] as const)
+    await pricing.call("PUT", `/v1/admin/stores/${storeId}/prices/${sku}`, {
+      body: { price: { amountMinor, currency: "INR" } },
+      user: admin,
+    });
+  for (const [sku, onHand] of [
+    ["MILK-1L", 20],
+    ["EGGS-12", 1],
+    ["BREAD-1", 20],
+  ] as const)
+    await inventory.call("PUT", `/v1/admin/stores/${storeId}/stock/${sku}`, {
+      body: { onHand },
+      user: admin,
+    });
+}, 60_000);
+afterAll(() => env.stop(), 30_000);
+
+const shopper = () => ({ userId: Bun.randomUUIDv7(), roles: ["shopper" as const] });
+type Shopper = ReturnType<typeof shopper>;
+const put = (user: Shopper, sku: string, quantity: number) =>
+  cart.call("PUT", `/v1/cart/items/${sku}`, { body: { storeId, quantity }, user });
+const read = async (user: Shopper) => {
+  const response = await cart.call("GET", `/v1/cart?storeId=${storeId}`, { user });
+  expect(response.status).toBe(200);
+  return (await response.json()) as CartView;
+};
+const internalLines = async (userId: string) =>
+  ((await (await fetch(`${cart.url}/internal/v1/carts/${userId}/${storeId}`)).json()) as CartLines).lines;
+const until = async (check: () => Promise<boolean>, timeoutMs = 15_000) => {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await Bun.sleep(50);
+  }
+};
+const storedCart = (userId: string) =>
+  db
+    .selectFrom("carts")
+    .selectAll()
+    .where("user_id", "=", userId)
+    .where("store_id", "=", storeId)
+    .executeTakeFirst();
+
+describe("cart", () => {
+  it("re-prices the cart at read and marks a line the store cannot fill", async () => {
+    const user = shopper();
+    expect((await put(user, "MILK-1L", 2)).status).toBe(200);
+    expect((await put(user, "EGGS-12", 3)).status).toBe(200);
+    const view = await read(user);
+    expect(
+      view.lines.map((line) => [line.sku, line.quantity, line.unitPrice.amountMinor, line.outOfStock]),
+    ).toEqual([
+      ["EGGS-12", 3, 7000, true],
+      ["MILK-1L", 2, 3000, false],
+    ]);
+    expect(view).toMatchObject({
+      subtotal: { amountMinor: 27_000, currency: "INR" },
+      deliveryFee: { amountMinor: 1990 },
+      smallCartFee: { amountMinor: 0 },
+      total: { amountMinor: 28_990 },
+      hasOutOfStock: true,
+      availability: "known",
+    });
+    expect(view.quote?.token).toBeString();
+  });
+
+  it("refuses more than 10 of one SKU with a 422 naming quantity", async () => {
+    const response = await put(shopper(), "MILK-1L", 11);
+    expect(response.status).toBe(422);
+    expect(response.headers.get("content-type")).toContain("application/problem+json");
+    expect(((await response.json()) as { errors: { path: string }[] }).errors).toEqual([
+      { path: "quantity", message: "must be at most 10" },
+    ]);
+  });
+
+  it("refuses a SKU the store does not sell", async () => {
+    const response = await put(shopper(), "CAVIAR-1", 1);
+    expect(response.status).toBe(422);
+    expect(((await response.json()) as { errors: { path: string }[] }).errors[0]?.path).toBe("sku");
+  });
+
+  it("writes the cart behind to Postgres, with events, and survives the loss of its Redis keys", async () => {
+    const user = shopper();
+    await put(user, "MILK-1L", 2);
+    await put(user, "BREAD-1", 1);
+    await put(user, "MILK-1L", 0);
+    await until(async () => (await storedCart(user.userId))?.version === 3);
+    expect((await storedCart(user.userId))?.lines).toEqual([{ sku: "BREAD-1", quantity: 1 }]);
+    const events = await awaitOutbox(db, `${user.userId}:${storeId}`, "CartItemSet", { count: 3 });
+    expect(events.map((event) => event.data)).toContainEqual({
+      userId: user.userId,
+      storeId,
+      sku: "MILK-1L",
+      quantity: 0,
+    });
+
+    // Redis loses the cart (only this cart's key: other engineers share this Redis).
+    const { store } = cartParts(cart.ctx as never);
+    const key = store.hashKey({ userId: user.userId, storeId });
+    await cart.ctx.redis.del(key);
+    expect(await cart.ctx.redis.exists(key)).toBe(false);
+
+    expect(await internalLines(user.userId)).toEqual([{ sku: "BREAD-1", quantity: 1 }]);
+    expect(await cart.ctx.redis.exists(key)).toBe(true); // put back into Redis
+    // Later writes continue from the stored version rather than starting over.
+    await put(user, "EGGS-12", 1);
+    await until(async () => (await storedCart(user.userId))?.version === 4);
+    expect((await read(user)).lines.map((line) => line.sku)).toEqual(["BREAD-1", "EGGS-12"]);
+  });
+
+  it("merges a guest cart into the shopper's, capped at the limit, and empties the guest cart", async () => {
+    const [user, guest] = [shopper(), shopper()];
+    await put(user, "MILK-1L", 8);
+    await put(guest, "MILK-1L", 5);
+    await put(guest, "BREAD-1", 2);
+    const response = await cart.call("POST", "/v1/cart/merge", {
+      body: { guestId: guest.userId, storeId },
+      user,
+    });
+    expect(response.status).toBe(200);
+    const view = (await response.json()) as CartView;
+    expect(view.lines.map((line) => [line.sku, line.quantity])).toEqual([
+      ["BREAD-1", 2],
+      ["MILK-1L", 10],
+    ]);
+    expect(await internalLines(guest.userId)).toEqual([]);
+  });
+
+  it("empties the cart on DELETE", async () => {
+    const user = shopper();
+    await put(user, "MILK-1L", 1);
+    const response = await cart.call("DELETE", `/v1/cart?storeId=${storeId}`, { user });
+    expect(response.status).toBe(204);
+    expect((await read(user)).lines).toEqual([]);
+    await awaitOutbox(db, `${user.userId}:${storeId}`, "CartCleared");
+  });
+
+  it("empties the shopper's cart in that store when an order is placed", async () => {
+    const user = shopper();
+    await put(user, "BREAD-1", 2);
+    await publish(cart, "OrderPlaced", {
+      orderId: Bun.randomUUIDv7(),
+      userId: user.userId,
+      storeId,
+      lines: [{ sku: "BREAD-1", quantity: 2, unitPriceMinor: 4000 }],
+      subtotal: { amountMinor: 8000, currency: "INR" },
+      deliveryFee: { amountMinor: 1990, currency: "INR" },
+      discount: { amountMinor: 0, currency: "INR" },
+      total: { amountMinor: 10_980, currency: "INR" },
+      address: { line1: "1 Test Road", lat: 12.9, lng: 77.6 },
+      couponCode: null,
+    });
+    await until(async () => (await internalLines(user.userId)).length === 0, 20_000);
+    await awaitOutbox(db, `${user.userId}:${storeId}`, "CartCleared");
+  }, 30_000);
+
+  it("still shows the cart, flagged availability unknown, when inventory is down", async () => {
+    const user = shopper();
+    await put(user, "MILK-1L", 1);
+    await inventory.stop();
+    const view = await read(user);
+    expect(view).toMatchObject({
+      availability: "unknown",
+      hasOutOfStock: false,
+      total: { amountMinor: 3000 + 1990 + 990 },
+    });
+    expect(view.lines[0]).toMatchObject({ sku: "MILK-1L", outOfStock: false });
+  });
+});

@@ -1,0 +1,23 @@
+import { startConsumer } from "../../shared/consumer/runner";
+import type { ServiceContext, Stoppable } from "../../shared/runtime/context";
+import type { CartStore } from "../cart-store";
+import type { Database } from "../db/schema";
+
+/** An order placed from a cart empties that cart (the shopper's cart in that store). */
+export const consumeOrderPlaced = (ctx: ServiceContext<Database>, store: CartStore): Promise<Stoppable> =>
+  startConsumer(
+    {
+      groupId: "cart",
+      topics: ["order.events.v1"],
+      handlers: {
+        OrderPlaced: async (_trx, message) => {
+          if (message.type !== "OrderPlaced") return;
+          await store.clear(
+            { userId: message.data.userId, storeId: message.data.storeId },
+            message.correlationId,
+          );
+        },
+      },
+    },
+    { db: ctx.db, bus: ctx.bus, logger: ctx.logger, topicPrefix: ctx.config.TOPIC_PREFIX },
+  );

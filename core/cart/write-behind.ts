@@ -1,0 +1,147 @@
+import { type AnyMessage, createMessage, type Line } from "@qc/contracts";
+import { enqueue } from "../shared/outbox/enqueue";
+import type { ServiceContext, Stoppable } from "../shared/runtime/context";
+import type { CartStore } from "./cart-store";
+import { type CartRef, findCart, saveCart } from "./db/cart-repository";
+import type { Database } from "./db/schema";
+import { applyWrite } from "./domain/cart";
+
+const GROUP = "cart-write-behind";
+const BATCH = 200;
+// A write another instance read but did not acknowledge within this time is taken over (it likely died).
+const CLAIM_IDLE_MS = 30_000;
+
+interface QueuedWrite {
+  id: string;
+  cart: CartRef;
+  correlationId: string;
+  version: number;
+  write: { sku: string; quantity: number } | "clear";
+}
+
+type StreamEntry = [id: string, fields: string[]];
+
+const toWrite = ([id, fields]: StreamEntry): QueuedWrite => {
+  const f: Record<string, string> = {};
+  for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i] as string] = fields[i + 1] as string;
+  return {
+    id,
+    cart: { userId: f.user ?? "", storeId: f.store ?? "" },
+    correlationId: f.corr ?? id,
+    version: Number(f.v),
+    write: f.op === "clear" ? "clear" : { sku: f.sku ?? "", quantity: Number(f.qty) },
+  };
+};
+
+// XREADGROUP answers a map by stream under RESP3 and a list of [stream, entries] under RESP2.
+const entriesOf = (reply: unknown): StreamEntry[] => {
+  if (!reply) return [];
+  const streams = Array.isArray(reply) ? reply.map((pair) => pair[1]) : Object.values(reply as object);
+  return streams.flat() as StreamEntry[];
+};
+
+const eventOf = (write: QueuedWrite): AnyMessage => {
+  const meta = { source: "cart", correlationId: write.correlationId };
+  return write.write === "clear"
+    ? createMessage("CartCleared", write.cart, meta)
+    : createMessage("CartItemSet", { ...write.cart, ...write.write }, meta);
+};
+
+/**
+ * Drains the write-behind stream into Postgres. Every instance reads through one consumer group, so each
+ * write is flushed once; a batch commits per cart together with its CartItemSet/CartCleared events in the
+ * outbox, and the stream entries are acknowledged only after that commit (at-least-once; a replayed write
+ * stores the same state and re-announces the same quantity). The stored state is Redis's current state of
+ * the cart, guarded by version; if Redis lost the cart, the queued writes themselves are replayed onto the
+ * Postgres copy.
+ */
+export async function startWriteBehind(ctx: ServiceContext<Database>, store: CartStore): Promise<Stoppable> {
+  const consumer = crypto.randomUUID();
+  try {
+    await ctx.redis.send("XGROUP", ["CREATE", store.stream, GROUP, "0", "MKSTREAM"]);
+  } catch (error) {
+    if (!String(error).includes("BUSYGROUP")) throw error;
+  }
+
+  const flushCart = async (cart: CartRef, writes: QueuedWrite[]) => {
+    const current = await store.snapshot(cart);
+    await ctx.db.transaction().execute(async (trx) => {
+      let state: { lines: Line[]; version: number };
+      if (current) state = current;
+      else {
+        const row = await findCart(trx, cart, { forUpdate: true });
+        const newer = writes.filter((write) => write.version > (row?.version ?? 0));
+        state = {
+          lines: newer.reduce((lines, write) => applyWrite(lines, write.write), row?.lines ?? []),
+          version: Math.max(row?.version ?? 0, ...writes.map((write) => write.version)),
+        };
+      }
+      await saveCart(trx, { ...cart, ...state });
+      await enqueue(trx, ...writes.map(eventOf));
+    });
+  };
+
+  const flush = async (entries: StreamEntry[]) => {
+    const byCart = new Map<string, QueuedWrite[]>();
+    for (const write of entries.map(toWrite)) {
+      const key = `${write.cart.userId}:${write.cart.storeId}`;
+      byCart.set(key, [...(byCart.get(key) ?? []), write]);
+    }
+    for (const writes of byCart.values()) {
+      const first = writes[0];
+      if (!first) continue;
+      await flushCart(first.cart, writes);
+      const ids = writes.map((write) => write.id);
+      await ctx.redis.send("XACK", [store.stream, GROUP, ...ids]);
+      await ctx.redis.send("XDEL", [store.stream, ...ids]);
+    }
+  };
+
+  const readBatch = async (): Promise<StreamEntry[]> => {
+    const fresh = entriesOf(
+      await ctx.redis.send("XREADGROUP", [
+        "GROUP",
+        GROUP,
+        consumer,
+        "COUNT",
+        String(BATCH),
+        "STREAMS",
+        store.stream,
+        ">",
+      ]),
+    );
+    if (fresh.length > 0) return fresh;
+    const claimed = (await ctx.redis.send("XAUTOCLAIM", [
+      store.stream,
+      GROUP,
+      consumer,
+      String(CLAIM_IDLE_MS),
+      "0-0",
+      "COUNT",
+      String(BATCH),
+    ])) as [string, StreamEntry[]] | null;
+    return claimed?.[1] ?? [];
+  };
+
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      try {
+        const entries = await readBatch();
+        if (entries.length > 0) await flush(entries);
+        else await Bun.sleep(ctx.config.CART_FLUSH_INTERVAL_MS);
+      } catch (error) {
+        // Unacknowledged entries stay pending and are retried (by this or another instance) later.
+        ctx.logger.error({ err: error }, "cart write-behind flush failed");
+        await Bun.sleep(ctx.config.CART_FLUSH_INTERVAL_MS * 4);
+      }
+    }
+  })();
+
+  return {
+    async stop() {
+      running = false;
+      await loop;
+    },
+  };
+}

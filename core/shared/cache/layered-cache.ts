@@ -54,7 +54,7 @@ export function createLayeredCache<V extends object>(options: LayeredCacheOption
   const redisKey = (key: string) => `cache:${options.name}:${key}`;
 
   const store = async (key: string, value: Stored<V>) => {
-    await options.redis.set(redisKey(key), JSON.stringify(value), "PX", String(options.redisTtlMs));
+    await options.redis.set(redisKey(key), JSON.stringify(value), "PX", options.redisTtlMs);
     local.set(key, value);
   };
 

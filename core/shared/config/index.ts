@@ -72,6 +72,9 @@ export const ConfigSchema = z.object({
   CART_FLUSH_INTERVAL_MS: z.coerce.number().int().min(10).default(250),
   CART_DEFAULT_CURRENCY: z.string().regex(/^[A-Z]{3}$/).default("INR"),
   CART_REDIS_TTL_SECONDS: z.coerce.number().int().min(60).default(7 * 24 * 3600),
+  // telemetry
+  ZIPKIN_URL: z.url().optional(),
+  OTEL_SAMPLE_RATIO: z.coerce.number().min(0).max(1).default(1),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

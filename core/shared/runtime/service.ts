@@ -9,7 +9,9 @@ import { health } from "../http/health";
 import { problemDetails } from "../http/problem";
 import { startRelay } from "../outbox/relay";
 import { createRedis } from "../redis";
+import { observeRequests, requestTelemetry } from "../telemetry/http";
 import { createLogger } from "../telemetry/logger";
+import { flushTracing, initTracing, shutdownTracing } from "../telemetry/tracing";
 import { portOf, type ServiceContext, type ServiceName, type Stoppable } from "./context";
 
 /** What a core service is: its name, its migrations, its routes and what it runs in the background. */
@@ -31,12 +33,16 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
-/** Wires one service: db, Redis, bus, topics, outbox relay, HTTP server, background work. */
+/**
+ * Wires one service: tracing, db, Redis, bus, topics, outbox relay, HTTP server (with per-request spans,
+ * metrics and `GET /metrics`), background work.
+ */
 export async function startService<Database>(
   definition: ServiceDefinition<Database>,
   config: Config,
   overrides: { port?: number } = {},
 ): Promise<RunningService> {
+  initTracing(definition.name, { zipkinUrl: config.ZIPKIN_URL, sampleRatio: config.OTEL_SAMPLE_RATIO });
   const logger = createLogger(definition.name, config.LOG_LEVEL);
   const db = createDb<Database>({
     url: config.DATABASE_URL,
@@ -62,12 +68,18 @@ export async function startService<Database>(
 
   const app = new Elysia({ name: definition.name })
     .use(problemDetails)
+    .use(requestTelemetry(definition.name))
     .use(health(ctx))
     .use(identityFrom(config))
-    .use(definition.app(ctx))
-    .listen({ hostname: config.HOST, port: overrides.port ?? portOf(config, definition.name) });
+    .use(definition.app(ctx));
+  // Served by Bun directly so the whole request, Elysia's hooks included, runs inside its server span.
+  const server = Bun.serve({
+    hostname: config.HOST,
+    port: overrides.port ?? portOf(config, definition.name),
+    fetch: observeRequests(definition.name, (request) => app.handle(request)),
+  });
   const background = (await definition.background?.(ctx)) ?? [];
-  const url = `http://${config.HOST}:${app.server?.port}`;
+  const url = `http://${config.HOST}:${server.port}`;
   logger.info({ url }, "service started");
 
   return {
@@ -75,12 +87,13 @@ export async function startService<Database>(
     url,
     ctx: ctx as ServiceContext,
     async stop() {
-      await app.stop();
+      await server.stop();
       for (const part of [...background].reverse()) await part.stop();
       await relay.stop();
       await bus.disconnect();
       redis.close();
       await db.destroy();
+      await flushTracing();
       logger.info("service stopped");
     },
   };
@@ -94,6 +107,7 @@ export async function runUntilSignal(start: () => Promise<RunningService[]>): Pr
     if (stopping) return;
     stopping = true;
     await Promise.allSettled(running.map((service) => service.stop()));
+    await shutdownTracing();
     process.exit(0);
   };
   process.on("SIGTERM", shutdown);

@@ -11,7 +11,8 @@ export async function publish<T extends MessageType>(
   data: Data<T>,
   meta: { id?: string; correlationId?: string } = {},
 ): Promise<AnyMessage> {
-  const message = createMessage(type, data, {
+  // Data<T> is exactly createMessage's parameter, but TypeScript cannot see that through the generic.
+  const message = createMessage(type, data as never, {
     source: "test",
     correlationId: meta.correlationId ?? Bun.randomUUIDv7(),
     id: meta.id,

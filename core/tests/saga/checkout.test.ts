@@ -1,0 +1,119 @@
+import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import type { OrderView } from "@qc/contracts";
+import { type CheckoutWorld, PRICE_MINOR, startCheckoutWorld, terminal } from "../support/checkout-world";
+import { waitUntil } from "../support/wait";
+
+const rider = (world: CheckoutWorld, orderId: string, status: string, riderUser: { userId: string }) =>
+  world.call.delivery("POST", `/v1/deliveries/${orderId}/status`, {
+    body: { status },
+    user: { userId: riderUser.userId, roles: ["rider"] },
+  });
+
+describe("checkout across the real services", () => {
+  let world: CheckoutWorld;
+  beforeAll(async () => {
+    world = await startCheckoutWorld({
+      env: {
+        ORDER_DEADLINE_AUTHORIZE_MS: "6000",
+        ORDER_DEADLINE_DELIVERY_MS: "8000",
+        PAYMENT_PROVIDER_TIMEOUT_MS: "1000",
+        DELIVERY_ASSIGN_DEADLINE_MS: "1500",
+      },
+    });
+  }, 60_000);
+  afterAll(() => world.stop(), 60_000);
+
+  it("takes a cart to CONFIRMED, follows the rider to DELIVERED and keeps the ledger balanced", async () => {
+    const storeId = await world.seedStore({ sku: "MILK-1L", onHand: 5, riders: 1 });
+    const shopper = await world.shopperWithCart(storeId, "MILK-1L", 2);
+    const orderId = await world.checkout(shopper, storeId);
+    expect(await world.awaitStatus(orderId, terminal)).toBe("CONFIRMED");
+    expect(await world.stock(storeId, "MILK-1L")).toMatchObject({ onHand: 3, reserved: 0, sold: 2 });
+
+    const assigned = await world.env
+      .db("delivery")
+      .selectFrom("deliveries")
+      .selectAll()
+      .where("order_id", "=", orderId)
+      .executeTakeFirstOrThrow();
+    const riderRow = await world.env
+      .db("delivery")
+      .selectFrom("riders")
+      .selectAll()
+      .where("rider_id", "=", assigned.rider_id)
+      .executeTakeFirstOrThrow();
+    for (const status of ["PICKED_UP", "OUT_FOR_DELIVERY", "DELIVERED"]) {
+      const response = await rider(world, orderId, status, { userId: riderRow.user_id ?? riderRow.rider_id });
+      expect(response.status).toBeLessThan(300);
+      await world.awaitStatus(orderId, [status as "DELIVERED"]);
+    }
+    const view = (await (
+      await world.call.order("GET", `/v1/orders/${orderId}`, { user: shopper })
+    ).json()) as OrderView;
+    expect(view.status).toBe("DELIVERED");
+    expect(view.total.amountMinor).toBeGreaterThanOrEqual(2 * PRICE_MINOR);
+    expect(view.etaMinutes).not.toBeNull();
+    expect(await world.paymentOf(orderId)).toMatchObject({ status: "CAPTURED", captures: 1 });
+    const ledger = await world.ledger();
+    expect(ledger.balanced).toBe(true);
+    expect(await world.heldOnCards()).toBe(0);
+  }, 60_000);
+
+  it("rejects OUT_OF_STOCK without ever asking payment", async () => {
+    const storeId = await world.seedStore({ sku: "EGGS-12", onHand: 1, riders: 0 });
+    const shopper = await world.shopperWithCart(storeId, "EGGS-12", 3);
+    const orderId = await world.checkout(shopper, storeId);
+    expect(await world.awaitStatus(orderId, terminal)).toBe("REJECTED");
+    const view = (await (
+      await world.call.order("GET", `/v1/orders/${orderId}`, { user: shopper })
+    ).json()) as OrderView;
+    expect(view.reason).toBe("OUT_OF_STOCK");
+    expect(await world.ordersOutbox(orderId, "AuthorizePayment")).toBe(0);
+    expect(await world.paymentOf(orderId)).toBeNull();
+    expect(await world.stock(storeId, "EGGS-12")).toMatchObject({ available: 1, reserved: 0 });
+  }, 30_000);
+
+  it("releases the reservation when payment is declined", async () => {
+    const storeId = await world.seedStore({ sku: "RICE-5KG", onHand: 4, riders: 0 });
+    const shopper = await world.shopperWithCart(storeId, "RICE-5KG", 2);
+    const orderId = await world.checkout(shopper, storeId, "tok_declined");
+    expect(await world.awaitStatus(orderId, terminal)).toBe("REJECTED");
+    const view = (await (
+      await world.call.order("GET", `/v1/orders/${orderId}`, { user: shopper })
+    ).json()) as OrderView;
+    expect(view.reason).toBe("PAYMENT_DECLINED");
+    await waitUntil(async () => (await world.stock(storeId, "RICE-5KG")).available === 4, "stock released");
+    expect(await world.stock(storeId, "RICE-5KG")).toMatchObject({ onHand: 4, reserved: 0, sold: 0 });
+  }, 30_000);
+
+  it("compensates a provider timeout so nothing stays authorized", async () => {
+    const storeId = await world.seedStore({ sku: "OIL-1L", onHand: 4, riders: 0 });
+    const shopper = await world.shopperWithCart(storeId, "OIL-1L", 1);
+    const orderId = await world.checkout(shopper, storeId, "tok_timeout");
+    expect(await world.awaitStatus(orderId, terminal)).toBe("REJECTED");
+    await waitUntil(async () => (await world.stock(storeId, "OIL-1L")).available === 4, "stock released");
+    // The provider answers tok_timeout late; the saga's void must win over the late authorization.
+    await waitUntil(
+      async () => (await world.paymentOf(orderId))?.status !== "AUTHORIZED",
+      "authorization voided",
+      20_000,
+    );
+    expect((await world.paymentOf(orderId))?.captures ?? 0).toBe(0);
+    await waitUntil(async () => (await world.heldOnCards()) === 0, "no money held on cards", 20_000);
+    expect((await world.ledger()).balanced).toBe(true);
+  }, 60_000);
+
+  it("voids the payment and releases stock when no rider can take the order", async () => {
+    const storeId = await world.seedStore({ sku: "SUGAR-1KG", onHand: 3, riders: 0 });
+    const shopper = await world.shopperWithCart(storeId, "SUGAR-1KG", 1);
+    const orderId = await world.checkout(shopper, storeId);
+    expect(await world.awaitStatus(orderId, terminal)).toBe("REJECTED");
+    const view = (await (
+      await world.call.order("GET", `/v1/orders/${orderId}`, { user: shopper })
+    ).json()) as OrderView;
+    expect(view.reason).toBe("NO_RIDER");
+    await waitUntil(async () => (await world.paymentOf(orderId))?.status === "VOIDED", "payment voided");
+    await waitUntil(async () => (await world.stock(storeId, "SUGAR-1KG")).available === 3, "stock released");
+    expect(await world.stock(storeId, "SUGAR-1KG")).toMatchObject({ onHand: 3, sold: 0, reserved: 0 });
+  }, 30_000);
+});

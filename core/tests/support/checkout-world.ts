@@ -1,0 +1,209 @@
+import type { LedgerBalance, OrderStatus, Role } from "@qc/contracts";
+import type { Kysely } from "kysely";
+import { cartService } from "../../cart/main";
+import { deliveryService } from "../../delivery/main";
+import { inventoryService } from "../../inventory/main";
+import { orderService } from "../../order/main";
+import { paymentService } from "../../payment/main";
+import { pricingService } from "../../pricing/main";
+import type { ServiceDefinition } from "../../shared/runtime/service";
+import { type TestEnvironment, testEnvironment } from "../../shared/testing/service";
+import { type SpawnedService, spawnService } from "./spawn-service";
+
+type Caller = { userId: string; roles: Role[] };
+type Call = (
+  method: string,
+  path: string,
+  options?: { body?: unknown; user?: Caller; headers?: Record<string, string> },
+) => Promise<Response>;
+
+export const admin: Caller = { userId: "00000000-0000-4000-8000-000000000001", roles: ["admin"] };
+export const address = { line1: "12 MG Road", lat: 12.9716, lng: 77.5946 };
+export const PRICE_MINOR = 4_900;
+export const terminal: OrderStatus[] = ["CONFIRMED", "REJECTED", "CANCELLED", "DELIVERED"];
+
+const participants = {
+  pricing: pricingService,
+  cart: cartService,
+  inventory: inventoryService,
+  payment: paymentService,
+  delivery: deliveryService,
+  order: orderService,
+} as const;
+type Participant = keyof typeof participants;
+
+export interface CheckoutWorld {
+  env: TestEnvironment;
+  call: Record<Participant, Call>;
+  /** Services running as child processes, by name (see spawn). */
+  spawned: Partial<Record<Participant, SpawnedService>>;
+  orders: Kysely<any>;
+  /** A store with one SKU priced, `onHand` units in stock and `riders` riders waiting. */
+  seedStore(options: { sku: string; onHand: number; riders: number }): Promise<string>;
+  /** A new shopper with `quantity` of the SKU in their cart at the store. */
+  shopperWithCart(storeId: string, sku: string, quantity?: number): Promise<Caller>;
+  /** POST /v1/orders; returns the order id. */
+  checkout(user: Caller, storeId: string, token?: string): Promise<string>;
+  awaitStatus(orderId: string, statuses: OrderStatus[], timeoutMs?: number): Promise<OrderStatus>;
+  stock(
+    storeId: string,
+    sku: string,
+  ): Promise<{ onHand: number; reserved: number; sold: number; available: number }>;
+  ledger(): Promise<LedgerBalance>;
+  /** Money still held on cards (authorized, neither captured nor voided), from the ledger. */
+  heldOnCards(): Promise<number>;
+  /** The payment intent of an order, if payment saw one. */
+  paymentOf(orderId: string): Promise<{ status: string; captures: number } | null>;
+  /** Messages an order's service wrote to its outbox about an order (e.g. AuthorizePayment). */
+  ordersOutbox(orderId: string, type: string): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The whole checkout on real Postgres, Redis and Kafka: pricing, cart, inventory, payment, delivery and
+ * order, each the real service. Services named in `spawn` run as child processes (`bun core/<svc>/main.ts`)
+ * so a test can SIGKILL and restart them; the rest run in this process.
+ */
+export async function startCheckoutWorld(
+  options: { env?: Record<string, string>; spawn?: Participant[] } = {},
+): Promise<CheckoutWorld> {
+  const env = await testEnvironment({
+    database: "qc_test_saga",
+    env: {
+      ORDER_SWEEP_INTERVAL_MS: "200",
+      PAYMENT_PROVIDER_LATENCY_MS: "5",
+      ...options.env,
+    },
+  });
+  const call = {} as Record<Participant, Call>;
+  const spawned: Partial<Record<Participant, SpawnedService>> = {};
+  for (const [name, definition] of Object.entries(participants) as [Participant, ServiceDefinition][]) {
+    if (options.spawn?.includes(name)) {
+      const child = await spawnService(definition, env.config);
+      spawned[name] = child;
+      call[name] = (method, path, callOptions) => child.call(method, path, callOptions);
+    } else {
+      const running = await env.start(definition);
+      call[name] = (method, path, callOptions) => running.call(method, path, callOptions);
+    }
+  }
+  const orders = env.db("order");
+  const inventory = env.db("inventory");
+  const payments = env.db("payment");
+  const ledger = async () =>
+    (await (await call.payment("GET", "/internal/v1/ledger/balance")).json()) as LedgerBalance;
+
+  const expectOk = async (response: Promise<Response>, what: string) => {
+    const answered = await response;
+    if (!answered.ok) throw new Error(`${what}: ${answered.status} ${await answered.text()}`);
+    return answered;
+  };
+
+  return {
+    env,
+    call,
+    spawned,
+    orders,
+    async seedStore({ sku, onHand, riders }) {
+      const storeId = crypto.randomUUID();
+      const body = { price: { amountMinor: PRICE_MINOR, currency: "INR" } };
+      await expectOk(
+        call.pricing("PUT", `/v1/admin/stores/${storeId}/prices/${sku}`, { body, user: admin }),
+        "price",
+      );
+      await expectOk(
+        call.inventory("PUT", `/v1/admin/stores/${storeId}/stock/${sku}`, { body: { onHand }, user: admin }),
+        "stock",
+      );
+      for (let i = 0; i < riders; i++) {
+        await expectOk(
+          call.delivery("POST", `/v1/admin/stores/${storeId}/riders`, {
+            body: { name: `Rider ${i + 1}`, location: { lat: address.lat, lng: address.lng } },
+            user: admin,
+          }),
+          "rider",
+        );
+      }
+      return storeId;
+    },
+    async shopperWithCart(storeId, sku, quantity = 1) {
+      const user: Caller = { userId: crypto.randomUUID(), roles: ["shopper"] };
+      await expectOk(
+        call.cart("PUT", `/v1/cart/items/${sku}`, { body: { storeId, quantity }, user }),
+        "cart",
+      );
+      return user;
+    },
+    async checkout(user, storeId, token = "tok_visa") {
+      const response = await expectOk(
+        call.order("POST", "/v1/orders", {
+          body: { storeId, address, payment: { token } },
+          user,
+          headers: { "idempotency-key": crypto.randomUUID() },
+        }),
+        "checkout",
+      );
+      return ((await response.json()) as { orderId: string }).orderId;
+    },
+    async awaitStatus(orderId, statuses, timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const row = await orders
+          .selectFrom("orders")
+          .select("status")
+          .where("order_id", "=", orderId)
+          .executeTakeFirst();
+        if (row && statuses.includes(row.status)) return row.status;
+        if (Date.now() > deadline)
+          throw new Error(`order ${orderId} is ${row?.status}, not ${statuses.join("|")}`);
+        await Bun.sleep(100);
+      }
+    },
+    async stock(storeId, sku) {
+      const row = await inventory
+        .selectFrom("stock")
+        .select(["on_hand", "reserved", "sold"])
+        .where("store_id", "=", storeId)
+        .where("sku", "=", sku)
+        .executeTakeFirstOrThrow();
+      return {
+        onHand: row.on_hand,
+        reserved: row.reserved,
+        sold: row.sold,
+        available: row.on_hand - row.reserved,
+      };
+    },
+    ledger,
+    async heldOnCards() {
+      const holds = (await ledger()).accounts.filter((account) => account.account === "card_holds");
+      return holds.reduce((sum, account) => sum + account.balanceMinor, 0);
+    },
+    async paymentOf(orderId) {
+      const intent = await payments
+        .selectFrom("payment_intents")
+        .select(["payment_id", "status"])
+        .where("order_id", "=", orderId)
+        .executeTakeFirst();
+      if (!intent) return null;
+      const captures = await payments
+        .selectFrom("payment_captures")
+        .select("payment_id")
+        .where("payment_id", "=", intent.payment_id)
+        .execute();
+      return { status: intent.status, captures: captures.length };
+    },
+    async ordersOutbox(orderId, type) {
+      const rows = await orders
+        .selectFrom("outbox")
+        .select("id")
+        .where("key", "=", orderId)
+        .where("type", "=", type)
+        .execute();
+      return rows.length;
+    },
+    async stop() {
+      await Promise.allSettled(Object.values(spawned).map((child) => child.stop()));
+      await env.stop();
+    },
+  };
+}

@@ -1,0 +1,99 @@
+import type { Subprocess } from "bun";
+import type { Config } from "../../shared/config";
+import { createDb } from "../../shared/db";
+import { migrateSchema } from "../../shared/db/migrate";
+import { portOf } from "../../shared/runtime/context";
+import type { ServiceDefinition } from "../../shared/runtime/service";
+import { signedRequest } from "../../shared/testing/signed-request";
+
+const root = `${import.meta.dir}/../../..`;
+
+/** The environment a config was parsed from, as strings a child process can read back. */
+export function envOf(config: Config): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(config).map(([key, value]) => [
+      key,
+      Array.isArray(value) ? value.join(",") : String(value),
+    ]),
+  );
+}
+
+export interface SpawnedService {
+  readonly url: string;
+  /** The child's pid while it runs. */
+  readonly pid: number | undefined;
+  /** Sends a request signed as the edge, like TestService.call. */
+  call(method: string, path: string, options?: Parameters<typeof signedRequest>[2]): Promise<Response>;
+  /** SIGKILL: no shutdown hooks, no drained consumers, no flushed relay. */
+  kill(): Promise<void>;
+  /** Starts the service again on the same port and waits until it is ready. */
+  restart(): Promise<void>;
+  /** SIGTERM and wait. */
+  stop(): Promise<void>;
+}
+
+async function awaitReady(url: string, child: Subprocess, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`service exited with ${child.exitCode} before it was ready`);
+    try {
+      if ((await fetch(`${url}/health/ready`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await Bun.sleep(100);
+  }
+  throw new Error(`service at ${url} not ready within ${timeoutMs} ms`);
+}
+
+/**
+ * Runs `bun core/<service>/main.ts` as a child process with a test environment's config (database, topic
+ * prefix, ports, deadlines), after migrating its schema, so a test can SIGKILL it mid-work and restart it.
+ */
+export async function spawnService(
+  definition: ServiceDefinition,
+  config: Config,
+  extraEnv: Record<string, string> = {},
+): Promise<SpawnedService> {
+  const migrator = createDb({ url: config.DATABASE_URL, schema: definition.name, poolMax: 1 });
+  try {
+    await migrateSchema(migrator, definition.name, definition.migrations);
+  } finally {
+    await migrator.destroy();
+  }
+  const url = `http://${config.HOST}:${portOf(config, definition.name)}`;
+  const launch = async () => {
+    const child = Bun.spawn([process.execPath, `core/${definition.name}/main.ts`], {
+      cwd: root,
+      env: { ...process.env, ...envOf(config), ...extraEnv },
+      stdout: "inherit",
+      stderr: "inherit",
+    });
+    await awaitReady(url, child);
+    return child;
+  };
+  let child = await launch();
+  return {
+    url,
+    get pid() {
+      return child.exitCode === null ? child.pid : undefined;
+    },
+    call: async (method, path, options = {}) =>
+      fetch(
+        await signedRequest(method, path, { ...options, baseUrl: url, secret: config.EDGE_SIGNING_SECRET }),
+      ),
+    async kill() {
+      child.kill("SIGKILL");
+      await child.exited;
+    },
+    async restart() {
+      if (child.exitCode === null) throw new Error("restart() needs a stopped service; kill() it first");
+      child = await launch();
+    },
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill("SIGTERM");
+      await child.exited;
+    },
+  };
+}

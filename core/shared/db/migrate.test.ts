@@ -1,22 +1,14 @@
 import { afterAll, describe, expect, it } from "bun:test";
 import { sql } from "kysely";
-import pg from "pg";
 import { migrateAll } from "../../migrate";
 import { services } from "../../services";
-import { createDb } from ".";
+import { createDb, dropDatabase } from ".";
 
 const database = `qc_migrate_${crypto.randomUUID().slice(0, 8)}`;
 const url = `postgres://postgres@127.0.0.1:5432/${database}`;
 
-const dropDatabase = async () => {
-  const admin = new pg.Client({ connectionString: "postgres://postgres@127.0.0.1:5432/postgres" });
-  await admin.connect();
-  await admin.query(`drop database if exists "${database}" with (force)`);
-  await admin.end();
-};
-
 describe("migrations", () => {
-  afterAll(dropDatabase);
+  afterAll(() => dropDatabase(url));
 
   it("apply to an empty database: one schema per service with its outbox and inbox", async () => {
     const applied = await migrateAll({ DATABASE_URL: url });

@@ -1,6 +1,6 @@
 import type { Kysely } from "kysely";
 import { type Config, loadConfig } from "../config";
-import { createDb, ensureDatabase } from "../db";
+import { createDb, dropDatabase, ensureDatabase } from "../db";
 import { migrateSchema } from "../db/migrate";
 import { SERVICE_NAMES, type ServiceName } from "../runtime/context";
 import { type RunningService, type ServiceDefinition, startService } from "../runtime/service";
@@ -32,10 +32,15 @@ const freePort = (): number => {
  * prefix of its own, so test files (and engineers) sharing one broker never see each other's messages.
  */
 export async function testEnvironment(
-  options: { database?: string; env?: Record<string, string> } = {},
+  options: {
+    /** Prefix of the database's name (a random suffix is added). */
+    database?: string;
+    env?: Record<string, string>;
+  } = {},
 ): Promise<TestEnvironment> {
   const suffix = crypto.randomUUID().slice(0, 8);
-  const database = options.database ?? "quickcommerce_test";
+  // A database of its own, dropped at stop: a test never meets rows or migrations another run left behind.
+  const database = `${options.database ?? "qc_test"}_${suffix}`;
   // Every service gets a free port up front, so services of one environment can find each other.
   const ports = Object.fromEntries(
     SERVICE_NAMES.map((name) => [`${name.toUpperCase()}_PORT`, String(freePort())]),
@@ -85,6 +90,7 @@ export async function testEnvironment(
     async stop() {
       await Promise.allSettled(started.reverse().map((service) => service.stop()));
       await Promise.allSettled(handles.map((handle) => handle.destroy()));
+      await dropDatabase(config.DATABASE_URL);
     },
   };
 }

@@ -2,6 +2,7 @@ import {
   BrokenCircuitError,
   BulkheadRejectedError,
   bulkhead,
+  CircuitState,
   ConsecutiveBreaker,
   circuitBreaker,
   ExponentialBackoff,
@@ -14,6 +15,7 @@ import {
   timeout,
   wrap,
 } from "cockatiel";
+import { type BreakerState, metrics } from "../telemetry/metrics";
 
 export { BrokenCircuitError, BulkheadRejectedError, isBrokenCircuitError, TaskCancelledError };
 
@@ -39,13 +41,21 @@ export interface NamedPolicy {
   execute<T>(call: (signal: AbortSignal) => Promise<T>): Promise<T>;
 }
 
+const BREAKER_STATES: Record<CircuitState, BreakerState> = {
+  [CircuitState.Closed]: "closed",
+  [CircuitState.HalfOpen]: "half_open",
+  [CircuitState.Open]: "open",
+  [CircuitState.Isolated]: "open",
+};
+
 const notOurOwn = (error: Error) =>
   !(error instanceof BrokenCircuitError || error instanceof BulkheadRejectedError);
 
 /**
  * The policy for one downstream (a service or the payment provider): bulkhead → breaker → retry → timeout.
  * The bulkhead is outermost so a slow dependency can only hold its own slots; the breaker sits outside the
- * retries so one logical call counts once.
+ * retries so one logical call counts once. Breaker state changes and bulkhead rejections are recorded as
+ * the `circuit_breaker_state` and `bulkhead_rejections_total` metrics, labelled with `name`.
  */
 export function policyFor(name: string, options: PolicyOptions = {}): NamedPolicy {
   const transient = handleWhen(
@@ -61,6 +71,10 @@ export function policyFor(name: string, options: PolicyOptions = {}): NamedPolic
     breaker: new ConsecutiveBreaker(options.breakAfter ?? 5),
   });
   const limiter = bulkhead(options.concurrency ?? 50, options.queue ?? 100);
+  // Operators see each downstream's breaker and bulkhead in the metrics.
+  metrics.breakerState(name, "closed");
+  breaker.onStateChange((state) => metrics.breakerState(name, BREAKER_STATES[state]));
+  limiter.onReject(() => metrics.bulkheadRejected(name));
   const policy = wrap(limiter, breaker, retries, attemptTimeout);
   return {
     name,

@@ -4,6 +4,7 @@ import { migrateAll } from "../core/migrate";
 import { loadConfig } from "../core/shared/config";
 import { startKafka } from "./infra/kafka";
 import { ensureMachineServices } from "./infra/services";
+import { startZipkin } from "./infra/zipkin";
 import { seedDemoData } from "./seed";
 
 /**
@@ -49,6 +50,9 @@ const waitFor = async (name: string, url: string, timeoutMs = 90_000) => {
 say("starting PostgreSQL and Redis if they are down");
 await ensureMachineServices(config.DATABASE_URL, config.REDIS_URL);
 const kafka = await startKafka({ port: Number(config.KAFKA_BROKERS[0]?.split(":")[1] ?? 9092), log: say });
+// ZIPKIN=1: traces go to a local Zipkin (UI at http://127.0.0.1:9411); every child inherits ZIPKIN_URL.
+const zipkin = process.env.ZIPKIN === "1" ? await startZipkin({ log: say }) : undefined;
+if (zipkin) process.env.ZIPKIN_URL = zipkin.spansUrl;
 
 async function shutdown(code = 0) {
   if (stopping) return;
@@ -58,6 +62,7 @@ async function shutdown(code = 0) {
   await Promise.race([Promise.all(children.map((child) => child.exited)), Bun.sleep(15_000)]);
   for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
   await kafka.stop();
+  await zipkin?.stop();
   say("stopped");
   process.exit(code);
 }

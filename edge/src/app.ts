@@ -27,10 +27,15 @@ export const app = new Hono<AppEnv>()
   .use(correlation())
   .use(requestLog())
   .use(bodySizeLimit())
-  .use("/v1/*", async function perIpLimit(c, next) {
-    const limit = Number(c.env.RATE_LIMIT_IP_PER_MINUTE) || 600;
-    return rateLimit({ name: "ip", limit, windowSeconds: 60, by: "ip" })(c, next);
-  })
+  .use(
+    "/v1/*",
+    rateLimit({
+      name: "ip",
+      limit: (env) => Number(env.RATE_LIMIT_IP_PER_MINUTE) || 600,
+      windowSeconds: 60,
+      by: "ip",
+    }),
+  )
   .route("/v1/health", health)
   .route("/v1/auth", auth)
   .route("/v1/stores", stores)

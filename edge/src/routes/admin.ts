@@ -1,11 +1,17 @@
 import {
   AddRiderBody,
+  ApiKeyParams,
+  CreateApiKeyBody,
+  CreateCouponBody,
+  CreatePromotionBody,
   SetPriceBody,
+  SetRolesBody,
   SetStockBody,
   StoreParams,
   StoreSkuParams,
   UpsertProductBody,
   UpsertStoreBody,
+  UserParams,
 } from "@qc/contracts";
 import { Hono } from "hono";
 import { forward } from "../core/forward";
@@ -16,7 +22,10 @@ import { signedIn } from "./limits";
 
 const admin = requireRole("admin");
 
-/** /v1/admin: store, product, price, stock and rider management, each forwarded to its owner. */
+/**
+ * /v1/admin: stores and products (catalog), prices, promotions and coupons (pricing), stock (inventory),
+ * riders (delivery), user roles, API keys and signing-key rotation (auth), each forwarded to its owner.
+ */
 export const adminRoutes = new Hono<AppEnv>()
   .use(...signedIn)
   .post("/stores", admin, validate("json", UpsertStoreBody), (c) =>
@@ -32,6 +41,15 @@ export const adminRoutes = new Hono<AppEnv>()
     validate("json", SetPriceBody),
     (c) => forward(c, "pricing", c.req.valid("json")),
   )
+  .post("/promotions", admin, validate("json", CreatePromotionBody), (c) =>
+    forward(c, "pricing", c.req.valid("json")),
+  )
+  .post("/coupons", admin, validate("json", CreateCouponBody), (c) =>
+    forward(c, "pricing", c.req.valid("json")),
+  )
+  .get("/stores/:storeId/stock", requireRole("admin", "store_staff"), validate("param", StoreParams), (c) =>
+    forward(c, "inventory"),
+  )
   .put(
     "/stores/:storeId/stock/:sku",
     requireRole("admin", "store_staff"),
@@ -45,4 +63,13 @@ export const adminRoutes = new Hono<AppEnv>()
     validate("param", StoreParams),
     validate("json", AddRiderBody),
     (c) => forward(c, "delivery", c.req.valid("json")),
-  );
+  )
+  .put("/users/:userId/roles", admin, validate("param", UserParams), validate("json", SetRolesBody), (c) =>
+    forward(c, "auth", c.req.valid("json")),
+  )
+  .post("/api-keys", admin, validate("json", CreateApiKeyBody), (c) =>
+    forward(c, "auth", c.req.valid("json")),
+  )
+  .get("/api-keys", admin, (c) => forward(c, "auth"))
+  .delete("/api-keys/:keyId", admin, validate("param", ApiKeyParams), (c) => forward(c, "auth"))
+  .post("/auth/keys/rotate", admin, (c) => forward(c, "auth"));

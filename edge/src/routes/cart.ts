@@ -1,4 +1,4 @@
-import { CartQuery, PutCartItemBody, PutCartItemParams } from "@qc/contracts";
+import { CartQuery, MergeCartBody, PutCartItemBody, PutCartItemParams } from "@qc/contracts";
 import type { Context } from "hono";
 import { Hono } from "hono";
 import { KvPurger } from "../cache/purger";
@@ -42,4 +42,5 @@ export const cart = new Hono<AppEnv>()
   .put("/items/:sku", validate("param", PutCartItemParams), validate("json", PutCartItemBody), (c) =>
     forwardAndRetireCart(c, c.req.valid("json")),
   )
-  .delete("/", validate("query", CartQuery), (c) => forwardAndRetireCart(c));
+  .delete("/", validate("query", CartQuery), (c) => forwardAndRetireCart(c))
+  .post("/merge", validate("json", MergeCartBody), (c) => forwardAndRetireCart(c, c.req.valid("json")));

@@ -19,7 +19,8 @@ export type WhenRedisDown = "open" | "closed";
 export interface RateLimitOptions {
   /** Names the window in Redis keys and logs (`login`, `checkout`, `ip`). */
   name: string;
-  limit: number;
+  /** Requests per window; a function reads it from the environment (`RATE_LIMIT_IP_PER_MINUTE`). */
+  limit: number | ((env: Env) => number);
   windowSeconds: number;
   /** Who a window belongs to: the signed-in user (falling back to the IP), or always the IP. */
   by?: "user" | "ip";
@@ -32,13 +33,10 @@ export interface RateLimitOptions {
 const limiters = new Map<string, Ratelimit>();
 
 function limiterFor(env: Env, options: Required<RateLimitOptions>): Ratelimit {
-  const key = [
-    env.UPSTASH_REDIS_REST_URL,
-    options.prefix,
-    options.name,
-    options.limit,
-    options.windowSeconds,
-  ].join("|");
+  const limit = typeof options.limit === "function" ? options.limit(env) : options.limit;
+  const key = [env.UPSTASH_REDIS_REST_URL, options.prefix, options.name, limit, options.windowSeconds].join(
+    "|",
+  );
   let limiter = limiters.get(key);
   if (!limiter) {
     const redis = new Redis({
@@ -49,7 +47,7 @@ function limiterFor(env: Env, options: Required<RateLimitOptions>): Ratelimit {
     });
     limiter = new Ratelimit({
       redis,
-      limiter: Ratelimit.slidingWindow(options.limit, `${options.windowSeconds} s`),
+      limiter: Ratelimit.slidingWindow(limit, `${options.windowSeconds} s`),
       prefix: `${options.prefix}:${options.name}`,
       timeout: options.timeoutMs,
       analytics: false,

@@ -88,6 +88,7 @@ try {
     "packages",
     "core",
     "scripts",
+    "tests",
   ]);
   count(bunReport, "bun");
 

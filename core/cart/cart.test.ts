@@ -3,8 +3,10 @@ import type { CartLines, CartView } from "@qc/contracts";
 import type { Kysely } from "kysely";
 import { inventoryService } from "../inventory/main";
 import { pricingService } from "../pricing/main";
+import { pricingParts } from "../pricing/wiring";
 import { awaitOutbox, publish } from "../shared/testing/messages";
 import { type TestEnvironment, type TestService, testEnvironment } from "../shared/testing/service";
+import type { Database } from "./db/schema";
 import { cartService } from "./main";
 import { cartParts } from "./wiring";
 
@@ -15,7 +17,7 @@ let env: TestEnvironment;
 let pricing: TestService;
 let inventory: TestService;
 let cart: TestService;
-let db: Kysely<any>;
+let db: Kysely<Database>;
 
 beforeAll(async () => {
   env = await testEnvironment({ database: "qc_test_pricing_cart", env: { CART_FLUSH_INTERVAL_MS: "50" } });
@@ -97,7 +99,7 @@ describe("cart", () => {
     const response = await put(shopper(), "MILK-1L", 11);
     expect(response.status).toBe(422);
     expect(response.headers.get("content-type")).toContain("application/problem+json");
-    expect(((await response.json()) as { errors: { path: string }[] }).errors).toEqual([
+    expect(((await response.json()) as { errors: { path: string; message: string }[] }).errors).toEqual([
       { path: "quantity", message: "must be at most 10" },
     ]);
   });
@@ -182,6 +184,31 @@ describe("cart", () => {
     await until(async () => (await internalLines(user.userId)).length === 0, 20_000);
     await awaitOutbox(db, `${user.userId}:${storeId}`, "CartCleared");
   }, 30_000);
+
+  it("keeps a cart readable when the store stops pricing one of its SKUs, showing that line as unavailable", async () => {
+    const user = shopper();
+    await pricing.call("PUT", `/v1/admin/stores/${storeId}/prices/JAM-1`, {
+      body: { price: { amountMinor: 2500, currency: "INR" } },
+      user: admin,
+    });
+    await put(user, "JAM-1", 1);
+    await put(user, "MILK-1L", 1);
+    // Pricing has no route to withdraw a price yet: remove the row and its cached copies directly.
+    await env
+      .db("pricing")
+      .deleteFrom("prices")
+      .where("store_id", "=", storeId)
+      .where("sku", "=", "JAM-1")
+      .execute();
+    await pricingParts(pricing.ctx as never).prices.cache.delete(`${storeId}:JAM-1`);
+
+    const view = await read(user);
+    expect(view.lines.map((line) => [line.sku, line.outOfStock, line.lineTotal.amountMinor])).toEqual([
+      ["JAM-1", true, 0],
+      ["MILK-1L", false, 3000],
+    ]);
+    expect(view.subtotal.amountMinor).toBe(3000);
+  });
 
   it("still shows the cart, flagged availability unknown, when inventory is down", async () => {
     const user = shopper();

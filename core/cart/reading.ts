@@ -1,4 +1,4 @@
-import type { CartView } from "@qc/contracts";
+import type { CartView, Line, Quote } from "@qc/contracts";
 import { AppError } from "../shared/http/errors";
 import type { ServiceContext } from "../shared/runtime/context";
 import type { CartStore } from "./cart-store";
@@ -19,17 +19,44 @@ export function createCartReader(
   pricing: PricingClient,
   inventory: InventoryClient,
 ) {
+  /**
+   * Quotes the lines pricing can price. A SKU whose price was withdrawn after it went into the cart must not
+   * make the whole cart unreadable: such lines are quoted without and shown as not available.
+   */
+  const quoteSellable = async (
+    cart: CartRef,
+    lines: Line[],
+  ): Promise<{ quote: Quote | null; unsold: Set<string> }> => {
+    try {
+      return { quote: await pricing.quote({ ...cart, lines }), unsold: new Set() };
+    } catch (error) {
+      if (!(error instanceof DownstreamRefusal) || error.code !== "unpriceable_lines") throw error;
+      const unsold = new Set(
+        (error.errors ?? []).flatMap((problem) => {
+          const index = /^lines\.(\d+)\.sku$/.exec(problem.path)?.[1];
+          return index === undefined ? [] : [lines[Number(index)]?.sku ?? ""];
+        }),
+      );
+      const sellable = lines.filter((line) => !unsold.has(line.sku));
+      if (unsold.size === 0 || sellable.length === lines.length) throw error;
+      return {
+        quote: sellable.length > 0 ? await pricing.quote({ ...cart, lines: sellable }) : null,
+        unsold,
+      };
+    }
+  };
+
   return async function readCart(cart: CartRef): Promise<CartView> {
     const lines = await store.lines(cart);
     const view = { storeId: cart.storeId, lines, emptyCurrency: ctx.config.CART_DEFAULT_CURRENCY };
-    if (lines.length === 0) return cartView({ ...view, quote: null, availability: null });
-    const [quote, availability] = await Promise.allSettled([
-      pricing.quote({ ...cart, lines }),
+    if (lines.length === 0) return cartView({ ...view, quote: null, availability: null, unsold: new Set() });
+    const [quoted, availability] = await Promise.allSettled([
+      quoteSellable(cart, lines),
       inventory.availability({ storeId: cart.storeId, skus: lines.map((line) => line.sku) }),
     ]);
-    if (quote.status === "rejected") {
-      if (quote.reason instanceof DownstreamRefusal) throw quote.reason;
-      ctx.logger.warn({ err: quote.reason }, "pricing unavailable for a cart read");
+    if (quoted.status === "rejected") {
+      if (quoted.reason instanceof DownstreamRefusal) throw quoted.reason;
+      ctx.logger.warn({ err: quoted.reason }, "pricing unavailable for a cart read");
       throw new AppError(
         503,
         "pricing_unavailable",
@@ -40,7 +67,7 @@ export function createCartReader(
       ctx.logger.warn({ err: availability.reason }, "inventory unavailable; cart shown without stock marks");
     return cartView({
       ...view,
-      quote: quote.value,
+      ...quoted.value,
       availability: availability.status === "fulfilled" ? availability.value : null,
     });
   };

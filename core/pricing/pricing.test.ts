@@ -3,6 +3,7 @@ import type { Quote, QuoteVerdict } from "@qc/contracts";
 import type { Kysely } from "kysely";
 import { awaitOutbox, publish } from "../shared/testing/messages";
 import { type TestEnvironment, type TestService, testEnvironment } from "../shared/testing/service";
+import type { Database } from "./db/schema";
 import { pricingService } from "./main";
 import { createPriceBook } from "./price-book";
 
@@ -16,7 +17,7 @@ const window = (fromMs = -hour, toMs = hour) => ({
 
 let env: TestEnvironment;
 let pricing: TestService;
-let db: Kysely<any>;
+let db: Kysely<Database>;
 
 beforeAll(async () => {
   env = await testEnvironment({ database: "qc_test_pricing_cart", env: { PRICING_SURGE_OPEN_ORDERS: "2" } });

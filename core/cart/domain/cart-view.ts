@@ -2,13 +2,16 @@ import type { Availability, CartView, Line, Quote } from "@qc/contracts";
 
 /**
  * The cart as the shopper sees it: each line at the quoted price, marked out of stock when the store has
- * fewer units than the line asks for. Without availability (inventory unreachable) lines are not marked.
+ * fewer units than the line asks for (or no longer sells it). Without availability (inventory unreachable)
+ * lines are not marked for stock.
  */
 export function cartView(input: {
   storeId: string;
   lines: Line[];
   quote: Quote | null;
   availability: Availability | null;
+  /** SKUs the store no longer prices: shown at 0, out of stock, and left out of the totals. */
+  unsold: Set<string>;
   emptyCurrency: string;
 }): CartView {
   const { quote, availability } = input;
@@ -19,7 +22,8 @@ export function cartView(input: {
 
   const lines = input.lines.map((line) => {
     const priced = quoted.get(line.sku);
-    const available = availableBySku.get(line.sku);
+    const unsold = input.unsold.has(line.sku);
+    const available = unsold ? 0 : availableBySku.get(line.sku);
     return {
       sku: line.sku,
       // Names live in catalog; the cart does not call it on every read, so it shows the SKU.
@@ -28,7 +32,7 @@ export function cartView(input: {
       unitPrice: money(priced?.unitPriceMinor ?? 0),
       lineTotal: money(priced?.lineTotalMinor ?? 0),
       available: available ?? 0,
-      outOfStock: available !== undefined && available < line.quantity,
+      outOfStock: unsold || (available !== undefined && available < line.quantity),
     };
   });
   return {

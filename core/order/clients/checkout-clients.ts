@@ -15,8 +15,20 @@ export interface CheckoutClients {
 
 /** Clients of cart and pricing, each behind its own timeout + retry + breaker. */
 export function checkoutClients(config: Config): CheckoutClients {
-  const cart = policyFor("cart", { timeoutMs: 2_000, retries: 2, isTransient });
-  const pricing = policyFor("pricing", { timeoutMs: 2_000, retries: 2, isTransient });
+  const cart = policyFor("cart", {
+    timeoutMs: 2_000,
+    retries: 2,
+    concurrency: 100,
+    queue: 1_000,
+    isTransient,
+  });
+  const pricing = policyFor("pricing", {
+    timeoutMs: 2_000,
+    retries: 2,
+    concurrency: 100,
+    queue: 1_000,
+    isTransient,
+  });
   const cartUrl = serviceUrl(config, "cart");
   const pricingUrl = serviceUrl(config, "pricing");
   return {

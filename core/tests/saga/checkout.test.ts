@@ -30,20 +30,9 @@ describe("checkout across the real services", () => {
     expect(await world.awaitStatus(orderId, terminal)).toBe("CONFIRMED");
     expect(await world.stock(storeId, "MILK-1L")).toMatchObject({ onHand: 3, reserved: 0, sold: 2 });
 
-    const assigned = await world.env
-      .db("delivery")
-      .selectFrom("deliveries")
-      .selectAll()
-      .where("order_id", "=", orderId)
-      .executeTakeFirstOrThrow();
-    const riderRow = await world.env
-      .db("delivery")
-      .selectFrom("riders")
-      .selectAll()
-      .where("rider_id", "=", assigned.rider_id)
-      .executeTakeFirstOrThrow();
+    const riderUserId = await world.riderOf(orderId);
     for (const status of ["PICKED_UP", "OUT_FOR_DELIVERY", "DELIVERED"]) {
-      const response = await rider(world, orderId, status, { userId: riderRow.user_id ?? riderRow.rider_id });
+      const response = await rider(world, orderId, status, { userId: riderUserId });
       expect(response.status).toBeLessThan(300);
       await world.awaitStatus(orderId, [status as "DELIVERED"]);
     }

@@ -1,6 +1,7 @@
 import type { LedgerBalance, OrderStatus, Role } from "@qc/contracts";
 import type { Kysely } from "kysely";
 import { cartService } from "../../cart/main";
+import { catalogService } from "../../catalog/main";
 import { deliveryService } from "../../delivery/main";
 import { inventoryService } from "../../inventory/main";
 import { orderService } from "../../order/main";
@@ -9,6 +10,7 @@ import { pricingService } from "../../pricing/main";
 import type { ServiceDefinition } from "../../shared/runtime/service";
 import { type TestEnvironment, testEnvironment } from "../../shared/testing/service";
 import { type SpawnedService, spawnService } from "./spawn-service";
+import { waitUntil } from "./wait";
 
 type Caller = { userId: string; roles: Role[] };
 type Call = (
@@ -23,6 +25,7 @@ export const PRICE_MINOR = 4_900;
 export const terminal: OrderStatus[] = ["CONFIRMED", "REJECTED", "CANCELLED", "DELIVERED"];
 
 const participants = {
+  catalog: catalogService,
   pricing: pricingService,
   cart: cartService,
   inventory: inventoryService,
@@ -38,8 +41,10 @@ export interface CheckoutWorld {
   /** Services running as child processes, by name (see spawn). */
   spawned: Partial<Record<Participant, SpawnedService>>;
   orders: Kysely<any>;
-  /** A store with one SKU priced, `onHand` units in stock and `riders` riders waiting. */
+  /** A store (known to delivery) with one SKU priced, `onHand` units in stock and `riders` riders waiting. */
   seedStore(options: { sku: string; onHand: number; riders: number }): Promise<string>;
+  /** The user id of the rider delivering an order. */
+  riderOf(orderId: string): Promise<string>;
   /** A new shopper with `quantity` of the SKU in their cart at the store. */
   shopperWithCart(storeId: string, sku: string, quantity?: number): Promise<Caller>;
   /** POST /v1/orders; returns the order id. */
@@ -90,6 +95,7 @@ export async function startCheckoutWorld(
   const orders = env.db("order");
   const inventory = env.db("inventory");
   const payments = env.db("payment");
+  const deliveries = env.db("delivery");
   const ledger = async () =>
     (await (await call.payment("GET", "/internal/v1/ledger/balance")).json()) as LedgerBalance;
 
@@ -105,7 +111,26 @@ export async function startCheckoutWorld(
     spawned,
     orders,
     async seedStore({ sku, onHand, riders }) {
-      const storeId = crypto.randomUUID();
+      const store = {
+        name: "Dark store",
+        location: { lat: address.lat, lng: address.lng },
+        serviceRadiusMeters: 5_000,
+      };
+      const created = await expectOk(
+        call.catalog("POST", "/v1/admin/stores", { body: store, user: admin }),
+        "store",
+      );
+      const { storeId } = (await created.json()) as { storeId: string };
+      // Delivery learns stores from the catalog's StoreUpserted event.
+      await waitUntil(
+        async () =>
+          (await deliveries
+            .selectFrom("stores")
+            .select("store_id")
+            .where("store_id", "=", storeId)
+            .executeTakeFirst()) !== undefined,
+        "delivery knows the store",
+      );
       const body = { price: { amountMinor: PRICE_MINOR, currency: "INR" } };
       await expectOk(
         call.pricing("PUT", `/v1/admin/stores/${storeId}/prices/${sku}`, { body, user: admin }),
@@ -118,13 +143,22 @@ export async function startCheckoutWorld(
       for (let i = 0; i < riders; i++) {
         await expectOk(
           call.delivery("POST", `/v1/admin/stores/${storeId}/riders`, {
-            body: { name: `Rider ${i + 1}`, location: { lat: address.lat, lng: address.lng } },
+            body: { name: `Rider ${i + 1}`, userId: crypto.randomUUID() },
             user: admin,
           }),
           "rider",
         );
       }
       return storeId;
+    },
+    async riderOf(orderId) {
+      const row = await deliveries
+        .selectFrom("deliveries")
+        .innerJoin("riders", "riders.rider_id", "deliveries.rider_id")
+        .select("riders.user_id")
+        .where("deliveries.order_id", "=", orderId)
+        .executeTakeFirstOrThrow();
+      return row.user_id;
     },
     async shopperWithCart(storeId, sku, quantity = 1) {
       const user: Caller = { userId: crypto.randomUUID(), roles: ["shopper"] };

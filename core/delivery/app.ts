@@ -1,6 +1,9 @@
 import { Elysia } from "elysia";
 import type { ServiceContext } from "../shared/runtime/context";
 import type { Database } from "./db/schema";
+import { deliveryRoutes } from "./routes/deliveries";
+import { riderRoutes } from "./routes/riders";
 
 /** Mounts the delivery service's routes. */
-export const app = (_ctx: ServiceContext<Database>) => new Elysia({ name: "delivery-routes" });
+export const app = (ctx: ServiceContext<Database>) =>
+  new Elysia({ name: "delivery-routes" }).use(riderRoutes(ctx)).use(deliveryRoutes(ctx));

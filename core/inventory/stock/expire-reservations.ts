@@ -28,14 +28,18 @@ export async function expireReservations(db: Kysely<Database>): Promise<number> 
 
 /** Runs expireReservations every interval; SKIP LOCKED lets several instances sweep side by side. */
 export function startExpirySweeper(db: Kysely<Database>, intervalMs: number, logger: Logger): Stoppable {
-  let running: Promise<unknown> = Promise.resolve();
+  let running: Promise<unknown> | null = null;
+  const sweep = async () => {
+    // A full batch means more may be waiting: keep going until the backlog is gone.
+    while ((await expireReservations(db)) === BATCH);
+  };
   const timer = setInterval(() => {
-    running = running
-      .then(async () => {
-        // A full batch means more may be waiting: keep going until the backlog is gone.
-        while ((await expireReservations(db)) === BATCH);
-      })
-      .catch((error) => logger.error({ err: error }, "reservation sweep failed"));
+    // A sweep slower than the interval is not queued behind: the next tick simply skips.
+    running ??= sweep()
+      .catch((error) => logger.error({ err: error }, "reservation sweep failed"))
+      .finally(() => {
+        running = null;
+      });
   }, intervalMs);
   return {
     async stop() {

@@ -1,0 +1,34 @@
+import type { AnyMessage } from "@qc/contracts";
+import type { Kysely } from "kysely";
+import { type MessageHandler, startConsumer } from "../../shared/consumer/runner";
+import type { ServiceContext } from "../../shared/runtime/context";
+import type { Database } from "../db/schema";
+import { upsertStore } from "../db/store-repository";
+import { cancelDelivery } from "../deliveries/cancel-delivery";
+import { createDelivery } from "../deliveries/create-delivery";
+
+type Of<T extends AnyMessage["type"]> = Extract<AnyMessage, { type: T }>;
+
+/** The saga's delivery commands, and the stores the catalog announces (where riders start and ETAs begin). */
+export function startCommandConsumer(ctx: ServiceContext<Database>) {
+  const on =
+    <T extends AnyMessage["type"]>(
+      handle: (trx: Kysely<Database>, message: Of<T>) => Promise<void>,
+    ): MessageHandler =>
+    (trx, message) =>
+      handle(trx as Kysely<Database>, message as Of<T>);
+  return startConsumer(
+    {
+      groupId: "delivery",
+      topics: ["delivery.commands.v1", "catalog.events.v1"],
+      handlers: {
+        CreateDelivery: on<"CreateDelivery">((trx, m) =>
+          createDelivery(trx, m, ctx.config.DELIVERY_ASSIGN_DEADLINE_MS),
+        ),
+        CancelDelivery: on<"CancelDelivery">((trx, m) => cancelDelivery(trx, m, ctx.logger)),
+        StoreUpserted: on<"StoreUpserted">((trx, m) => upsertStore(trx, m.data)),
+      },
+    },
+    { db: ctx.db, bus: ctx.bus, logger: ctx.logger, topicPrefix: ctx.config.TOPIC_PREFIX },
+  );
+}

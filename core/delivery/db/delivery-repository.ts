@@ -1,0 +1,76 @@
+import { type Kysely, sql } from "kysely";
+import type { DeliveryState } from "../domain/transitions";
+import type { Database, DeliveriesTable, DeliveryRow, RiderRow } from "./schema";
+
+/** Serializes every command about one order until the transaction ends, across consumer instances. */
+export async function lockOrder(db: Kysely<Database>, orderId: string): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtextextended(${orderId}, 0))`.execute(db);
+}
+
+export function findDelivery(db: Kysely<Database>, orderId: string): Promise<DeliveryRow | undefined> {
+  return db
+    .selectFrom("deliveries")
+    .selectAll()
+    .where("order_id", "=", orderId)
+    .forUpdate()
+    .executeTakeFirst();
+}
+
+export function insertDelivery(
+  db: Kysely<Database>,
+  delivery: Omit<DeliveriesTable, "created_at" | "updated_at">,
+): Promise<DeliveryRow> {
+  return db.insertInto("deliveries").values(delivery).returningAll().executeTakeFirstOrThrow();
+}
+
+export function updateDelivery(
+  db: Kysely<Database>,
+  deliveryId: string,
+  change: { status: DeliveryState; rider_id?: string; eta_minutes?: number },
+): Promise<DeliveryRow> {
+  return db
+    .updateTable("deliveries")
+    .set({ ...change, updated_at: sql`now()` })
+    .where("delivery_id", "=", deliveryId)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/**
+ * The free rider of a store nearest to a point, locked; riders another transaction is assigning are
+ * skipped rather than waited for, so two deliveries never get the same rider.
+ */
+export function claimNearestFreeRider(
+  db: Kysely<Database>,
+  storeId: string,
+  near: { lat: number; lng: number },
+): Promise<RiderRow | undefined> {
+  // Equirectangular distance: ordering only, exact enough within a store's few kilometres.
+  const squaredDistance = sql`power(lat - ${near.lat}, 2) + power((lng - ${near.lng}) * cos(radians(${near.lat})), 2)`;
+  return db
+    .selectFrom("riders")
+    .selectAll()
+    .where("store_id", "=", storeId)
+    .where("status", "=", "FREE")
+    .where("active", "=", true)
+    .orderBy(squaredDistance)
+    .limit(1)
+    .forUpdate()
+    .skipLocked()
+    .executeTakeFirst();
+}
+
+export async function setRider(
+  db: Kysely<Database>,
+  riderId: string,
+  change: { status: "FREE" | "BUSY"; lat?: number; lng?: number },
+): Promise<void> {
+  await db.updateTable("riders").set(change).where("rider_id", "=", riderId).execute();
+}
+
+/** Deliveries waiting for a rider, oldest first, locked; another assigner's rows are skipped. */
+export function claimWaiting(db: Kysely<Database>, limit: number, storeId?: string): Promise<DeliveryRow[]> {
+  let query = db.selectFrom("deliveries").selectAll().where("status", "=", "PENDING_RIDER");
+  if (storeId) query = query.where("store_id", "=", storeId);
+  return query.orderBy("created_at").limit(limit).forUpdate().skipLocked().execute();
+}

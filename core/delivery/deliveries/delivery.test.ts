@@ -1,0 +1,186 @@
+import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import type { Kysely } from "kysely";
+import { awaitOutbox, outboxOf, publish } from "../../shared/testing/messages";
+import { type TestEnvironment, type TestService, testEnvironment } from "../../shared/testing/service";
+import type { Database } from "../db/schema";
+import { deliveryService } from "../main";
+
+const DEADLINE_MS = 2_500;
+const admin = { userId: crypto.randomUUID(), roles: ["admin" as const] };
+const address = { line1: "12 MG Road", lat: 12.92, lng: 77.6 };
+
+describe("delivery: riders, assignment and status", () => {
+  let env: TestEnvironment;
+  let delivery: TestService;
+  let db: Kysely<Database>;
+
+  beforeAll(async () => {
+    env = await testEnvironment({
+      database: "qc_test_saga_participants",
+      env: { DELIVERY_ASSIGN_DEADLINE_MS: String(DEADLINE_MS), DELIVERY_ASSIGN_RETRY_MS: "100" },
+    });
+    delivery = await env.start(deliveryService);
+    db = env.db<Database>("delivery");
+  });
+  afterAll(() => env.stop());
+
+  /** A store the catalog announced, as the delivery service learns it. */
+  const openStore = async () => {
+    const storeId = crypto.randomUUID();
+    const location = { lat: 12.9, lng: 77.6 };
+    await publish(delivery, "StoreUpserted", {
+      storeId,
+      name: "Koramangala",
+      location,
+      serviceRadiusMeters: 5_000,
+      active: true,
+    });
+    for (
+      let i = 0;
+      i < 200 &&
+      !(await db.selectFrom("stores").select("store_id").where("store_id", "=", storeId).executeTakeFirst());
+      i++
+    )
+      await Bun.sleep(50);
+    return storeId;
+  };
+  const addRider = async (storeId: string, location?: { lat: number; lng: number }) => {
+    const userId = crypto.randomUUID();
+    const response = await delivery.call("POST", `/v1/admin/stores/${storeId}/riders`, {
+      body: { name: "Ravi", userId, ...(location ? { location } : {}) },
+      user: admin,
+    });
+    expect(response.status).toBe(201);
+    const { riderId } = (await response.json()) as { riderId: string };
+    return { riderId, userId };
+  };
+  const order = async (storeId: string) => {
+    const orderId = crypto.randomUUID();
+    await publish(delivery, "CreateDelivery", { orderId, storeId, address });
+    return orderId;
+  };
+  const report = (orderId: string, userId: string, status: string, roles = ["rider" as const]) =>
+    delivery.call("POST", `/v1/deliveries/${orderId}/status`, { body: { status }, user: { userId, roles } });
+  const riderStatus = async (riderId: string) =>
+    (await db.selectFrom("riders").select("status").where("rider_id", "=", riderId).executeTakeFirstOrThrow())
+      .status;
+
+  it("assigns the nearest free rider of the store and estimates the arrival", async () => {
+    const storeId = await openStore();
+    await addRider(storeId, { lat: 12.95, lng: 77.6 });
+    const near = await addRider(storeId, { lat: 12.901, lng: 77.6 });
+    const orderId = await order(storeId);
+    const [created] = await awaitOutbox(db, orderId, "DeliveryCreated");
+    expect(created?.data).toMatchObject({ orderId, storeId, riderId: near.riderId, etaMinutes: 12 });
+    expect(await riderStatus(near.riderId)).toBe("BUSY");
+  });
+
+  it("lets only the assigned rider move the order one step at a time, and tells the shopper", async () => {
+    const storeId = await openStore();
+    const rider = await addRider(storeId);
+    const orderId = await order(storeId);
+    const [created] = await awaitOutbox(db, orderId, "DeliveryCreated");
+    const shopperId = crypto.randomUUID();
+    await publish(delivery, "OrderConfirmed", {
+      orderId,
+      userId: shopperId,
+      storeId,
+      paymentId: crypto.randomUUID(),
+      deliveryId: (created?.data as { deliveryId: string }).deliveryId,
+      total: { amountMinor: 49_900, currency: "INR" },
+      etaMinutes: 11,
+    });
+
+    expect((await report(orderId, crypto.randomUUID(), "PICKED_UP")).status).toBe(403);
+    expect((await report(orderId, rider.userId, "PICKED_UP", ["shopper" as never])).status).toBe(403);
+    expect((await report(orderId, rider.userId, "DELIVERED")).status).toBe(409);
+    for (const status of ["PICKED_UP", "OUT_FOR_DELIVERY", "DELIVERED"]) {
+      const response = await report(orderId, rider.userId, status);
+      expect(response.status).toBe(200);
+      expect(await response.json()).toMatchObject({ orderId, riderId: rider.riderId, status });
+    }
+    expect((await report(orderId, rider.userId, "PICKED_UP")).status).toBe(409);
+    const changes = await outboxOf(db, orderId, "DeliveryStatusChanged");
+    expect(changes.map((m) => (m.data as { status: string }).status)).toEqual([
+      "PICKED_UP",
+      "OUT_FOR_DELIVERY",
+      "DELIVERED",
+    ]);
+    expect(await riderStatus(rider.riderId)).toBe("FREE");
+
+    for (let i = 0; i < 200; i++) {
+      const sent = await db
+        .selectFrom("notifications")
+        .select(["kind", "user_id"])
+        .where("order_id", "=", orderId)
+        .orderBy("id")
+        .execute();
+      if (sent.length === 4) {
+        expect(sent.map((n) => n.kind).sort()).toEqual([
+          "DELIVERED",
+          "ORDER_CONFIRMED",
+          "OUT_FOR_DELIVERY",
+          "PICKED_UP",
+        ]);
+        return;
+      }
+      await Bun.sleep(50);
+    }
+    throw new Error("the shopper was not notified of every step");
+  });
+
+  it("waits for a rider until the deadline, then fails with NO_RIDER", async () => {
+    const storeId = await openStore();
+    const started = Date.now();
+    const orderId = await order(storeId);
+    const [failed] = await awaitOutbox(db, orderId, "DeliveryFailed", { timeoutMs: DEADLINE_MS + 10_000 });
+    expect(failed?.data).toEqual({ orderId, storeId, reason: "NO_RIDER" });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(DEADLINE_MS);
+    expect(await outboxOf(db, orderId, "DeliveryCreated")).toHaveLength(0);
+  });
+
+  it("gives a waiting order to a rider who frees up in time", async () => {
+    const storeId = await openStore();
+    const rider = await addRider(storeId);
+    const first = await order(storeId);
+    await awaitOutbox(db, first, "DeliveryCreated");
+    const second = await order(storeId);
+    await Bun.sleep(200);
+    expect(await outboxOf(db, second, "DeliveryCreated")).toHaveLength(0);
+    for (const status of ["PICKED_UP", "OUT_FOR_DELIVERY", "DELIVERED"])
+      await report(first, rider.userId, status);
+    const [created] = await awaitOutbox(db, second, "DeliveryCreated", { timeoutMs: DEADLINE_MS });
+    expect(created?.data).toMatchObject({ riderId: rider.riderId });
+  });
+
+  it("frees the rider when a delivery is cancelled, and a cancel that came first blocks the late create", async () => {
+    const storeId = await openStore();
+    const rider = await addRider(storeId);
+    const orderId = await order(storeId);
+    await awaitOutbox(db, orderId, "DeliveryCreated");
+    await publish(delivery, "CancelDelivery", { orderId, storeId });
+    await awaitOutbox(db, orderId, "DeliveryCancelled");
+    expect(await riderStatus(rider.riderId)).toBe("FREE");
+
+    const early = crypto.randomUUID();
+    await publish(delivery, "CancelDelivery", { orderId: early, storeId });
+    await publish(delivery, "CreateDelivery", { orderId: early, storeId, address });
+    await awaitOutbox(db, early, "DeliveryCancelled", { count: 2 });
+    expect(await outboxOf(db, early, "DeliveryCreated")).toHaveLength(0);
+    expect(await riderStatus(rider.riderId)).toBe("FREE");
+  });
+
+  it("lets only admins add riders, and only to known stores", async () => {
+    const storeId = await openStore();
+    const asShopper = await delivery.call("POST", `/v1/admin/stores/${storeId}/riders`, {
+      body: { name: "X" },
+      user: { userId: crypto.randomUUID(), roles: ["shopper"] },
+    });
+    expect(asShopper.status).toBe(403);
+    const unknown = await delivery.call("POST", `/v1/admin/stores/${crypto.randomUUID()}/riders`, {
+      body: { name: "X" },
+      user: admin,
+    });
+    expect(unknown.status).toBe(422);
+  });
+});

@@ -20,7 +20,13 @@ export const UpsertProductBody = z.object({
   name: z.string().trim().min(1).max(200),
   description: z.string().max(2000).nullable().default(null),
   category: z.string().trim().min(1).max(64),
+  brand: z.string().trim().min(1).max(100).nullable().default(null),
+  /** How the product is sold, e.g. `500 g` or `1 L`. */
+  unit: z.string().trim().min(1).max(32).nullable().default(null),
   imageUrl: z.url().nullable().default(null),
+  attributes: z
+    .record(z.string().max(64), z.union([z.string().max(500), z.number(), z.boolean()]))
+    .default({}),
   active: z.boolean().default(true),
   prices: z.array(z.object({ storeId: Id, price: Money })).default([]),
 });

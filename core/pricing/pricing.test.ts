@@ -168,6 +168,20 @@ describe("quotes", () => {
     ]);
   });
 
+  it("charges a store's own delivery fee instead of the default", async () => {
+    const storeId = Bun.randomUUIDv7();
+    await setPrice(storeId, "GUM-1", 500);
+    const fees = await pricing.call("PUT", `/v1/admin/stores/${storeId}/fees`, {
+      body: { deliveryFeeMinor: 2500 },
+      user: admin,
+    });
+    expect(fees.status).toBe(200);
+    const priced = (await (
+      await quote({ userId: shopper, storeId, lines: [{ sku: "GUM-1", quantity: 1 }] })
+    ).json()) as Quote;
+    expect(priced).toMatchObject({ deliveryFeeMinor: 2500, totalMinor: 500 + 2500 + 990 });
+  });
+
   it("adds the surge fee once the store's open orders reach the threshold, and drops it as they close", async () => {
     const storeId = Bun.randomUUIDv7();
     await setPrice(storeId, "GUM-1", 500);

@@ -40,12 +40,19 @@ export interface CouponRedemptionTable {
   redeemed_at: Generated<Date>;
 }
 
+export interface StoreFeeTable {
+  store_id: string;
+  delivery_fee_minor: number;
+  updated_at: Generated<Date>;
+}
+
 /** The pricing schema's tables, as Kysely sees them. */
 export interface Database extends MessagingTables {
   prices: PriceTable;
   promotions: PromotionTable;
   coupons: CouponTable;
   coupon_redemptions: CouponRedemptionTable;
+  store_fees: StoreFeeTable;
 }
 
 export type Price = Selectable<PriceTable>;

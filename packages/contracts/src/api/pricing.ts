@@ -88,3 +88,9 @@ export type VerifyQuoteBody = z.infer<typeof VerifyQuoteBody>;
 /** `valid` means pricing signed it (even if expired); `quote` is null when the signature fails. */
 export const QuoteVerdict = z.object({ valid: z.boolean(), expired: z.boolean(), quote: Quote.nullable() });
 export type QuoteVerdict = z.infer<typeof QuoteVerdict>;
+
+/** PUT /v1/admin/stores/:storeId/fees: the store's own delivery fee (stores without one use the default). */
+export const SetStoreFeesBody = z.object({ deliveryFeeMinor: AmountMinor.max(1_000_000) });
+export type SetStoreFeesBody = z.infer<typeof SetStoreFeesBody>;
+export const StoreFeesView = SetStoreFeesBody.extend({ storeId: Id });
+export type StoreFeesView = z.infer<typeof StoreFeesView>;

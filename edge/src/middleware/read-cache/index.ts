@@ -25,8 +25,17 @@ interface EntryMeta {
   storedAt: number;
 }
 
-// Keys being revalidated by this isolate, so a burst of stale reads triggers one origin call.
-const revalidating = new Set<string>();
+// Keys this isolate is revalidating (and since when), so a burst of stale reads triggers one origin call.
+// A refill cut short never clears its mark, so marks older than a refill could take are ignored.
+const revalidating = new Map<string, number>();
+const REVALIDATION_MARK_MS = 30_000;
+
+function claimRevalidation(key: string): boolean {
+  const startedAt = revalidating.get(key);
+  if (startedAt !== undefined && Date.now() - startedAt < REVALIDATION_MARK_MS) return false;
+  revalidating.set(key, Date.now());
+  return true;
+}
 
 async function cacheKey(c: Context<AppEnv>, options: ReadCacheOptions): Promise<string> {
   const scopes = options.scopes(c);
@@ -86,8 +95,7 @@ export function readCache(options: ReadCacheOptions): MiddlewareHandler<AppEnv> 
       return cachedResponse(entry.value, entry.metadata, "HIT");
     }
     c.set("cacheStatus", "STALE");
-    if (!revalidating.has(key)) {
-      revalidating.add(key);
+    if (claimRevalidation(key)) {
       c.executionCtx.waitUntil(
         fillAndStore(c, key)
           .catch((error) =>

@@ -39,8 +39,11 @@ function claimRevalidation(key: string): boolean {
 
 async function cacheKey(c: Context<AppEnv>, options: ReadCacheOptions): Promise<string> {
   const scopes = options.scopes(c);
-  const versions = await Promise.all(scopes.map((scope) => c.env.CACHE.get(versionKey(scope))));
-  const scopePart = scopes.map((scope, i) => `${scopeName(scope)}@${versions[i] ?? "0"}`).join(",");
+  // One bulk read for every version the key depends on.
+  const versions = await c.env.CACHE.get(scopes.map(versionKey), "text");
+  const scopePart = scopes
+    .map((scope) => `${scopeName(scope)}@${versions.get(versionKey(scope)) ?? "0"}`)
+    .join(",");
   const url = new URL(c.req.url);
   const query = options.normalizeQuery?.(url.searchParams) ?? url.searchParams;
   query.sort();

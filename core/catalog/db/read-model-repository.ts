@@ -1,5 +1,5 @@
 import type { CategoryView, PriceChangedData, ProductView, StockLevelChangedData } from "@qc/contracts";
-import { type Kysely, type SelectQueryBuilder, sql } from "kysely";
+import { type Kysely, sql } from "kysely";
 import type { Database } from "./schema";
 
 /** Records a store's price for a SKU unless a newer price is already known. */
@@ -56,14 +56,8 @@ const soldIn = (db: Kysely<Database>, storeId: string) =>
     )
     .where("p.active", "=", true);
 
-const withView = <O>(
-  query: SelectQueryBuilder<
-    Database & { p: Database["products"]; sp: Database["store_products"] },
-    "p" | "sp",
-    O
-  >,
-) =>
-  query.select([
+const productViews = (db: Kysely<Database>, storeId: string) =>
+  soldIn(db, storeId).select([
     "p.sku",
     "sp.store_id",
     "p.name",
@@ -78,7 +72,7 @@ const withView = <O>(
     "sp.available",
   ]);
 
-type ViewRow = Awaited<ReturnType<ReturnType<typeof withView>["executeTakeFirstOrThrow"]>>;
+type ViewRow = Awaited<ReturnType<ReturnType<typeof productViews>["executeTakeFirstOrThrow"]>>;
 
 const toView = (row: ViewRow): ProductView => ({
   sku: row.sku,
@@ -90,6 +84,7 @@ const toView = (row: ViewRow): ProductView => ({
   unit: row.unit,
   imageUrl: row.image_url,
   attributes: row.attributes,
+  // soldIn joins only priced rows; the fallbacks exist for the column types, not for real data.
   price: { amountMinor: row.price_minor ?? 0, currency: row.currency ?? "" },
   available: row.available,
   inStock: row.available > 0,
@@ -110,7 +105,7 @@ export async function searchProducts(
   db: Kysely<Database>,
   search: ProductSearch,
 ): Promise<{ items: ProductView[]; more: boolean }> {
-  let query = withView(soldIn(db, search.storeId));
+  let query = productViews(db, search.storeId);
   if (search.category) query = query.where("p.category_slug", "=", search.category);
   if (search.tsQuery) query = query.where(sql<boolean>`p.search @@ to_tsquery('simple', ${search.tsQuery})`);
   if (search.afterSku) {
@@ -133,7 +128,7 @@ export async function productInStore(
   storeId: string,
   sku: string,
 ): Promise<ProductView | undefined> {
-  const row = await withView(soldIn(db, storeId)).where("p.sku", "=", sku).executeTakeFirst();
+  const row = await productViews(db, storeId).where("p.sku", "=", sku).executeTakeFirst();
   return row && toView(row);
 }
 

@@ -86,7 +86,7 @@ describe("delivery: riders, assignment and status", () => {
       userId: shopperId,
       storeId,
       paymentId: crypto.randomUUID(),
-      deliveryId: (created?.data as { deliveryId: string }).deliveryId,
+      deliveryId: (created?.data as { deliveryId?: string } | undefined)?.deliveryId ?? "",
       total: { amountMinor: 49_900, currency: "INR" },
       etaMinutes: 11,
     });

@@ -20,7 +20,7 @@ export function reportStatus(
 ): Promise<DeliveryRow> {
   return db.transaction().execute(async (trx) => {
     const delivery = await findDelivery(trx, report.orderId);
-    if (!delivery || !delivery.rider_id) throw notFound("delivery");
+    if (!delivery?.rider_id) throw notFound("delivery");
     const rider = await findRider(trx, delivery.rider_id);
     if (!rider || rider.user_id !== report.riderUserId) throw forbidden("only the assigned rider may report");
     if (delivery.status === report.status) return delivery;

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import type { Kysely } from "kysely";
 import { awaitOutbox, outboxOf, publish } from "../../shared/testing/messages";
 import { type TestEnvironment, type TestService, testEnvironment } from "../../shared/testing/service";
+import type { Database } from "../db/schema";
 import { inventoryService } from "../main";
 import { assertConservation, receive, stockOf } from "../testing/stock-fixture";
 
@@ -9,7 +11,7 @@ const inMinutes = (minutes: number) => new Date(Date.now() + minutes * 60_000).t
 describe("inventory answering the saga's commands over Kafka", () => {
   let env: TestEnvironment;
   let inventory: TestService;
-  let db: ReturnType<TestEnvironment["db"]>;
+  let db: Kysely<Database>;
   const storeId = crypto.randomUUID();
 
   beforeAll(async () => {
@@ -18,7 +20,7 @@ describe("inventory answering the saga's commands over Kafka", () => {
       env: { INVENTORY_SWEEP_INTERVAL_MS: "100" },
     });
     inventory = await env.start(inventoryService);
-    db = env.db("inventory");
+    db = env.db<Database>("inventory");
     await receive(inventory, storeId, { "APPLE-1": 10, "MILK-1": 2, "BREAD-1": 5 });
   });
   afterAll(() => env.stop());

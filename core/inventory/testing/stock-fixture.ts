@@ -1,6 +1,7 @@
 import type { Line } from "@qc/contracts";
 import type { Kysely } from "kysely";
 import type { TestService } from "../../shared/testing/service";
+import type { Database } from "../db/schema";
 
 /** Puts SKUs on the shelf of a store through the admin endpoint, as store staff would. */
 export async function receive(service: TestService, storeId: string, stock: Record<string, number>) {
@@ -14,7 +15,7 @@ export async function receive(service: TestService, storeId: string, stock: Reco
 }
 
 /** The stock row of one SKU, as a test wants to see it. */
-export async function stockOf(db: Kysely<any>, storeId: string, sku: string) {
+export async function stockOf(db: Kysely<Database>, storeId: string, sku: string) {
   return db
     .selectFrom("stock")
     .select(["on_hand", "reserved", "received", "sold"])
@@ -27,7 +28,7 @@ export async function stockOf(db: Kysely<any>, storeId: string, sku: string) {
  * reserved + available + sold = received for every row of a store, and the reserved and sold columns
  * agree with the reservations that hold or sold the units.
  */
-export async function assertConservation(db: Kysely<any>, storeId: string) {
+export async function assertConservation(db: Kysely<Database>, storeId: string) {
   const rows = await db.selectFrom("stock").selectAll().where("store_id", "=", storeId).execute();
   const reservations = await db
     .selectFrom("reservations")

@@ -129,7 +129,9 @@ describe("payment answering the saga's commands over Kafka", () => {
       .select("provider_reference")
       .where("order_id", "=", orderId)
       .executeTakeFirstOrThrow();
-    expect(intent.provider_reference).toBe((operations[0]?.result as { reference: string }).reference);
+    expect(intent.provider_reference).toBe(
+      (operations[0]?.result as { reference?: string } | undefined)?.reference ?? "missing",
+    );
   });
 
   it("captures an authorization once, however often CapturePayment arrives", async () => {

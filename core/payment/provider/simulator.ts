@@ -1,6 +1,6 @@
 import type { Kysely } from "kysely";
 import type { Database, ProviderAuthorizationsTable } from "../db/schema";
-import type { AuthorizeRequest, FollowUpRequest, PaymentProvider, ProviderResult } from "./provider";
+import type { FollowUpRequest, PaymentProvider, ProviderResult } from "./provider";
 
 export interface SimulatorOptions {
   /** Typical answer time, plus up to `jitterMs` of random extra. */

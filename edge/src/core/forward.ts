@@ -18,7 +18,7 @@ export function relay(response: Response): Response {
 }
 
 /** The core request for the current edge request: same method and path, caller's identity and ids. */
-export function coreRequestFor(c: Context<AppEnv>, service: Service, body?: unknown) {
+function coreRequestFor(c: Context<AppEnv>, service: Service, body?: unknown) {
   const url = new URL(c.req.url);
   return {
     service,

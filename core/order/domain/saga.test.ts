@@ -94,6 +94,16 @@ describe("the checkout saga", () => {
     expect(state.status).toBe("REJECTED");
   });
 
+  it("does not call a late reservation reply out of stock", () => {
+    const result = transition(startSaga().state, {
+      type: "DeadlinePassed",
+      step: "RESERVE_STOCK",
+      attempt: 1,
+    });
+    expect(result.commands).toEqual(["ReleaseStock"]);
+    expect(result.state).toMatchObject({ status: "REJECTED", reason: "INTERNAL_ERROR" });
+  });
+
   it("ignores a deadline of a step or attempt it is no longer on", () => {
     const atAuthorize = run(reserved).state;
     expect(transition(atAuthorize, { type: "DeadlinePassed", step: "RESERVE_STOCK", attempt: 1 }).state).toBe(

@@ -30,8 +30,10 @@ interface StepDefinition {
   compensation: SagaCommand | null;
   /** A step whose action is idempotent at the participant and safe to resend when its reply is late. */
   retryOnDeadline: boolean;
-  /** Why the order is rejected when this step fails or its deadline passes for good. */
+  /** Why the order is rejected when this step's participant answers with a failure. */
   failure: RejectReason;
+  /** Why the order is rejected when this step's deadline passes for good (no answer is not a refusal). */
+  timeout: RejectReason;
   /** Compensate this step too when its outcome is unknown (deadline, provider timeout). */
   compensateWhenUnknown: boolean;
 }
@@ -43,13 +45,15 @@ export const STEP_DEFINITIONS: Record<SagaStep, StepDefinition> = {
     compensation: "ReleaseStock",
     retryOnDeadline: false,
     failure: "OUT_OF_STOCK",
+    timeout: "INTERNAL_ERROR",
     compensateWhenUnknown: true,
   },
   AUTHORIZE_PAYMENT: {
     action: "AuthorizePayment",
     compensation: "VoidPayment",
     retryOnDeadline: false,
-    failure: "PAYMENT_TIMEOUT",
+    failure: "PAYMENT_DECLINED",
+    timeout: "PAYMENT_TIMEOUT",
     compensateWhenUnknown: true,
   },
   // ReleaseStock (the reservation's compensation) also returns committed stock to the shelf.
@@ -58,13 +62,15 @@ export const STEP_DEFINITIONS: Record<SagaStep, StepDefinition> = {
     compensation: null,
     retryOnDeadline: true,
     failure: "INTERNAL_ERROR",
+    timeout: "INTERNAL_ERROR",
     compensateWhenUnknown: false,
   },
   CREATE_DELIVERY: {
     action: "CreateDelivery",
     compensation: "CancelDelivery",
     retryOnDeadline: false,
-    failure: "NO_RIDER",
+    failure: "DELIVERY_FAILED",
+    timeout: "NO_RIDER",
     compensateWhenUnknown: true,
   },
   // A captured payment can no longer be voided: its compensation is a refund. A capture of unknown outcome
@@ -74,6 +80,7 @@ export const STEP_DEFINITIONS: Record<SagaStep, StepDefinition> = {
     compensation: "RefundPayment",
     retryOnDeadline: true,
     failure: "INTERNAL_ERROR",
+    timeout: "INTERNAL_ERROR",
     compensateWhenUnknown: false,
   },
 };
@@ -232,7 +239,7 @@ function advance(state: SagaState, input: SagaInput): Transition {
 const unchanged = (state: SagaState): Transition => ({ state, commands: [], facts: [] });
 
 function failureReason(input: SagaInput, step: SagaStep): RejectReason {
-  if (input.type === "PaymentDeclined") return "PAYMENT_DECLINED";
+  if (input.type === "PaymentTimedOut") return "PAYMENT_TIMEOUT";
   if (input.type === "DeliveryFailed") return input.reason;
   return STEP_DEFINITIONS[step].failure;
 }
@@ -282,7 +289,7 @@ export function transition(state: SagaState, input: SagaInput): Transition {
         facts: [{ kind: "step", step: `${state.step}_RETRIED`, detail: `attempt ${state.attempt + 1}` }],
       };
     }
-    const ended = compensate(state, definition.failure, `${state.step} deadline passed`, true);
+    const ended = compensate(state, definition.timeout, `${state.step} deadline passed`, true);
     return {
       ...ended,
       facts: [{ kind: "step", step: `${state.step}_TIMED_OUT`, detail: null }, ...ended.facts],

@@ -4,6 +4,7 @@ import { cartService } from "../../cart/main";
 import { catalogService } from "../../catalog/main";
 import { deliveryService } from "../../delivery/main";
 import { inventoryService } from "../../inventory/main";
+import type { Database as OrderDatabase } from "../../order/db/schema";
 import { orderService } from "../../order/main";
 import { paymentService } from "../../payment/main";
 import { pricingService } from "../../pricing/main";
@@ -40,7 +41,7 @@ export interface CheckoutWorld {
   call: Record<Participant, Call>;
   /** Services running as child processes, by name (see spawn). */
   spawned: Partial<Record<Participant, SpawnedService>>;
-  orders: Kysely<any>;
+  orders: Kysely<OrderDatabase>;
   /** A store (known to delivery) with one SKU priced, `onHand` units in stock and `riders` riders waiting. */
   seedStore(options: { sku: string; onHand: number; riders: number }): Promise<string>;
   /** The user id of the rider delivering an order. */
@@ -92,7 +93,7 @@ export async function startCheckoutWorld(
       call[name] = (method, path, callOptions) => running.call(method, path, callOptions);
     }
   }
-  const orders = env.db("order");
+  const orders = env.db<OrderDatabase>("order");
   const inventory = env.db("inventory");
   const payments = env.db("payment");
   const deliveries = env.db("delivery");

@@ -32,10 +32,13 @@ export interface SpawnedService {
   stop(): Promise<void>;
 }
 
+const running = (child: Subprocess) => child.exitCode === null && child.signalCode === null;
+
 async function awaitReady(url: string, child: Subprocess, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`service exited with ${child.exitCode} before it was ready`);
+    if (!running(child))
+      throw new Error(`service exited (${child.exitCode ?? child.signalCode}) before it was ready`);
     try {
       if ((await fetch(`${url}/health/ready`)).ok) return;
     } catch {
@@ -76,7 +79,7 @@ export async function spawnService(
   return {
     url,
     get pid() {
-      return child.exitCode === null ? child.pid : undefined;
+      return running(child) ? child.pid : undefined;
     },
     call: async (method, path, options = {}) =>
       fetch(
@@ -87,11 +90,11 @@ export async function spawnService(
       await child.exited;
     },
     async restart() {
-      if (child.exitCode === null) throw new Error("restart() needs a stopped service; kill() it first");
+      if (running(child)) throw new Error("restart() needs a stopped service; kill() it first");
       child = await launch();
     },
     async stop() {
-      if (child.exitCode !== null) return;
+      if (!running(child)) return;
       child.kill("SIGTERM");
       await child.exited;
     },

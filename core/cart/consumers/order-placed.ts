@@ -1,3 +1,4 @@
+import { withPrefix } from "@qc/contracts";
 import { startConsumer } from "../../shared/consumer/runner";
 import type { ServiceContext, Stoppable } from "../../shared/runtime/context";
 import type { CartStore } from "../cart-store";
@@ -7,7 +8,8 @@ import type { Database } from "../db/schema";
 export const consumeOrderPlaced = (ctx: ServiceContext<Database>, store: CartStore): Promise<Stoppable> =>
   startConsumer(
     {
-      groupId: "cart",
+      // Test runs share the broker: their groups must not share members (and so partitions) either.
+      groupId: withPrefix(ctx.config.TOPIC_PREFIX, "cart"),
       topics: ["order.events.v1"],
       handlers: {
         OrderPlaced: async (_trx, message) => {

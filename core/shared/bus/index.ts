@@ -36,6 +36,14 @@ export interface SubscribeOptions {
    * the partition and redelivers it, so handlers decide themselves what is retried or dead-lettered.
    */
   handle: (record: IncomingRecord) => Promise<void>;
+  /**
+   * When given, used instead of `handle`: consecutive records of one partition (at most maxBatchSize) in
+   * one call, so the handler can commit them in one transaction. Offsets are committed only up to the
+   * last record of a call that resolved.
+   */
+  handleBatch?: (records: IncomingRecord[]) => Promise<void>;
+  /** Most records per handleBatch call (default 100). */
+  maxBatchSize?: number;
   /** Partitions handled at once (each partition stays strictly ordered). */
   partitionsConsumedConcurrently?: number;
   /** How long the group waits for a silent member before handing its partitions to others (default 10 s). */

@@ -122,16 +122,15 @@ describe("consumer runner", () => {
         await Bun.sleep(1);
         await recordEffect(name)(trx, message);
       };
-    const options = { sessionTimeoutMs: 10_000 };
-    const a = await consume(group, slowly("a"), options, backbone.newBus("a"));
-    await consume(group, slowly("b"), options, backbone.newBus("b"));
+    const a = await consume(group, slowly("a"), {}, backbone.newBus("a"));
+    await consume(group, slowly("b"), {}, backbone.newBus("b"));
     const messages = messagesFor(1_200, 30);
     const ours = new Set(messages.map((m) => m.id));
     const handled = async () =>
       (await effects(backbone.db)).filter((e) => ours.has(e.message_id) && "abc".includes(e.handled_by));
     for (let i = 0; i < messages.length; i += 100) {
       await backbone.bus.publish(messages.slice(i, i + 100).map((m) => recordOf(m)));
-      if (i === 300) await consume(group, slowly("c"), options, backbone.newBus("c"));
+      if (i === 300) await consume(group, slowly("c"), {}, backbone.newBus("c"));
       if (i === 700) await a.stop();
       await Bun.sleep(200);
     }

@@ -23,6 +23,14 @@ export interface ConsumerOptions {
   retry?: { attempts?: number; initialDelayMs?: number; multiplier?: number };
   /** Partitions handled at once (default 3); each partition stays strictly in order. */
   concurrency?: number;
+  /** Most consecutive messages of one partition committed in one transaction (default 100; 1 = one each). */
+  batchSize?: number;
+}
+
+interface Accepted {
+  record: IncomingRecord;
+  message: AnyMessage;
+  handler: MessageHandler;
 }
 
 export interface ConsumerDeps {
@@ -43,7 +51,8 @@ const parseRecord = (record: IncomingRecord): AnyMessage => {
 
 /**
  * Runs a consumer group whose handler commits in the same Postgres transaction as the inbox row that
- * records the message id: a redelivered message has no second effect. A transient failure is retried with
+ * records the message id: a redelivered message has no second effect. Under load, consecutive messages of
+ * a partition share one transaction (see handleBatch). A transient failure is retried with
  * exponential backoff; a message that fails every attempt, or fails its schema, goes to `<topic>.dlq` with
  * the error, the attempt count and its original headers, and the group moves on. Offsets are committed only
  * after the handler's transaction has committed (see the bus). stop() drains: the in-flight messages finish
@@ -60,36 +69,23 @@ export async function startConsumer(options: ConsumerOptions, deps: ConsumerDeps
     await deps.bus.publish([deadLetterOf(record, error, attempt, options.groupId)]);
   };
 
-  /** One attempt: the inbox row and the effect commit together; a message already in the inbox is skipped. */
-  const handleOnce = (message: AnyMessage, handler: MessageHandler) =>
-    deps.db.transaction().execute(async (trx) => {
-      // On a concurrent duplicate (another member still holds it mid-rebalance) this waits for that
-      // transaction: if it commits we skip, if it rolls back we go ahead.
-      const inserted = await trx
-        .insertInto("inbox")
-        .values({ consumer_group: options.groupId, message_id: message.id, type: message.type })
-        .onConflict((conflict) => conflict.doNothing())
-        .returning("message_id")
-        .executeTakeFirst();
-      if (inserted) await handler(trx, message);
-    });
+  /** The inbox row and the effect, in the caller's transaction; a message already in the inbox is skipped. */
+  const applyOnce = async (trx: Kysely<any>, message: AnyMessage, handler: MessageHandler) => {
+    // On a concurrent duplicate (another member still holds it mid-rebalance) this waits for that
+    // transaction: if it commits we skip, if it rolls back we go ahead.
+    const inserted = await trx
+      .insertInto("inbox")
+      .values({ consumer_group: options.groupId, message_id: message.id, type: message.type })
+      .onConflict((conflict) => conflict.doNothing())
+      .returning("message_id")
+      .executeTakeFirst();
+    if (inserted) await handler(trx, message);
+  };
 
-  const handle = async (record: IncomingRecord) => {
-    let message: AnyMessage;
-    try {
-      message = parseRecord(record);
-    } catch (error) {
-      await deadLetter(record, error, 0);
-      return;
-    }
-    const handler = options.handlers[message.type];
-    if (!handler) return;
-    if (record.headers[REPLAY_HEADER]) {
-      deps.logger.info({ id: message.id, from: record.headers[REPLAY_HEADER] }, "replaying a dead letter");
-    }
+  const withRetries = async ({ record, message, handler }: Accepted) => {
     for (let attempt = 1; ; attempt++) {
       try {
-        await handleOnce(message, handler);
+        await deps.db.transaction().execute((trx) => applyOnce(trx, message, handler));
         return;
       } catch (error) {
         // An invalid message will not become valid by waiting.
@@ -106,10 +102,56 @@ export async function startConsumer(options: ConsumerOptions, deps: ConsumerDeps
     }
   };
 
+  /** The records worth a handler; the ones that fail their schema go straight to the DLQ. */
+  const accept = async (records: IncomingRecord[]): Promise<Accepted[]> => {
+    const accepted: Accepted[] = [];
+    for (const record of records) {
+      let message: AnyMessage;
+      try {
+        message = parseRecord(record);
+      } catch (error) {
+        await deadLetter(record, error, 0);
+        continue;
+      }
+      const handler = options.handlers[message.type];
+      if (!handler) continue;
+      if (record.headers[REPLAY_HEADER]) {
+        deps.logger.info({ id: message.id, from: record.headers[REPLAY_HEADER] }, "replaying a dead letter");
+      }
+      accepted.push({ record, message, handler });
+    }
+    return accepted;
+  };
+
+  /**
+   * One partition's consecutive records: all in one transaction (one commit instead of one per message,
+   * which is what bounds throughput), and if any of them fails, all of them again one by one with retries,
+   * so only the failing one is retried or dead-lettered. Order is kept either way.
+   */
+  const handleBatch = async (records: IncomingRecord[]) => {
+    const accepted = await accept(records);
+    if (accepted.length > 1) {
+      try {
+        await deps.db.transaction().execute(async (trx) => {
+          for (const { message, handler } of accepted) await applyOnce(trx, message, handler);
+        });
+        return;
+      } catch (error) {
+        deps.logger.warn(
+          { err: error, count: accepted.length },
+          "batch failed; handling its messages one by one",
+        );
+      }
+    }
+    for (const one of accepted) await withRetries(one);
+  };
+
   return deps.bus.subscribe({
     groupId: options.groupId,
     topics: options.topics.map((topic) => withPrefix(deps.topicPrefix, topic)),
-    handle,
+    handle: (record) => handleBatch([record]),
+    handleBatch,
+    maxBatchSize: options.batchSize ?? 100,
     partitionsConsumedConcurrently: options.concurrency ?? 3,
   });
 }

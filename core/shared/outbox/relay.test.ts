@@ -58,7 +58,7 @@ describe("outbox relay", () => {
       await enqueue(trx, rolledBack);
       throw new Error("business rule failed");
     });
-    expect(attempt).rejects.toThrow("business rule failed");
+    await expect(attempt).rejects.toThrow("business rule failed");
     await backbone.db.transaction().execute((trx) => enqueue(trx, committed));
     await waitFor("the committed row to be published", async () => (await unpublished()) === 0);
     await stopped.stop();

@@ -38,7 +38,7 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
   const kafka = new Kafka({
     clientId: options.clientId,
     brokers: options.brokers,
-    logLevel: process.env.KAFKA_DEBUG ? logLevel.DEBUG : logLevel.NOTHING,
+    logLevel: logLevel.NOTHING,
     retry: { initialRetryTime: 200, retries: 8 },
   });
   // The health probe must answer fast when the broker is gone, so it has its own client without retries.
@@ -132,10 +132,31 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
       // at the end of each fetched batch, before a rebalance and on stop (which first waits for the
       // in-flight message). A rejected handler leaves its offset unresolved: the partition is re-fetched
       // from the last commit. So an offset is never committed ahead of the handler's own commit.
+      const { handleBatch } = subscribe;
+      const maxBatchSize = subscribe.maxBatchSize ?? 100;
       await consumer.run({
         autoCommit: true,
         partitionsConsumedConcurrently: subscribe.partitionsConsumedConcurrently ?? 1,
-        eachMessage: ({ topic, partition, message }) => subscribe.handle(incoming(topic, partition, message)),
+        ...(handleBatch
+          ? {
+              // The same rule by hand: resolve a chunk's last offset only after its handler resolved, and
+              // stop between chunks when stopping or when a rebalance took the partition away.
+              eachBatchAutoResolve: false,
+              eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+                for (let i = 0; i < batch.messages.length; i += maxBatchSize) {
+                  if (!isRunning() || isStale()) return;
+                  const chunk = batch.messages.slice(i, i + maxBatchSize);
+                  await handleBatch(chunk.map((message) => incoming(batch.topic, batch.partition, message)));
+                  const last = chunk.at(-1);
+                  if (last) resolveOffset(last.offset);
+                  await heartbeat();
+                }
+              },
+            }
+          : {
+              eachMessage: ({ topic, partition, message }) =>
+                subscribe.handle(incoming(topic, partition, message)),
+            }),
       });
       const subscription: Subscription = {
         async stop() {

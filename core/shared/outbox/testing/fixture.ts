@@ -23,7 +23,7 @@ export interface Backbone {
   bus: Bus;
   logger: Logger;
   /** Another pool on the same schema, e.g. for a second relay or consumer. */
-  connect(): Kysely<any>;
+  connect(poolMax?: number): Kysely<any>;
   /** A fresh bus (its own producer and consumers), e.g. for a second consumer instance. */
   newBus(name: string): Bus;
   close(): Promise<void>;
@@ -36,8 +36,8 @@ export async function startBackbone(name: string): Promise<Backbone> {
   await ensureDatabase(DATABASE_URL);
   const pools: Kysely<any>[] = [];
   const buses: Bus[] = [];
-  const connect = () => {
-    const db = createDb<any>({ url: DATABASE_URL, schema, poolMax: 4 });
+  const connect = (poolMax = 4) => {
+    const db = createDb<any>({ url: DATABASE_URL, schema, poolMax });
     pools.push(db);
     return db;
   };

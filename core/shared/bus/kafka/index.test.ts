@@ -1,0 +1,100 @@
+import { afterAll, describe, expect, it } from "bun:test";
+import { topicDeclarations } from "@qc/contracts";
+import { Kafka, logLevel } from "kafkajs";
+import { BROKERS } from "../../outbox/testing/fixture";
+import type { IncomingRecord } from "../index";
+import { createKafkaBus, deleteTopics } from "./index";
+
+const prefix = `bb-bus-${crypto.randomUUID().slice(0, 8)}`;
+const bus = createKafkaBus({ brokers: BROKERS, clientId: prefix });
+const declared = topicDeclarations(prefix);
+const scratch = `${prefix}.scratch`;
+afterAll(async () => {
+  await bus.disconnect();
+  await deleteTopics(BROKERS, [...declared.map((topic) => topic.name), scratch]);
+});
+
+const until = async (check: () => boolean, timeoutMs = 20_000) => {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error("timed out");
+    await Bun.sleep(20);
+  }
+};
+
+describe("kafka bus", () => {
+  it("creates every registry topic with its partitions and retention, and auto-creates none", async () => {
+    await bus.ensureTopics(declared);
+    await bus.ensureTopics(declared); // idempotent at every start-up
+
+    const admin = new Kafka({ brokers: BROKERS, logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    try {
+      const { topics } = await admin.fetchTopicMetadata({ topics: declared.map((topic) => topic.name) });
+      const partitions = Object.fromEntries(topics.map((topic) => [topic.name, topic.partitions.length]));
+      expect(partitions).toEqual(Object.fromEntries(declared.map((topic) => [topic.name, topic.partitions])));
+      const first = declared[0];
+      const described = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: [{ type: 2, name: first?.name ?? "", configNames: ["retention.ms"] }],
+      });
+      expect(described.resources[0]?.configEntries[0]?.configValue).toBe(String(first?.retentionMs));
+
+      const undeclared = `${prefix}.undeclared.events.v1`;
+      await expect(bus.publish([{ topic: undeclared, key: "k", value: "v" }])).rejects.toThrow();
+      expect(await admin.listTopics()).not.toContain(undeclared);
+    } finally {
+      await admin.disconnect();
+    }
+  }, 60_000);
+
+  it.each(["handle", "handleBatch"])(
+    "%s: commits an offset only after the handler resolves: a rejected record comes back, a drained one does not",
+    async (mode) => {
+      await bus.ensureTopics([{ name: scratch, partitions: 1 }]);
+      const groupId = `${prefix}-commit-${mode}`;
+      const before = (await bus.readTopic(scratch)).length;
+      const seen: string[] = [];
+      let failOnce = true;
+      let finishedSlow = false;
+      const handle = async (record: IncomingRecord) => {
+        if (Number(record.offset) < before) return;
+        seen.push(record.value ?? "");
+        if (record.value === "fails-once" && failOnce) {
+          failOnce = false;
+          throw new Error("transient");
+        }
+        if (record.value === "slow") {
+          finishedSlow = true;
+        }
+      };
+      const handleBatch = async (records: IncomingRecord[]) => {
+        for (const record of records) await handle(record);
+      };
+      const subscribe = () =>
+        bus.subscribe({
+          groupId,
+          topics: [scratch],
+          handle,
+          ...(mode === "handleBatch" ? { handleBatch } : {}),
+        });
+      const first = await subscribe();
+      await bus.publish([
+        { topic: scratch, key: "k", value: "fails-once" },
+        { topic: scratch, key: "k", value: "next" },
+        { topic: scratch, key: "k", value: "slow" },
+      ]);
+      await until(() => seen.includes("slow"));
+      await first.stop(); // SIGTERM path: must wait for "slow" and commit it
+      expect(finishedSlow).toBe(true);
+      expect(seen).toEqual(["fails-once", "fails-once", "next", "slow"]);
+
+      const second = await subscribe();
+      await bus.publish([{ topic: scratch, key: "k", value: "after restart" }]);
+      await until(() => seen.includes("after restart"));
+      await second.stop();
+      expect(seen).toEqual(["fails-once", "fails-once", "next", "slow", "after restart"]);
+    },
+    60_000,
+  );
+});

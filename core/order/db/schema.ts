@@ -1,4 +1,4 @@
-import type { Address, Line, Money, OrderView } from "@qc/contracts";
+import type { Address, Line, Money, OrderStatus, OrderView, RejectReason } from "@qc/contracts";
 import type { ColumnType, Insertable, Selectable } from "kysely";
 import type { MessagingTables } from "../../shared/db/messaging";
 import type { SagaState } from "../domain/saga";
@@ -17,8 +17,8 @@ export interface OrdersTable {
   order_id: string;
   user_id: string;
   store_id: string;
-  status: string;
-  reason: string | null;
+  status: OrderStatus;
+  reason: RejectReason | null;
   total_minor: number;
   currency: string;
   delivery_id: string | null;
@@ -31,7 +31,7 @@ export interface OrdersTable {
 export interface OrderViewsTable {
   order_id: string;
   user_id: string;
-  status: string;
+  status: OrderStatus;
   view: Json<OrderView>;
   created_at: Date;
 }

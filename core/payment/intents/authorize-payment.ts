@@ -1,6 +1,7 @@
 import { createMessage, type MessageOf } from "@qc/contracts";
 import type { Kysely } from "kysely";
 import { enqueue } from "../../shared/outbox/enqueue";
+import { BulkheadRejectedError, isBrokenCircuitError } from "../../shared/resilience";
 import { findIntentByOrder, insertIntent, lockOrder } from "../db/intent-repository";
 import { post } from "../db/ledger-repository";
 import type { Database } from "../db/schema";
@@ -31,9 +32,12 @@ export async function authorizePayment(
   let result: ProviderResult | "timeout";
   try {
     result = await provider.authorize({ idempotencyKey: authorizationKey, token, ...amount });
-  } catch {
-    // Unknown outcome: make sure it cannot stay held. If the void fails too, the command is retried.
-    await provider.void({ idempotencyKey: idempotencyKey("void", paymentId), authorizationKey });
+  } catch (error) {
+    // Unknown outcome: make sure it cannot stay held (unless our own breaker or bulkhead stopped the call
+    // before it left). If the void fails too, the command is retried.
+    if (!(isBrokenCircuitError(error) || error instanceof BulkheadRejectedError)) {
+      await provider.void({ idempotencyKey: idempotencyKey("void", paymentId), authorizationKey });
+    }
     result = "timeout";
   }
 

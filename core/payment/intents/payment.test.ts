@@ -94,6 +94,10 @@ describe("payment answering the saga's commands over Kafka", () => {
       .where("order_id", "=", orderId)
       .executeTakeFirst();
     expect(intent).toEqual({ status: "FAILED" });
+
+    await publish(payment, "VoidPayment", { orderId, paymentId: paymentIdFor(orderId) });
+    await awaitOutbox(db, orderId, "PaymentVoided");
+    expect(await processorStatus(paymentIdFor(orderId))).toEqual({ status: "VOIDED" });
   });
 
   it("never holds twice when the authorization is retried after a crash before commit", async () => {

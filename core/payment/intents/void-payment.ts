@@ -13,7 +13,8 @@ import { moneyOf, replyTo, stateOf } from "./replies";
  * VoidPayment, the compensation of AuthorizePayment: an authorized intent's hold is released. For a payment
  * we never recorded (the void overtook its authorization, or the authorization crashed mid-way) the
  * processor is told to void the key anyway and a VOIDED tombstone is kept, so a late AuthorizePayment
- * cannot hold money for a saga that gave up. A payment already captured is refunded instead.
+ * cannot hold money for a saga that gave up. A declined, failed or voided payment has nothing held and
+ * answers PaymentVoided; a payment already captured is refunded instead.
  */
 export async function voidPayment(
   trx: Kysely<Database>,
@@ -39,7 +40,12 @@ export async function voidPayment(
     return voided();
   }
   if (intent.status === "CAPTURED") return refundCaptured(trx, intent, moneyOf(intent), provider, meta);
-  if (intent.status !== "AUTHORIZED") return enqueue(trx, stateOf(intent, meta));
+  if (intent.status === "REFUNDED") return enqueue(trx, stateOf(intent, meta));
+  if (intent.status !== "AUTHORIZED") {
+    // A timed-out authorization was voided under the same key already; repeating it is free and makes sure.
+    if (intent.status === "FAILED") await voidAtProvider(intent.payment_id);
+    return voided();
+  }
 
   const result = await voidAtProvider(intent.payment_id);
   if (!result.ok) throw new Error(`processor refused to void ${intent.payment_id}: ${result.code}`);

@@ -30,6 +30,13 @@ const decoy = () => {
   return decoyHash;
 };
 
+/**
+ * Registration answers no sooner than this. The argon2id hash already makes both outcomes cost the same
+ * work, but only a new account commits rows and wakes the outbox relay; under load that showed as ~100 ms.
+ * With the floor above both paths' cost, the two answers leave at the same moment.
+ */
+const REGISTER_FLOOR_MS = 500;
+
 const invalidRefresh = () => unauthorized("The refresh token is not valid");
 
 const locked = (retryAfterSeconds: number) =>
@@ -57,6 +64,7 @@ export const sessionRoutes = (ctx: ServiceContext<Database>) =>
     .post(
       "/register",
       async ({ body, set, request }) => {
+        const floor = Bun.sleep(REGISTER_FLOOR_MS);
         const passwordHash = await hashPassword(body.password);
         const userId = Bun.randomUUIDv7();
         const roles: Role[] = ["shopper"];
@@ -78,6 +86,7 @@ export const sessionRoutes = (ctx: ServiceContext<Database>) =>
             ),
           );
         });
+        await floor;
         set.status = 201;
         return { userId };
       },

@@ -4,6 +4,7 @@
 # - CPU per request of the workerd processes wrangler started (from /proc: includes HTTP handling, local KV
 #   emulation and the dev proxy, so it is an upper bound), next to a baseline route that does no I/O.
 # Needs Redis on 6379 and wrk (apt-get install -y wrk). Run from the repository root.
+# LIMITER_URL=http://127.0.0.1:1 points the rate limiter at nothing (it fails open) to see the cache path alone.
 set -uo pipefail
 EDGE_PORT=${EDGE_PORT:-28787} UPSTASH_PORT=${UPSTASH_PORT:-28179} ORIGIN_PORT=${ORIGIN_PORT:-28402}
 DURATION=${DURATION:-15s} CONNECTIONS=${CONNECTIONS:-16} THREADS=${THREADS:-2}
@@ -21,7 +22,7 @@ PIDS+=($!)
 ORIGIN_PORT=$ORIGIN_PORT node_modules/.bin/bun edge/bench/catalog-origin.ts >/tmp/bench-origin.log 2>&1 &
 PIDS+=($!)
 node_modules/.bin/wrangler dev --port "$EDGE_PORT" --log-level warn --persist-to /tmp/bench-wrangler-state \
-  --var "CATALOG_URL:http://127.0.0.1:$ORIGIN_PORT" --var "UPSTASH_REDIS_REST_URL:http://127.0.0.1:$UPSTASH_PORT" \
+  --var "CATALOG_URL:http://127.0.0.1:$ORIGIN_PORT" --var "UPSTASH_REDIS_REST_URL:${LIMITER_URL:-http://127.0.0.1:$UPSTASH_PORT}" \
   --var "RATE_LIMIT_IP_PER_MINUTE:100000000" >/tmp/bench-wrangler.log 2>&1 &
 WRANGLER=$!
 PIDS+=("$WRANGLER")

@@ -35,6 +35,9 @@ try {
     const replayed = await replayDeadLetters(bus, topic, offsets, prefix);
     console.log(`replayed ${replayed.length} dead letter(s) to ${topic}: offsets ${replayed.join(", ")}`);
   }
+} catch (error) {
+  console.error(`dlq ${command} failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
 } finally {
   await bus.disconnect();
 }

@@ -1,9 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import type { Kysely } from "kysely";
 import { awaitOutbox, outboxOf, publish } from "../../shared/testing/messages";
 import { type TestEnvironment, type TestService, testEnvironment } from "../../shared/testing/service";
 import type { Database } from "../db/schema";
 import { deliveryService } from "../main";
+
+// A fresh consumer group joins the shared broker first, which can take seconds on a busy machine.
+setDefaultTimeout(30_000);
 
 const DEADLINE_MS = 2_500;
 const admin = { userId: crypto.randomUUID(), roles: ["admin" as const] };

@@ -7,6 +7,12 @@ import { availableBySku, reserveLine } from "../db/stock-repository";
 import { normalizeLines, shortfall } from "../domain/lines";
 import { levelsChanged, replyTo, stateOf } from "./messages";
 
+// The consumer may run many commands in one transaction, so each undo also drops its savepoint.
+const undoReservation = async (trx: Kysely<Database>) => {
+  await sql`rollback to savepoint reserve_stock`.execute(trx);
+  await sql`release savepoint reserve_stock`.execute(trx);
+};
+
 /**
  * ReserveStock: holds every line or none. The reservation row claims the order first, then each line is
  * held by a conditional update; any short line rolls back to the savepoint and answers
@@ -23,14 +29,14 @@ export async function reserveStock(trx: Kysely<Database>, command: MessageOf<"Re
   await sql`savepoint reserve_stock`.execute(trx);
   if (!(await insertReservation(trx, { orderId, storeId, lines, status: "RESERVED", expiresAt }))) {
     // Another command for this order committed its reservation while we waited on the key.
-    await sql`rollback to savepoint reserve_stock`.execute(trx);
+    await undoReservation(trx);
     return reserveStock(trx, command);
   }
   const rows: StockRow[] = [];
   for (const line of lines) {
     const row = await reserveLine(trx, storeId, line);
     if (!row) {
-      await sql`rollback to savepoint reserve_stock`.execute(trx);
+      await undoReservation(trx);
       const available = await availableBySku(
         trx,
         storeId,

@@ -1,10 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import type { Kysely } from "kysely";
 import { awaitOutbox, outboxOf, publish } from "../../shared/testing/messages";
 import { type TestEnvironment, type TestService, testEnvironment } from "../../shared/testing/service";
 import type { Database } from "../db/schema";
 import { inventoryService } from "../main";
 import { assertConservation, receive, stockOf } from "../testing/stock-fixture";
+
+// A fresh consumer group joins the shared broker first, which can take seconds on a busy machine.
+setDefaultTimeout(30_000);
 
 const inMinutes = (minutes: number) => new Date(Date.now() + minutes * 60_000).toISOString();
 
@@ -22,6 +25,14 @@ describe("inventory answering the saga's commands over Kafka", () => {
     inventory = await env.start(inventoryService);
     db = env.db<Database>("inventory");
     await receive(inventory, storeId, { "APPLE-1": 10, "MILK-1": 2, "BREAD-1": 5 });
+    // One round trip, so every test starts with the consumer in its group.
+    const warmUp = crypto.randomUUID();
+    await publish(inventory, "ReleaseStock", {
+      orderId: warmUp,
+      storeId,
+      lines: [{ sku: "APPLE-1", quantity: 1 }],
+    });
+    await awaitOutbox(db, warmUp, "StockReleased", { timeoutMs: 25_000 });
   });
   afterAll(() => env.stop());
 

@@ -19,7 +19,7 @@ type Step<T extends Command> = (
 /**
  * The saga's payment commands, each applied once (inbox). The runner runs a handler inside its
  * transaction, so the processor call happens with that transaction open: at most `concurrency`
- * connections wait on the processor at once, bounded well below the pool, and the call's own deadline
+ * connections wait on the processor at once, below the pool size, and the call's own deadline
  * (timeout × attempts) bounds how long each waits.
  */
 export function startCommandConsumer(ctx: ServiceContext<Database>, provider: PaymentProvider) {
@@ -33,6 +33,9 @@ export function startCommandConsumer(ctx: ServiceContext<Database>, provider: Pa
       groupId: "payment",
       topics: ["payment.commands.v1"],
       concurrency: 2,
+      // One command per transaction: a batch would hold every answer in it back behind the slowest
+      // processor call (a timeout costs timeout × attempts), past the saga's deadline.
+      batchSize: 1,
       handlers: {
         AuthorizePayment: bind(authorizePayment),
         CapturePayment: bind(capturePayment),

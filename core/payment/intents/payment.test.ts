@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { createMessage, type LedgerBalance } from "@qc/contracts";
 import type { Kysely } from "kysely";
 import { awaitOutbox, outboxOf, publish } from "../../shared/testing/messages";
@@ -8,6 +8,9 @@ import { idempotencyKey, paymentIdFor } from "../domain/keys";
 import { paymentService } from "../main";
 import { connectProvider } from "../provider/wiring";
 import { authorizePayment } from "./authorize-payment";
+
+// A fresh consumer group joins the shared broker first, which can take seconds on a busy machine.
+setDefaultTimeout(30_000);
 
 const amount = { amountMinor: 24_900, currency: "INR" };
 
@@ -27,6 +30,10 @@ describe("payment answering the saga's commands over Kafka", () => {
     });
     payment = await env.start(paymentService);
     db = env.db<Database>("payment");
+    // One round trip, so every test starts with the consumer in its group.
+    const warmUp = crypto.randomUUID();
+    await publish(payment, "VoidPayment", { orderId: warmUp, paymentId: paymentIdFor(warmUp) });
+    await awaitOutbox(db, warmUp, "PaymentVoided", { timeoutMs: 25_000 });
   });
   afterAll(() => env.stop());
 

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import type { TokenPair } from "@qc/contracts";
 import { createLocalJWKSet, decodeProtectedHeader, errors, type JSONWebKeySet, jwtVerify } from "jose";
 import { type TestEnvironment, type TestService, testEnvironment } from "../shared/testing/service";
+import { deleteExpiredRefreshTokens } from "./db/refresh-token-repository";
+import type { Database } from "./db/schema";
 import { authService } from "./main";
 
 const GRACE_SECONDS = 2;
@@ -212,6 +214,28 @@ describe("auth", () => {
         .execute();
       expect(rows).toHaveLength(1);
       expect(rows[0]?.token_hash).toBe(new Bun.CryptoHasher("sha256").update(refreshToken).digest("hex"));
+    });
+
+    it("forgets tokens a day after they expired, and only those", async () => {
+      const { email, password, userId } = await register();
+      await tokensFor(email, password);
+      await tokensFor(email, password);
+      const db = env.db<Database>("auth");
+      const old = await db
+        .selectFrom("refresh_tokens")
+        .select("id")
+        .where("user_id", "=", userId)
+        .executeTakeFirstOrThrow();
+      await db
+        .updateTable("refresh_tokens")
+        .set({ expires_at: new Date(Date.now() - 2 * 24 * 3_600_000) })
+        .where("id", "=", old.id)
+        .execute();
+      expect(
+        await deleteExpiredRefreshTokens(db, new Date(Date.now() - 24 * 3_600_000)),
+      ).toBeGreaterThanOrEqual(1);
+      const left = await db.selectFrom("refresh_tokens").select("id").where("user_id", "=", userId).execute();
+      expect(left).toHaveLength(1);
     });
 
     it("refuses a refresh token after logout", async () => {

@@ -1,6 +1,7 @@
 import { runServiceMain, type ServiceDefinition } from "../shared/runtime/service";
 import { app } from "./app";
 import { bootstrapAuth } from "./db/bootstrap";
+import { startRefreshTokenSweeper } from "./db/refresh-token-sweeper";
 import type { Database } from "./db/schema";
 
 /** Accounts, passwords, JWT access tokens (JWKS), refresh-token families, roles and partner API keys. */
@@ -10,7 +11,7 @@ export const authService: ServiceDefinition<Database> = {
   app,
   async background(ctx) {
     await bootstrapAuth(ctx.db, ctx.config);
-    return [];
+    return [startRefreshTokenSweeper(ctx.db, ctx.logger)];
   },
 };
 

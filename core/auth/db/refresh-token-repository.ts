@@ -44,3 +44,9 @@ export async function revokeFamily(db: Kysely<Database>, familyId: string): Prom
     .where("revoked_at", "is", null)
     .execute();
 }
+
+/** Deletes tokens that expired before `before`; returns how many. A deleted token is simply unknown (401). */
+export async function deleteExpiredRefreshTokens(db: Kysely<Database>, before: Date): Promise<number> {
+  const result = await db.deleteFrom("refresh_tokens").where("expires_at", "<", before).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}

@@ -7,6 +7,7 @@ import {
   OrderView,
   PlaceOrderBody,
 } from "@qc/contracts";
+import { BulkheadRejectedError, bulkhead } from "cockatiel";
 import { Elysia } from "elysia";
 import { z } from "zod";
 import { type Identity, identityFrom, requireUser } from "../../shared/http/edge-identity";
@@ -25,6 +26,15 @@ const isAdmin = (identity: Identity) => identity.roles.includes("admin");
 /** The shopper's orders: place (idempotent), read, list and cancel. */
 export const orderRoutes = (ctx: ServiceContext<Database>, clients: CheckoutClients) => {
   const settings = sagaSettings(ctx.config);
+  // A burst of checkouts waits here in memory, not in the pg pool, whose short acquire timeout would fail them.
+  const admission = bulkhead(2 * ctx.config.DB_POOL_MAX, 2_000);
+  const admitted = <T>(work: () => Promise<T>) =>
+    admission.execute(work).catch((error) => {
+      if (error instanceof BulkheadRejectedError) {
+        throw new AppError(503, "busy", "Too many checkouts at once; retry with the same Idempotency-Key");
+      }
+      throw error;
+    });
   return (
     new Elysia({ name: "order-routes" })
       .use(identityFrom(ctx.config))
@@ -33,11 +43,13 @@ export const orderRoutes = (ctx: ServiceContext<Database>, clients: CheckoutClie
         "/v1/orders",
         async ({ identity, body, headers, set }) => {
           const user = requireUser(identity);
-          const placed = await placeOrder(
-            { db: ctx.db, clients, settings, idempotencyTtlHours: ctx.config.ORDER_IDEMPOTENCY_TTL_HOURS },
-            user.userId,
-            headers["idempotency-key"],
-            body,
+          const placed = await admitted(() =>
+            placeOrder(
+              { db: ctx.db, clients, settings, idempotencyTtlHours: ctx.config.ORDER_IDEMPOTENCY_TTL_HOURS },
+              user.userId,
+              headers["idempotency-key"],
+              body,
+            ),
           );
           set.status = placed.statusCode;
           return placed.body;

@@ -8,7 +8,7 @@ import { createDb } from "../../shared/db";
 import { address, type CheckoutWorld, startCheckoutWorld, terminal } from "../support/checkout-world";
 import type { SpawnedService } from "../support/spawn-service";
 import { waitUntil } from "../support/wait";
-import { type ChaosTargets, drawFault } from "./faults";
+import { type ChaosTargets, type Fault, faultPlan } from "./faults";
 import { checkInvariants, formatReport } from "./invariants";
 import { type Random, seededRandom } from "./random";
 
@@ -130,10 +130,13 @@ describe("checkout under chaos", () => {
         }
       })();
       const happened: string[] = [];
+      const plan = faultPlan(random);
       while (Date.now() < until) {
         await Bun.sleep(random.between(1_000, 4_000));
-        const fault = drawFault(random);
-        happened.push(await fault.run(random, targets).catch((error) => `${fault.name} failed: ${error}`));
+        const fault = plan.next().value as Fault;
+        happened.push(
+          await fault.run(random, targets).catch((error: unknown) => `${fault.name} failed: ${error}`),
+        );
         const revived = await revive(services);
         if (revived.length > 0) happened.push(`restarted ${revived.join(", ")} after it died on its own`);
       }

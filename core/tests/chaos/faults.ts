@@ -80,7 +80,7 @@ export const FAULTS: Fault[] = [
 ];
 
 /** Draws a fault by weight. */
-export function drawFault(random: Random, faults: Fault[] = FAULTS): Fault {
+function drawFault(random: Random, faults: Fault[]): Fault {
   const total = faults.reduce((sum, fault) => sum + fault.weight, 0);
   let ticket = random.next() * total;
   for (const fault of faults) {
@@ -88,4 +88,15 @@ export function drawFault(random: Random, faults: Fault[] = FAULTS): Fault {
     if (ticket < 0) return fault;
   }
   return faults[faults.length - 1] as Fault;
+}
+
+/** Every fault once in a seeded order (so each run covers them all), then draws by weight for ever. */
+export function* faultPlan(random: Random, faults: Fault[] = FAULTS): Generator<Fault> {
+  const firstRound = [...faults];
+  for (let i = firstRound.length - 1; i > 0; i--) {
+    const j = random.between(0, i);
+    [firstRound[i], firstRound[j]] = [firstRound[j] as Fault, firstRound[i] as Fault];
+  }
+  yield* firstRound;
+  for (;;) yield drawFault(random, faults);
 }

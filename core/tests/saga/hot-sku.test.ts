@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { type CheckoutWorld, startCheckoutWorld, terminal } from "../support/checkout-world";
+import { waitUntil } from "../support/wait";
+
+const shoppers = 200;
+const units = 20;
+const sku = "HOT-MANGO";
+
+describe("200 shoppers racing for 20 units of one SKU", () => {
+  let world: CheckoutWorld;
+  beforeAll(async () => {
+    // Generous deadlines: under this burst every rejection must come from stock, never from a timer.
+    world = await startCheckoutWorld({
+      env: {
+        ORDER_DEADLINE_RESERVE_MS: "60000",
+        ORDER_DEADLINE_AUTHORIZE_MS: "60000",
+        ORDER_DEADLINE_COMMIT_MS: "60000",
+        ORDER_DEADLINE_DELIVERY_MS: "60000",
+        ORDER_DEADLINE_CAPTURE_MS: "60000",
+      },
+    });
+  }, 60_000);
+  afterAll(() => world.stop(), 60_000);
+
+  it("confirms exactly 20, rejects 180, never oversells and balances the ledger", async () => {
+    const storeId = await world.seedStore({ sku, onHand: units, riders: units + 5 });
+    const buyers = [];
+    for (let i = 0; i < shoppers; i += 20) {
+      buyers.push(
+        ...(await Promise.all(Array.from({ length: 20 }, () => world.shopperWithCart(storeId, sku, 1)))),
+      );
+    }
+
+    let lowestAvailable = units;
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        const level = await world.stock(storeId, sku);
+        lowestAvailable = Math.min(lowestAvailable, level.available, level.reserved, level.onHand);
+        await Bun.sleep(20);
+      }
+    })();
+
+    const orderIds = await Promise.all(buyers.map((buyer) => world.checkout(buyer, storeId)));
+    const outcomes = await Promise.all(orderIds.map((id) => world.awaitStatus(id, terminal, 120_000)));
+    sampling = false;
+    await sampler;
+
+    expect(outcomes.filter((status) => status === "CONFIRMED")).toHaveLength(units);
+    expect(outcomes.filter((status) => status === "REJECTED")).toHaveLength(shoppers - units);
+    const reasons = await world.orders
+      .selectFrom("orders")
+      .select("reason")
+      .where("order_id", "in", orderIds)
+      .where("status", "=", "REJECTED")
+      .execute();
+    expect(new Set(reasons.map((row) => row.reason))).toEqual(new Set(["OUT_OF_STOCK"]));
+    expect(await world.stock(storeId, sku)).toEqual({ onHand: 0, reserved: 0, sold: units, available: 0 });
+    expect(lowestAvailable).toBeGreaterThanOrEqual(0);
+
+    const captured = await Promise.all(orderIds.map((id) => world.paymentOf(id)));
+    expect(captured.filter((payment) => payment?.status === "CAPTURED")).toHaveLength(units);
+    expect(captured.every((payment) => (payment?.captures ?? 0) <= 1)).toBe(true);
+    await waitUntil(async () => (await world.heldOnCards()) === 0, "no money held on cards");
+    expect((await world.ledger()).balanced).toBe(true);
+  }, 170_000);
+});

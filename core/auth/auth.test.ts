@@ -171,6 +171,20 @@ describe("auth", () => {
       SLOW_FLOW_MS,
     );
 
+    it("survives concurrent rotations with exactly one current key", async () => {
+      const answers = await Promise.all(
+        [1, 2, 3].map(() => auth.call("POST", "/v1/admin/auth/keys/rotate", { user: admin })),
+      );
+      expect(answers.map((answer) => answer.status)).toEqual([201, 201, 201]);
+      const current = await env
+        .db<Database>("auth")
+        .selectFrom("signing_keys")
+        .select("kid")
+        .where("retired_at", "is", null)
+        .execute();
+      expect(current).toHaveLength(1);
+    });
+
     it("lets only admins rotate keys", async () => {
       expect((await auth.call("POST", "/v1/admin/auth/keys/rotate", { user: shopper })).status).toBe(403);
       expect((await auth.call("POST", "/v1/admin/auth/keys/rotate")).status).toBe(401);

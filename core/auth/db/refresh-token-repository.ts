@@ -45,6 +45,18 @@ export async function revokeFamily(db: Kysely<Database>, familyId: string): Prom
     .execute();
 }
 
+/** Logout: revokes the family of the token with this hash, if there is one. */
+export async function revokeFamilyOf(db: Kysely<Database>, tokenHash: string): Promise<void> {
+  await db
+    .updateTable("refresh_tokens")
+    .set({ revoked_at: new Date() })
+    .where("family_id", "=", (eb) =>
+      eb.selectFrom("refresh_tokens").select("family_id").where("token_hash", "=", tokenHash),
+    )
+    .where("revoked_at", "is", null)
+    .execute();
+}
+
 /** Deletes tokens that expired before `before`; returns how many. A deleted token is simply unknown (401). */
 export async function deleteExpiredRefreshTokens(db: Kysely<Database>, before: Date): Promise<number> {
   const result = await db.deleteFrom("refresh_tokens").where("expires_at", "<", before).executeTakeFirst();

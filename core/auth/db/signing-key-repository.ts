@@ -23,6 +23,8 @@ export async function insertFirstSigningKey(db: Kysely<Database>, key: NewSignin
 
 /** Retires the current key and makes `key` current; run in a transaction. */
 export async function replaceCurrentSigningKey(db: Kysely<Database>, key: NewSigningKey): Promise<void> {
+  // Two rotations at once would both retire the same key and then both insert a current one.
+  await sql`select pg_advisory_xact_lock(hashtext('auth.signing_keys.rotate'))`.execute(db);
   await db
     .updateTable("signing_keys")
     .set({ retired_at: new Date() })

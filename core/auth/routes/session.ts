@@ -13,7 +13,7 @@ import { AppError, unauthorized } from "../../shared/http/errors";
 import { enqueue } from "../../shared/outbox/enqueue";
 import type { ServiceContext } from "../../shared/runtime/context";
 import { clearLoginFailures, lockedForSeconds, recordLoginFailure } from "../db/login-attempts";
-import { lockRefreshToken, markRotated, revokeFamily } from "../db/refresh-token-repository";
+import { lockRefreshToken, markRotated, revokeFamily, revokeFamilyOf } from "../db/refresh-token-repository";
 import type { Database } from "../db/schema";
 import { issueTokenPair } from "../db/token-issuer";
 import { findUserByEmail, findUserById, insertUserIfAbsent } from "../db/user-repository";
@@ -138,8 +138,7 @@ export const sessionRoutes = (ctx: ServiceContext<Database>) =>
     .post(
       "/logout",
       async ({ body, set }) => {
-        const row = await lockRefreshToken(ctx.db, sha256Hex(body.refreshToken));
-        if (row) await revokeFamily(ctx.db, row.family_id);
+        await revokeFamilyOf(ctx.db, sha256Hex(body.refreshToken));
         set.status = 204;
       },
       { body: LogoutBody },

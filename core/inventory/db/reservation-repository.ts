@@ -38,6 +38,11 @@ export async function insertReservation(
   return inserted !== undefined;
 }
 
+/** Drops the claim of a reservation that could not hold every line. */
+export async function deleteReservation(db: Kysely<Database>, orderId: string): Promise<void> {
+  await db.deleteFrom("reservations").where("order_id", "=", orderId).execute();
+}
+
 export async function setReservationStatus(db: Kysely<Database>, orderId: string, status: ReservationStatus) {
   await db
     .updateTable("reservations")

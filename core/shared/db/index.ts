@@ -23,6 +23,8 @@ export function createDb<Database>(options: DbOptions): Kysely<Database> {
   });
   // An idle client that loses its server (Postgres restarted) must not crash the process.
   pool.on("error", () => {});
+  // Nor a checked-out one between two queries of a transaction: its next query fails instead.
+  pool.on("connect", (client) => client.on("error", () => {}));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }).withSchema(options.schema);
 }
 

@@ -20,11 +20,11 @@ let backbone: Backbone;
 const running: Stoppable[] = [];
 beforeAll(async () => {
   backbone = await startBackbone("consumer");
-});
+}, 30_000);
 afterAll(async () => {
   await Promise.allSettled(running.map((part) => part.stop()));
   await backbone.close();
-});
+}, 30_000);
 
 const topic = () => withPrefix(backbone.topicPrefix, TOPIC);
 const recordOf = (message: AnyMessage, headers: Record<string, string> = {}): OutgoingRecord => ({

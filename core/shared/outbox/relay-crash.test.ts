@@ -19,8 +19,8 @@ import {
 let backbone: Backbone;
 beforeAll(async () => {
   backbone = await startBackbone("crash");
-});
-afterAll(() => backbone.close());
+}, 30_000);
+afterAll(() => backbone.close(), 30_000);
 
 const publishedCount = async () => {
   const { rows } = await sql<{ count: number }>`

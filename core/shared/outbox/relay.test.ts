@@ -21,11 +21,11 @@ const running: Stoppable[] = [];
 
 beforeAll(async () => {
   backbone = await startBackbone("relay");
-});
+}, 30_000);
 afterAll(async () => {
   await Promise.all(running.map((part) => part.stop()));
   await backbone.close();
-});
+}, 30_000);
 
 const unpublished = async () => {
   const { rows } = await sql<{ count: number }>`
@@ -66,7 +66,7 @@ describe("outbox relay", () => {
     const ids = (await publishedRecords()).map((record) => record.id);
     expect(ids).toContain(committed.id);
     expect(ids).not.toContain(rolledBack.id);
-  });
+  }, 30_000);
 
   it("wakes within milliseconds of a commit through LISTEN/NOTIFY, not its 10 s poll", async () => {
     const stopped = relay({ databaseUrl: DATABASE_URL, idleDelayMs: 10_000 });
@@ -81,7 +81,7 @@ describe("outbox relay", () => {
     }
     await stopped.stop();
     expect(Math.max(...latencies)).toBeLessThan(1_000);
-  });
+  }, 30_000);
 
   it("lets two relays run at once: every row published once, every key in order", async () => {
     const messages = messagesFor(2_000, 20);
@@ -96,7 +96,7 @@ describe("outbox relay", () => {
     expect(new Set(published.map((record) => record.id)).size).toBe(messages.length);
     const expected = idsByKey(messages.map((message) => ({ key: message.subject, id: message.id })));
     expect(idsByKey(published)).toEqual(expected);
-  });
+  }, 60_000);
 
   it("prunes published rows on its schedule", async () => {
     relay({ prune: { intervalMs: 100, retentionMs: 0 } });
@@ -107,5 +107,5 @@ describe("outbox relay", () => {
       );
       return rows[0]?.count === 0;
     });
-  });
+  }, 30_000);
 });

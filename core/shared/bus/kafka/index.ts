@@ -78,12 +78,11 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
       const admin = kafka.admin();
       await admin.connect();
       try {
-        const existing = new Set(await admin.listTopics());
-        const missing = topics.filter((topic) => !existing.has(topic.name));
-        if (missing.length === 0) return;
+        // Create, don't list first: listing every topic fails while any topic on the broker is being
+        // deleted, and creating an existing topic is a no-op (kafkajs answers false).
         await admin.createTopics({
           waitForLeaders: true,
-          topics: missing.map((topic) => ({
+          topics: topics.map((topic) => ({
             topic: topic.name,
             numPartitions: topic.partitions,
             replicationFactor: 1,
@@ -93,6 +92,8 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
                 : [{ name: "retention.ms", value: String(topic.retentionMs) }],
           })),
         });
+        // When some already existed kafkajs skips its wait for leaders: this waits (and retries) instead.
+        await admin.fetchTopicMetadata({ topics: topics.map((topic) => topic.name) });
       } finally {
         await admin.disconnect();
       }
@@ -227,14 +228,12 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
   };
 }
 
-/** Deletes topics (test clean-up on a shared broker; production topics are never deleted by code). */
+/** Deletes existing topics (test clean-up on a shared broker; production topics are never deleted by code). */
 export async function deleteTopics(brokers: string[], topics: string[]): Promise<void> {
   const admin = new Kafka({ brokers, logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   try {
-    const existing = new Set(await admin.listTopics());
-    const doomed = topics.filter((topic) => existing.has(topic));
-    if (doomed.length > 0) await admin.deleteTopics({ topics: doomed });
+    if (topics.length > 0) await admin.deleteTopics({ topics });
   } finally {
     await admin.disconnect();
   }

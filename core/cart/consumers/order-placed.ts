@@ -1,4 +1,3 @@
-import { withPrefix } from "@qc/contracts";
 import { startConsumer } from "../../shared/consumer/runner";
 import type { ServiceContext, Stoppable } from "../../shared/runtime/context";
 import type { CartStore } from "../cart-store";
@@ -9,7 +8,7 @@ export const consumeOrderPlaced = (ctx: ServiceContext<Database>, store: CartSto
   startConsumer(
     {
       // Test runs share the broker: their groups must not share members (and so partitions) either.
-      groupId: withPrefix(ctx.config.TOPIC_PREFIX, "cart"),
+      groupId: "cart",
       topics: ["order.events.v1"],
       handlers: {
         OrderPlaced: async (_trx, message) => {

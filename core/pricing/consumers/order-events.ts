@@ -1,4 +1,4 @@
-import { terminalOrderStatuses, withPrefix } from "@qc/contracts";
+import { terminalOrderStatuses } from "@qc/contracts";
 import { type MessageHandler, startConsumer } from "../../shared/consumer/runner";
 import type { ServiceContext, Stoppable } from "../../shared/runtime/context";
 import { releaseRedemption } from "../db/coupon-repository";
@@ -20,7 +20,7 @@ export const consumeOrderEvents = (ctx: ServiceContext<Database>, orders: OpenOr
   return startConsumer(
     {
       // Test runs share the broker: their groups must not share members (and so partitions) either.
-      groupId: withPrefix(ctx.config.TOPIC_PREFIX, "pricing"),
+      groupId: "pricing",
       topics: ["order.events.v1"],
       handlers: {
         OrderPlaced: async (_trx, message) => {

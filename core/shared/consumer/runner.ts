@@ -147,7 +147,8 @@ export async function startConsumer(options: ConsumerOptions, deps: ConsumerDeps
   };
 
   return deps.bus.subscribe({
-    groupId: options.groupId,
+    // Kafka group ids carry the topic prefix, so runs sharing a broker never share group members.
+    groupId: withPrefix(deps.topicPrefix, options.groupId),
     topics: options.topics.map((topic) => withPrefix(deps.topicPrefix, topic)),
     handle: (record) => handleBatch([record]),
     handleBatch,

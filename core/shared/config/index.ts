@@ -72,6 +72,15 @@ export const ConfigSchema = z.object({
   CART_FLUSH_INTERVAL_MS: z.coerce.number().int().min(10).default(250),
   CART_DEFAULT_CURRENCY: z.string().regex(/^[A-Z]{3}$/).default("INR"),
   CART_REDIS_TTL_SECONDS: z.coerce.number().int().min(60).default(7 * 24 * 3600),
+  // edge purge (catalog → edge cache invalidation): edge = signed POST to the Worker, cloudflare = KV REST API
+  EDGE_PURGER: z.enum(["edge", "cloudflare", "off"]).default("edge"),
+  EDGE_URL: z.url().default("http://127.0.0.1:8787"),
+  PURGE_SECRET: z.string().min(16).default("dev-purge-secret-change-me"),
+  EDGE_PURGE_COALESCE_MS: z.coerce.number().int().min(0).max(1000).default(50),
+  CLOUDFLARE_API_BASE: z.url().default("https://api.cloudflare.com/client/v4"),
+  CLOUDFLARE_ACCOUNT_ID: z.string().min(1).optional(),
+  CLOUDFLARE_KV_NAMESPACE_ID: z.string().min(1).optional(),
+  CLOUDFLARE_API_TOKEN: z.string().min(1).optional(),
   // telemetry
   ZIPKIN_URL: z.url().optional(),
   OTEL_SAMPLE_RATIO: z.coerce.number().min(0).max(1).default(1),

@@ -1,0 +1,44 @@
+import type { Config } from "../config";
+import { policyFor } from "../resilience";
+import { CloudflareKvPurger } from "./cloudflare-kv";
+import { coalescingPurger } from "./coalescer";
+import { EdgeEndpointPurger } from "./edge-endpoint";
+import { type CachePurger, isTransientPurgeError } from "./purger";
+
+export type { CachePurger } from "./purger";
+export { CloudflareKvPurger, coalescingPurger, EdgeEndpointPurger };
+
+/**
+ * The purger EDGE_PURGER asks for (`edge` locally, `cloudflare` in production), coalescing bursts over
+ * EDGE_PURGE_COALESCE_MS; undefined when purging is `off`.
+ */
+export function purgerFor(config: Config): CachePurger | undefined {
+  if (config.EDGE_PURGER === "off") return undefined;
+  // One breaker for the edge: when it is down, purges fail fast and their messages retry or dead-letter.
+  const policy = policyFor("edge-purge", {
+    timeoutMs: 2_000,
+    retries: 2,
+    isTransient: isTransientPurgeError,
+  });
+  const purger =
+    config.EDGE_PURGER === "edge"
+      ? new EdgeEndpointPurger({ edgeUrl: config.EDGE_URL, secret: config.PURGE_SECRET, policy })
+      : cloudflarePurger(config, policy);
+  return coalescingPurger(purger, config.EDGE_PURGE_COALESCE_MS);
+}
+
+function cloudflarePurger(config: Config, policy: ReturnType<typeof policyFor>): CachePurger {
+  const { CLOUDFLARE_ACCOUNT_ID, CLOUDFLARE_KV_NAMESPACE_ID, CLOUDFLARE_API_TOKEN } = config;
+  if (!CLOUDFLARE_ACCOUNT_ID || !CLOUDFLARE_KV_NAMESPACE_ID || !CLOUDFLARE_API_TOKEN) {
+    throw new Error(
+      "EDGE_PURGER=cloudflare needs CLOUDFLARE_ACCOUNT_ID, CLOUDFLARE_KV_NAMESPACE_ID and CLOUDFLARE_API_TOKEN",
+    );
+  }
+  return new CloudflareKvPurger({
+    accountId: CLOUDFLARE_ACCOUNT_ID,
+    namespaceId: CLOUDFLARE_KV_NAMESPACE_ID,
+    apiToken: CLOUDFLARE_API_TOKEN,
+    apiBase: config.CLOUDFLARE_API_BASE,
+    policy,
+  });
+}

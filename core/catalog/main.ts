@@ -1,5 +1,7 @@
+import { purgerFor } from "../shared/edge-purge";
 import { runServiceMain, type ServiceDefinition } from "../shared/runtime/service";
 import { app } from "./app";
+import { startEdgePurgeConsumer } from "./consumers/edge-purge";
 import { startReadModelConsumer } from "./consumers/read-model";
 import type { Database } from "./db/schema";
 
@@ -8,7 +10,12 @@ export const catalogService: ServiceDefinition<Database> = {
   name: "catalog",
   migrations: `${import.meta.dir}/db/migrations`,
   app,
-  background: async (ctx) => [await startReadModelConsumer(ctx)],
+  background: async (ctx) => {
+    const purger = purgerFor(ctx.config);
+    const consumers = [await startReadModelConsumer(ctx)];
+    if (purger) consumers.push(await startEdgePurgeConsumer(ctx, purger));
+    return consumers;
+  },
 };
 
 if (import.meta.main) await runServiceMain(catalogService);

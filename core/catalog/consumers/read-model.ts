@@ -1,5 +1,7 @@
-import type { MessageOf } from "@qc/contracts";
+import { causedBy, createMessage, type MessageOf } from "@qc/contracts";
+import type { Kysely } from "kysely";
 import { startConsumer } from "../../shared/consumer/runner";
+import { enqueue } from "../../shared/outbox/enqueue";
 import type { ServiceContext, Stoppable } from "../../shared/runtime/context";
 import { applyPrice, applyStock } from "../db/read-model-repository";
 import type { Database } from "../db/schema";
@@ -8,6 +10,17 @@ import type { Database } from "../db/schema";
 type Price = MessageOf<"PriceChanged">;
 type Stock = MessageOf<"StockLevelChanged">;
 
+/** Announces the committed change (same transaction, via the outbox) so the edge purges only after it. */
+const announce = (trx: Kysely<Database>, message: Price | Stock, changed: "price" | "stock") =>
+  enqueue(
+    trx,
+    createMessage(
+      "CatalogEntryChanged",
+      { storeId: message.data.storeId, sku: message.data.sku, changed },
+      causedBy(message, "catalog"),
+    ),
+  );
+
 /** Keeps the per-store price and availability read model in step with pricing and inventory. */
 export const startReadModelConsumer = (ctx: ServiceContext<Database>): Promise<Stoppable> =>
   startConsumer(
@@ -15,10 +28,14 @@ export const startReadModelConsumer = (ctx: ServiceContext<Database>): Promise<S
       groupId: "catalog-read-model",
       topics: ["pricing.events.v1", "inventory.events.v1"],
       handlers: {
-        PriceChanged: (trx, message) =>
-          applyPrice(trx, (message as Price).data, new Date(message.occurredAt)),
-        StockLevelChanged: (trx, message) =>
-          applyStock(trx, (message as Stock).data, new Date(message.occurredAt)),
+        PriceChanged: async (trx, message) => {
+          await applyPrice(trx, (message as Price).data, new Date(message.occurredAt));
+          await announce(trx, message as Price, "price");
+        },
+        StockLevelChanged: async (trx, message) => {
+          await applyStock(trx, (message as Stock).data, new Date(message.occurredAt));
+          await announce(trx, message as Stock, "stock");
+        },
       },
     },
     { db: ctx.db, bus: ctx.bus, logger: ctx.logger, topicPrefix: ctx.config.TOPIC_PREFIX },

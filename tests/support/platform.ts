@@ -41,14 +41,15 @@ const waitFor = async (url: string, timeoutMs: number, child: Subprocess) => {
  * pointed at them.
  */
 export async function startPlatform(): Promise<Platform> {
-  const env = await testEnvironment({ database: "qc_e2e" });
+  // The edge's port is chosen first so core's purge consumer knows where the edge will listen.
+  const port = freePort();
+  const env = await testEnvironment({ database: "qc_e2e", env: { EDGE_URL: `http://127.0.0.1:${port}` } });
   for (const service of services) await env.start(service);
   const upstash = await startUpstashRestServer({
     port: freePort(),
     redisUrl: env.config.REDIS_URL,
     token: "dev-upstash-token",
   });
-  const port = freePort();
   const vars = [
     ...SERVICE_NAMES.map((name) => `${name.toUpperCase()}_URL:${serviceUrl(env.config, name)}`),
     `UPSTASH_REDIS_REST_URL:${upstash.url}`,

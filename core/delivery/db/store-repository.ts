@@ -30,6 +30,10 @@ export function insertRider(
   return db.insertInto("riders").values(rider).returningAll().executeTakeFirstOrThrow();
 }
 
+export function ridersOfStore(db: Kysely<Database>, storeId: string): Promise<RiderRow[]> {
+  return db.selectFrom("riders").selectAll().where("store_id", "=", storeId).orderBy("name").execute();
+}
+
 export function findRider(db: Kysely<Database>, riderId: string): Promise<RiderRow | undefined> {
   return db.selectFrom("riders").selectAll().where("rider_id", "=", riderId).executeTakeFirst();
 }

@@ -186,4 +186,16 @@ describe("delivery: riders, assignment and status", () => {
     });
     expect(unknown.status).toBe(422);
   });
+
+  it("lists a store's riders to admins only", async () => {
+    const storeId = await openStore();
+    const { riderId } = await addRider(storeId);
+    const listed = await delivery.call("GET", `/v1/admin/stores/${storeId}/riders`, { user: admin });
+    expect(listed.status).toBe(200);
+    expect(await listed.json()).toEqual([expect.objectContaining({ riderId, storeId, active: true })]);
+    const asShopper = await delivery.call("GET", `/v1/admin/stores/${storeId}/riders`, {
+      user: { userId: crypto.randomUUID(), roles: ["shopper"] },
+    });
+    expect(asShopper.status).toBe(403);
+  });
 });

@@ -1,45 +1,58 @@
 import { AddRiderBody, RiderView, StoreParams } from "@qc/contracts";
 import { Elysia } from "elysia";
+import { z } from "zod";
 import { identityFrom, requireRole } from "../../shared/http/edge-identity";
 import { AppError, conflict } from "../../shared/http/errors";
 import type { ServiceContext } from "../../shared/runtime/context";
-import type { Database } from "../db/schema";
-import { findStore, insertRider } from "../db/store-repository";
+import type { Database, RiderRow } from "../db/schema";
+import { findStore, insertRider, ridersOfStore } from "../db/store-repository";
 
-/** Admins add riders to a store; a rider starts free at the store unless placed elsewhere. */
+const riderView = (rider: RiderRow) => ({
+  riderId: rider.rider_id,
+  storeId: rider.store_id,
+  name: rider.name,
+  userId: rider.user_id,
+  active: rider.active,
+});
+
+/** Admins list a store's riders, and add riders; a rider starts free at the store unless placed elsewhere. */
 export const riderRoutes = (ctx: ServiceContext<Database>) =>
-  new Elysia().use(identityFrom(ctx.config)).post(
-    "/v1/admin/stores/:storeId/riders",
-    async ({ identity, params, body, set }) => {
-      requireRole(identity, "admin");
-      const store = await findStore(ctx.db, params.storeId);
-      if (!store) {
-        const message = "no such store (stores are learned from the catalog's StoreUpserted)";
-        throw new AppError(422, "unknown_store", message, [{ path: "storeId", message }]);
-      }
-      const location = body.location ?? store;
-      try {
-        const rider = await insertRider(ctx.db, {
-          rider_id: Bun.randomUUIDv7(),
-          store_id: store.store_id,
-          name: body.name,
-          user_id: body.userId ?? null,
-          lat: location.lat,
-          lng: location.lng,
-        });
-        set.status = 201;
-        return {
-          riderId: rider.rider_id,
-          storeId: rider.store_id,
-          name: rider.name,
-          userId: rider.user_id,
-          active: rider.active,
-        };
-      } catch (error) {
-        if ((error as { code?: string }).code === "23505")
-          throw conflict("rider_exists", "that user is already a rider");
-        throw error;
-      }
-    },
-    { params: StoreParams, body: AddRiderBody, response: { 201: RiderView } },
-  );
+  new Elysia()
+    .use(identityFrom(ctx.config))
+    .get(
+      "/v1/admin/stores/:storeId/riders",
+      async ({ identity, params }) => {
+        requireRole(identity, "admin");
+        return (await ridersOfStore(ctx.db, params.storeId)).map(riderView);
+      },
+      { params: StoreParams, response: { 200: z.array(RiderView) } },
+    )
+    .post(
+      "/v1/admin/stores/:storeId/riders",
+      async ({ identity, params, body, set }) => {
+        requireRole(identity, "admin");
+        const store = await findStore(ctx.db, params.storeId);
+        if (!store) {
+          const message = "no such store (stores are learned from the catalog's StoreUpserted)";
+          throw new AppError(422, "unknown_store", message, [{ path: "storeId", message }]);
+        }
+        const location = body.location ?? store;
+        try {
+          const rider = await insertRider(ctx.db, {
+            rider_id: Bun.randomUUIDv7(),
+            store_id: store.store_id,
+            name: body.name,
+            user_id: body.userId ?? null,
+            lat: location.lat,
+            lng: location.lng,
+          });
+          set.status = 201;
+          return riderView(rider);
+        } catch (error) {
+          if ((error as { code?: string }).code === "23505")
+            throw conflict("rider_exists", "that user is already a rider");
+          throw error;
+        }
+      },
+      { params: StoreParams, body: AddRiderBody, response: { 201: RiderView } },
+    );

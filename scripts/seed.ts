@@ -1,19 +1,13 @@
 import type { Role } from "@qc/contracts";
 import { type Config, loadConfig } from "../core/shared/config";
-import { serviceUrl } from "../core/shared/runtime/context";
+import { type ServiceName, serviceUrl } from "../core/shared/runtime/context";
 import { signedRequest } from "../core/shared/testing/signed-request";
 import { demoProducts, demoStores, ridersPerStore } from "./seed/demo-data";
 
 // Seeding acts as an operator would: through the admin routes of each service, signed as the edge signs.
 const operator = { userId: "00000000-0000-4000-8000-000000000001", roles: ["admin"] as Role[] };
 
-const call = async (
-  config: Config,
-  service: Parameters<typeof serviceUrl>[1],
-  method: string,
-  path: string,
-  body?: unknown,
-) => {
+const call = async (config: Config, service: ServiceName, method: string, path: string, body?: unknown) => {
   const request = await signedRequest(method, path, {
     body,
     user: operator,
@@ -25,10 +19,22 @@ const call = async (
   return response.json() as Promise<unknown>;
 };
 
+/** Adds a rider once delivery knows the store: 422 until catalog's StoreUpserted has reached it. */
+const addRider = async (config: Config, storeId: string, name: string) => {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await call(config, "delivery", "POST", `/v1/admin/stores/${storeId}/riders`, { name });
+    } catch (error) {
+      if (attempt >= 100 || !String(error).includes("unknown_store")) throw error;
+      await Bun.sleep(300);
+    }
+  }
+};
+
 /** Loads the demo dark stores, products, prices, stock and riders; running it again changes nothing. */
 export async function seedDemoData(config: Config): Promise<void> {
+  for (const store of demoStores) await call(config, "catalog", "POST", "/v1/admin/stores", store);
   for (const store of demoStores) {
-    await call(config, "catalog", "POST", "/v1/admin/stores", store);
     const riders = (await call(
       config,
       "delivery",
@@ -36,9 +42,7 @@ export async function seedDemoData(config: Config): Promise<void> {
       `/v1/admin/stores/${store.storeId}/riders`,
     )) as unknown[];
     for (let index = riders.length; index < ridersPerStore; index++) {
-      await call(config, "delivery", "POST", `/v1/admin/stores/${store.storeId}/riders`, {
-        name: `${store.name.split(" ")[0]} rider ${index + 1}`,
-      });
+      await addRider(config, store.storeId, `${store.name.split(" ")[0]} rider ${index + 1}`);
     }
   }
   for (const product of demoProducts) {
@@ -46,7 +50,7 @@ export async function seedDemoData(config: Config): Promise<void> {
       sku: product.sku,
       name: product.name,
       category: product.category,
-      description: product.unit,
+      unit: product.unit,
     });
     for (const store of demoStores) {
       await call(config, "pricing", "PUT", `/v1/admin/stores/${store.storeId}/prices/${product.sku}`, {

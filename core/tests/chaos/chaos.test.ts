@@ -8,6 +8,7 @@ import { createDb } from "../../shared/db";
 import { address, type CheckoutWorld, startCheckoutWorld } from "../support/checkout-world";
 import type { SpawnedService } from "../support/spawn-service";
 import { waitUntil } from "../support/wait";
+import { messagingBacklog } from "./backlog";
 import { type ChaosTargets, FAULTS, type Fault, faultPlan } from "./faults";
 import { checkInvariants, formatReport } from "./invariants";
 import { type Random, seededRandom } from "./random";
@@ -193,6 +194,8 @@ describe("checkout under chaos", () => {
           ...happened.map((line) => `  ${line}`),
           "outcomes:",
           ...outcomes.map((row) => `  ${row.status}${row.reason ? ` (${row.reason})` : ""}: ${row.count}`),
+          "messaging:",
+          ...(await messagingBacklog(db)).map((line) => `  ${line}`),
           "invariants:",
           formatReport(results),
         ].join("\n"),

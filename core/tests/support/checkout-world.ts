@@ -1,14 +1,8 @@
 import type { LedgerBalance, OrderStatus, Role } from "@qc/contracts";
 import type { Kysely } from "kysely";
-import { cartService } from "../../cart/main";
-import { catalogService } from "../../catalog/main";
-import { deliveryService } from "../../delivery/main";
-import { inventoryService } from "../../inventory/main";
 import type { Database as OrderDatabase } from "../../order/db/schema";
-import { orderService } from "../../order/main";
-import { paymentService } from "../../payment/main";
-import { pricingService } from "../../pricing/main";
-import type { ServiceDefinition } from "../../shared/runtime/service";
+import { services } from "../../services";
+import type { ServiceName } from "../../shared/runtime/context";
 import { type TestEnvironment, testEnvironment } from "../../shared/testing/service";
 import { type SpawnedService, spawnService } from "./spawn-service";
 import { waitUntil } from "./wait";
@@ -25,16 +19,7 @@ export const address = { line1: "12 MG Road", lat: 12.9716, lng: 77.5946 };
 export const PRICE_MINOR = 4_900;
 export const terminal: OrderStatus[] = ["CONFIRMED", "REJECTED", "CANCELLED", "DELIVERED"];
 
-const participants = {
-  catalog: catalogService,
-  pricing: pricingService,
-  cart: cartService,
-  inventory: inventoryService,
-  payment: paymentService,
-  delivery: deliveryService,
-  order: orderService,
-} as const;
-type Participant = keyof typeof participants;
+type Participant = ServiceName;
 
 export interface CheckoutWorld {
   env: TestEnvironment;
@@ -66,15 +51,15 @@ export interface CheckoutWorld {
 }
 
 /**
- * The whole checkout on real Postgres, Redis and Kafka: pricing, cart, inventory, payment, delivery and
- * order, each the real service. Services named in `spawn` run as child processes (`bun core/<svc>/main.ts`)
- * so a test can SIGKILL and restart them; the rest run in this process.
+ * The whole core on real Postgres, Redis and Kafka (every service of core/services.ts, each the real
+ * service), with helpers to seed a store and check out. Services named in `spawn` run as child processes
+ * (`bun core/<svc>/main.ts`) so a test can SIGKILL and restart them; the rest run in this process.
  */
 export async function startCheckoutWorld(
-  options: { env?: Record<string, string>; spawn?: Participant[] } = {},
+  options: { env?: Record<string, string>; spawn?: Participant[]; database?: string } = {},
 ): Promise<CheckoutWorld> {
   const env = await testEnvironment({
-    database: "qc_test_saga",
+    database: options.database ?? "qc_test_saga",
     env: {
       ORDER_SWEEP_INTERVAL_MS: "200",
       PAYMENT_PROVIDER_LATENCY_MS: "5",
@@ -83,7 +68,8 @@ export async function startCheckoutWorld(
   });
   const call = {} as Record<Participant, Call>;
   const spawned: Partial<Record<Participant, SpawnedService>> = {};
-  for (const [name, definition] of Object.entries(participants) as [Participant, ServiceDefinition][]) {
+  for (const definition of services) {
+    const name = definition.name;
     if (options.spawn?.includes(name)) {
       const child = await spawnService(definition, env.config);
       spawned[name] = child;

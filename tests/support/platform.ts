@@ -43,7 +43,10 @@ const waitFor = async (url: string, timeoutMs: number, child: Subprocess) => {
 export async function startPlatform(): Promise<Platform> {
   // The edge's port is chosen first so core's purge consumer knows where the edge will listen.
   const port = freePort();
-  const env = await testEnvironment({ database: "qc_e2e", env: { EDGE_URL: `http://127.0.0.1:${port}` } });
+  const env = await testEnvironment({
+    database: "qc_e2e",
+    env: { EDGE_PURGER: "edge", EDGE_URL: `http://127.0.0.1:${port}` },
+  });
   for (const service of services) await env.start(service);
   const upstash = await startUpstashRestServer({
     port: freePort(),

@@ -72,8 +72,9 @@ export const ConfigSchema = z.object({
   CART_FLUSH_INTERVAL_MS: z.coerce.number().int().min(10).default(250),
   CART_DEFAULT_CURRENCY: z.string().regex(/^[A-Z]{3}$/).default("INR"),
   CART_REDIS_TTL_SECONDS: z.coerce.number().int().min(60).default(7 * 24 * 3600),
-  // edge purge (catalog → edge cache invalidation): edge = signed POST to the Worker, cloudflare = KV REST API
-  EDGE_PURGER: z.enum(["edge", "cloudflare", "off"]).default("edge"),
+  // edge purge (catalog → edge cache invalidation): edge = signed POST to the Worker, cloudflare = KV REST API;
+  // unset means `edge`, except `off` when NODE_ENV=test (most tests run catalog without an edge)
+  EDGE_PURGER: z.enum(["edge", "cloudflare", "off"]).optional(),
   EDGE_URL: z.url().default("http://127.0.0.1:8787"),
   PURGE_SECRET: z.string().min(16).default("dev-purge-secret-change-me"),
   EDGE_PURGE_COALESCE_MS: z.coerce.number().int().min(0).max(1000).default(50),

@@ -8,12 +8,17 @@ import { type CachePurger, isTransientPurgeError } from "./purger";
 export type { CachePurger } from "./purger";
 export { CloudflareKvPurger, coalescingPurger, EdgeEndpointPurger };
 
+/** EDGE_PURGER, or its default: `edge` (`npm run dev` runs one), but `off` in tests, which mostly have none. */
+export const purgerMode = (config: Config) =>
+  config.EDGE_PURGER ?? (config.NODE_ENV === "test" ? "off" : "edge");
+
 /**
  * The purger EDGE_PURGER asks for (`edge` locally, `cloudflare` in production), coalescing bursts over
  * EDGE_PURGE_COALESCE_MS; undefined when purging is `off`.
  */
 export function purgerFor(config: Config): CachePurger | undefined {
-  if (config.EDGE_PURGER === "off") return undefined;
+  const mode = purgerMode(config);
+  if (mode === "off") return undefined;
   // One breaker for the edge: when it is down, purges fail fast and their messages retry or dead-letter.
   const policy = policyFor("edge-purge", {
     timeoutMs: 2_000,
@@ -21,7 +26,7 @@ export function purgerFor(config: Config): CachePurger | undefined {
     isTransient: isTransientPurgeError,
   });
   const purger =
-    config.EDGE_PURGER === "edge"
+    mode === "edge"
       ? new EdgeEndpointPurger({ edgeUrl: config.EDGE_URL, secret: config.PURGE_SECRET, policy })
       : cloudflarePurger(config, policy);
   return coalescingPurger(purger, config.EDGE_PURGE_COALESCE_MS);

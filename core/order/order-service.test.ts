@@ -28,7 +28,7 @@ describe("the order service", () => {
     standIn = startCheckoutStandIn(env.config);
     order = await env.start(orderService);
     db = env.db<Database>("order");
-  });
+  }, 30_000);
   afterAll(async () => {
     await env.stop();
     standIn.stop();
@@ -232,6 +232,29 @@ describe("the order service", () => {
           ?.reason,
       ).toBe("PAYMENT_TIMEOUT");
     });
+
+    it("fires a deadline that passed while the service was down once it is back", async () => {
+      const orderId = await placed(shopper());
+      await publish(order, "StockReserved", {
+        orderId,
+        storeId,
+        lines: [{ sku: "MILK-1L", quantity: 2 }],
+        expiresAt: new Date().toISOString(),
+      });
+      await awaitOutbox(db, orderId, "AuthorizePayment");
+      await order.stop();
+      await Bun.sleep(2_000);
+      const asLeft = await db
+        .selectFrom("sagas")
+        .selectAll()
+        .where("order_id", "=", orderId)
+        .executeTakeFirst();
+      expect(asLeft?.status).toBe("RUNNING");
+      expect(asLeft?.deadline_at?.getTime()).toBeLessThan(Date.now());
+      order = await env.start(orderService);
+      await awaitStatus(orderId, "REJECTED", 10_000);
+      expect(await outboxOf(db, orderId, "VoidPayment")).toHaveLength(1);
+    }, 30_000);
 
     it("routes a cancel while PENDING through compensation at the next reply", async () => {
       const user = shopper();

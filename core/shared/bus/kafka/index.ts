@@ -54,6 +54,7 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
   let producer: Producer | undefined;
   let producerReady: Promise<Producer> | undefined;
   let probeAdmin: Admin | undefined;
+  let probeTopic: string | undefined;
   const subscriptions = new Set<Subscription>();
 
   const getProducer = () => {
@@ -75,6 +76,7 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
 
   return {
     async ensureTopics(topics: TopicSpec[]) {
+      probeTopic ??= topics[0]?.name;
       const admin = kafka.admin();
       await admin.connect();
       try {
@@ -210,7 +212,10 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
           probeAdmin = probe.admin();
           await probeAdmin.connect();
         }
-        await probeAdmin.describeCluster();
+        // A metadata request for one topic proves the broker answers; describing the whole cluster costs
+        // seconds once a broker holds thousands of topics.
+        if (probeTopic) await probeAdmin.fetchTopicMetadata({ topics: [probeTopic] });
+        else await probeAdmin.describeCluster();
         return true;
       } catch {
         const broken = probeAdmin;

@@ -178,7 +178,14 @@ describe("checkout under chaos", () => {
       const recovered = probeId
         ? await world.awaitStatus(probeId, ["CONFIRMED"], 60_000).then(
             () => "a fresh checkout confirmed",
-            (error: unknown) => `a fresh checkout did not confirm: ${error}`,
+            async (error: unknown) => {
+              const row = await world?.orders
+                .selectFrom("orders")
+                .select("reason")
+                .where("order_id", "=", probeId)
+                .executeTakeFirst();
+              return `a fresh checkout did not confirm (${row?.reason ?? "no reason"}): ${error}`;
+            },
           )
         : "a fresh checkout was not accepted";
       const outcomes = await world.orders

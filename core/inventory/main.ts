@@ -2,7 +2,7 @@ import { runServiceMain, type ServiceDefinition } from "../shared/runtime/servic
 import { app } from "./app";
 import { startCommandConsumer } from "./consumers/commands";
 import type { Database } from "./db/schema";
-import { startExpirySweeper } from "./stock/expire-reservations";
+import { startExpirySweeper } from "./use-cases/expire-reservations";
 
 /** Stock per dark store and SKU: on hand, reserved, available; all-or-nothing reservations. */
 export const inventoryService: ServiceDefinition<Database> = {

@@ -9,7 +9,7 @@ import { createMessage } from "@qc/contracts";
 import { sql } from "kysely";
 import type { Database } from "../../core/inventory/db/schema";
 import { inventoryService } from "../../core/inventory/main";
-import { reserveStock } from "../../core/inventory/stock/reserve-stock";
+import { reserveStock } from "../../core/inventory/use-cases/reserve-stock";
 import { loadConfig } from "../../core/shared/config";
 import { createDb, ensureDatabase } from "../../core/shared/db";
 import { migrateSchema } from "../../core/shared/db/migrate";

@@ -3,9 +3,9 @@ import type { Kysely } from "kysely";
 import { startConsumer } from "../../shared/consumer/runner";
 import type { ServiceContext } from "../../shared/runtime/context";
 import type { Database } from "../db/schema";
-import { commitStock } from "../stock/commit-stock";
-import { releaseStock } from "../stock/release-stock";
-import { reserveStock } from "../stock/reserve-stock";
+import { commitStock } from "../use-cases/commit-stock";
+import { releaseStock } from "../use-cases/release-stock";
+import { reserveStock } from "../use-cases/reserve-stock";
 
 type Step<T extends "ReserveStock" | "CommitStock" | "ReleaseStock"> = (
   trx: Kysely<Database>,

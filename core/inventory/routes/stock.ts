@@ -5,7 +5,7 @@ import { identityFrom, requireRole } from "../../shared/http/edge-identity";
 import type { ServiceContext } from "../../shared/runtime/context";
 import type { Database, StockRow } from "../db/schema";
 import { listStock } from "../db/stock-repository";
-import { adjustStock } from "../stock/adjust-stock";
+import { adjustStock } from "../use-cases/adjust-stock";
 
 const view = (row: StockRow): StockView => ({
   storeId: row.store_id,

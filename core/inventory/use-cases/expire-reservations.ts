@@ -5,7 +5,7 @@ import type { Logger } from "../../shared/telemetry/logger";
 import { claimExpired, setReservationStatus } from "../db/reservation-repository";
 import type { Database } from "../db/schema";
 import { moveLines } from "../db/stock-repository";
-import { levelsChanged, refOf, released, replyTo } from "./messages";
+import { levelsChanged, refOf, released, replyTo } from "../domain/messages";
 
 const BATCH = 100;
 

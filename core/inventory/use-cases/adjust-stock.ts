@@ -3,7 +3,7 @@ import { AppError } from "../../shared/http/errors";
 import { enqueue } from "../../shared/outbox/enqueue";
 import type { Database, StockRow } from "../db/schema";
 import { lockStock, setOnHand } from "../db/stock-repository";
-import { levelsChanged, replyTo } from "./messages";
+import { levelsChanged, replyTo } from "../domain/messages";
 
 /** Receives or adjusts a SKU's counted stock; it may not drop below what orders already hold (422). */
 export async function adjustStock(

@@ -4,7 +4,7 @@ import { enqueue } from "../../shared/outbox/enqueue";
 import { lockReservation, setReservationStatus } from "../db/reservation-repository";
 import type { Database } from "../db/schema";
 import { moveLines } from "../db/stock-repository";
-import { levelsChanged, refOf, released, replyTo } from "./messages";
+import { levelsChanged, refOf, released, replyTo } from "../domain/messages";
 
 /**
  * CommitStock: the held units are sold (on hand and reserved both drop). Only a live reservation can be

@@ -5,7 +5,7 @@ import { insertReservation, lockReservation, setReservationStatus } from "../db/
 import type { Database } from "../db/schema";
 import { moveLines } from "../db/stock-repository";
 import { normalizeLines } from "../domain/lines";
-import { levelsChanged, refOf, released, replyTo } from "./messages";
+import { levelsChanged, refOf, released, replyTo } from "../domain/messages";
 
 /**
  * ReleaseStock, the compensation of ReserveStock (and of CommitStock): a held reservation gives its units

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import type { Kysely } from "kysely";
-import { awaitOutbox, outboxOf, publish } from "../../shared/testing/messages";
-import { type TestEnvironment, type TestService, testEnvironment } from "../../shared/testing/service";
-import type { Database } from "../db/schema";
-import { inventoryService } from "../main";
-import { assertConservation, receive, stockOf } from "../testing/stock-fixture";
+import { awaitOutbox, outboxOf, publish } from "../shared/testing/messages";
+import { type TestEnvironment, type TestService, testEnvironment } from "../shared/testing/service";
+import type { Database } from "./db/schema";
+import { inventoryService } from "./main";
+import { assertConservation, receive, stockOf } from "./testing/stock-fixture";
 
 // A fresh consumer group joins the shared broker first, which can take seconds on a busy machine.
 setDefaultTimeout(30_000);

@@ -5,7 +5,7 @@ import { deleteReservation, insertReservation, lockReservation } from "../db/res
 import type { Database, StockRow } from "../db/schema";
 import { availableBySku, moveLines, reserveLine } from "../db/stock-repository";
 import { normalizeLines, shortfall } from "../domain/lines";
-import { levelsChanged, replyTo, stateOf } from "./messages";
+import { levelsChanged, replyTo, stateOf } from "../domain/messages";
 
 /**
  * ReserveStock: holds every line or none. The reservation row claims the order first, then each line is

@@ -1,8 +1,8 @@
 import { runServiceMain, type ServiceDefinition } from "../shared/runtime/service";
 import { app } from "./app";
+import { connectProvider } from "./clients/card-processor/connect";
 import { startCommandConsumer } from "./consumers/commands";
 import type { Database } from "./db/schema";
-import { connectProvider } from "./provider/wiring";
 
 /** Payment intents against the card provider, and the double-entry ledger. */
 export const paymentService: ServiceDefinition<Database> = {

@@ -2,12 +2,12 @@ import type { AnyMessage } from "@qc/contracts";
 import type { Kysely } from "kysely";
 import { type MessageHandler, startConsumer } from "../../shared/consumer/runner";
 import type { ServiceContext } from "../../shared/runtime/context";
+import type { PaymentProvider } from "../clients/card-processor/provider";
 import type { Database } from "../db/schema";
-import { authorizePayment } from "../intents/authorize-payment";
-import { capturePayment } from "../intents/capture-payment";
-import { refundPayment } from "../intents/refund-payment";
-import { voidPayment } from "../intents/void-payment";
-import type { PaymentProvider } from "../provider/provider";
+import { authorizePayment } from "../use-cases/authorize-payment";
+import { capturePayment } from "../use-cases/capture-payment";
+import { refundPayment } from "../use-cases/refund-payment";
+import { voidPayment } from "../use-cases/void-payment";
 
 type Command = "AuthorizePayment" | "CapturePayment" | "VoidPayment" | "RefundPayment";
 type Step<T extends Command> = (

@@ -1,6 +1,6 @@
 import type { ColumnType, Generated, Selectable } from "kysely";
 import type { MessagingTables } from "../../shared/db/messaging";
-import type { ProviderResult } from "../provider/provider";
+import type { ProviderResult } from "../clients/card-processor/provider";
 
 export type IntentStatus = "AUTHORIZED" | "CAPTURED" | "VOIDED" | "REFUNDED" | "DECLINED" | "FAILED";
 

@@ -1,6 +1,6 @@
-import { createDb } from "../../shared/db";
-import type { ServiceContext, Stoppable } from "../../shared/runtime/context";
-import type { Database } from "../db/schema";
+import { createDb } from "../../../shared/db";
+import type { ServiceContext, Stoppable } from "../../../shared/runtime/context";
+import type { Database } from "../../db/schema";
 import type { PaymentProvider } from "./provider";
 import { resilientProvider } from "./resilient";
 import { createSimulatedProvider } from "./simulator";

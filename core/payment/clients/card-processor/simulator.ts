@@ -1,5 +1,5 @@
 import type { Kysely } from "kysely";
-import type { Database, ProviderAuthorizationsTable } from "../db/schema";
+import type { Database, ProviderAuthorizationsTable } from "../../db/schema";
 import type { FollowUpRequest, PaymentProvider, ProviderResult } from "./provider";
 
 export interface SimulatorOptions {

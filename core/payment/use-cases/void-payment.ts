@@ -1,13 +1,13 @@
 import { createMessage, type MessageOf } from "@qc/contracts";
 import type { Kysely } from "kysely";
 import { enqueue } from "../../shared/outbox/enqueue";
+import type { PaymentProvider } from "../clients/card-processor/provider";
 import { findIntentByOrder, insertIntent, lockOrder, setIntentStatus } from "../db/intent-repository";
 import { post } from "../db/ledger-repository";
 import type { Database } from "../db/schema";
 import { idempotencyKey } from "../domain/keys";
-import type { PaymentProvider } from "../provider/provider";
+import { moneyOf, replyTo, stateOf } from "../domain/replies";
 import { refundCaptured } from "./refund-payment";
-import { moneyOf, replyTo, stateOf } from "./replies";
 
 /**
  * VoidPayment, the compensation of AuthorizePayment: an authorized intent's hold is released. For a payment

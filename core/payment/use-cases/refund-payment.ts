@@ -1,12 +1,12 @@
 import { createMessage, type MessageMeta, type MessageOf, type Money } from "@qc/contracts";
 import type { Kysely } from "kysely";
 import { enqueue } from "../../shared/outbox/enqueue";
+import type { PaymentProvider } from "../clients/card-processor/provider";
 import { findIntentByOrder, lockOrder, setIntentStatus } from "../db/intent-repository";
 import { post } from "../db/ledger-repository";
 import type { Database, IntentRow } from "../db/schema";
 import { idempotencyKey } from "../domain/keys";
-import type { PaymentProvider } from "../provider/provider";
-import { replyTo, stateOf } from "./replies";
+import { replyTo, stateOf } from "../domain/replies";
 import { voidPayment } from "./void-payment";
 
 /** Gives captured money back (at most what was captured) and books it. */

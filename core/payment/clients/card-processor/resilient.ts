@@ -1,4 +1,4 @@
-import { policyFor } from "../../shared/resilience";
+import { policyFor } from "../../../shared/resilience";
 import type { PaymentProvider } from "./provider";
 
 /**

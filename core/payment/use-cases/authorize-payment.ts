@@ -2,12 +2,12 @@ import { createMessage, type MessageOf } from "@qc/contracts";
 import type { Kysely } from "kysely";
 import { enqueue } from "../../shared/outbox/enqueue";
 import { BulkheadRejectedError, isBrokenCircuitError } from "../../shared/resilience";
+import type { PaymentProvider, ProviderResult } from "../clients/card-processor/provider";
 import { findIntentByOrder, insertIntent, lockOrder } from "../db/intent-repository";
 import { post } from "../db/ledger-repository";
 import type { Database } from "../db/schema";
 import { idempotencyKey, paymentIdFor } from "../domain/keys";
-import type { PaymentProvider, ProviderResult } from "../provider/provider";
-import { replyTo, stateOf } from "./replies";
+import { replyTo, stateOf } from "../domain/replies";
 
 /**
  * AuthorizePayment: asks the processor to hold the amount, then records the intent, the ledger hold and the

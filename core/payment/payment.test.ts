@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { createMessage, type LedgerBalance } from "@qc/contracts";
 import type { Kysely } from "kysely";
-import { awaitOutbox, outboxOf, publish } from "../../shared/testing/messages";
-import { type TestEnvironment, type TestService, testEnvironment } from "../../shared/testing/service";
-import type { Database } from "../db/schema";
-import { idempotencyKey, paymentIdFor } from "../domain/keys";
-import { paymentService } from "../main";
-import { connectProvider } from "../provider/wiring";
-import { authorizePayment } from "./authorize-payment";
+import { awaitOutbox, outboxOf, publish } from "../shared/testing/messages";
+import { type TestEnvironment, type TestService, testEnvironment } from "../shared/testing/service";
+import { connectProvider } from "./clients/card-processor/connect";
+import type { Database } from "./db/schema";
+import { idempotencyKey, paymentIdFor } from "./domain/keys";
+import { paymentService } from "./main";
+import { authorizePayment } from "./use-cases/authorize-payment";
 
 // A fresh consumer group joins the shared broker first, which can take seconds on a busy machine.
 setDefaultTimeout(30_000);

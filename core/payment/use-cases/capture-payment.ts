@@ -1,12 +1,12 @@
 import { createMessage, type MessageOf } from "@qc/contracts";
 import type { Kysely } from "kysely";
 import { enqueue } from "../../shared/outbox/enqueue";
+import type { PaymentProvider } from "../clients/card-processor/provider";
 import { findIntentByOrder, insertCapture, lockOrder, setIntentStatus } from "../db/intent-repository";
 import { post } from "../db/ledger-repository";
 import type { Database } from "../db/schema";
 import { idempotencyKey } from "../domain/keys";
-import type { PaymentProvider } from "../provider/provider";
-import { moneyOf, replyTo, stateOf } from "./replies";
+import { moneyOf, replyTo, stateOf } from "../domain/replies";
 
 /**
  * CapturePayment: only an authorized intent is captured, at most once (one capture key at the processor,

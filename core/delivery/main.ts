@@ -3,7 +3,7 @@ import { app } from "./app";
 import { startCommandConsumer } from "./consumers/commands";
 import { startShopperNotifications } from "./consumers/notify-shopper";
 import type { Database } from "./db/schema";
-import { startAssigner } from "./deliveries/assigner";
+import { startAssigner } from "./use-cases/retry-assignments";
 
 /** Deliveries, riders per dark store, assignment and ETA; rider status updates. */
 export const deliveryService: ServiceDefinition<Database> = {

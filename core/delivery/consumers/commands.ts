@@ -4,8 +4,8 @@ import { type MessageHandler, startConsumer } from "../../shared/consumer/runner
 import type { ServiceContext } from "../../shared/runtime/context";
 import type { Database } from "../db/schema";
 import { upsertStore } from "../db/store-repository";
-import { cancelDelivery } from "../deliveries/cancel-delivery";
-import { createDelivery } from "../deliveries/create-delivery";
+import { cancelDelivery } from "../use-cases/cancel-delivery";
+import { createDelivery } from "../use-cases/create-delivery";
 
 type Of<T extends AnyMessage["type"]> = Extract<AnyMessage, { type: T }>;
 

@@ -3,7 +3,7 @@ import { Elysia } from "elysia";
 import { identityFrom, requireRole } from "../../shared/http/edge-identity";
 import type { ServiceContext } from "../../shared/runtime/context";
 import type { Database } from "../db/schema";
-import { reportStatus } from "../deliveries/report-status";
+import { reportStatus } from "../use-cases/report-status";
 
 /** The assigned rider reports PICKED_UP, OUT_FOR_DELIVERY and DELIVERED. */
 export const deliveryRoutes = (ctx: ServiceContext<Database>) =>

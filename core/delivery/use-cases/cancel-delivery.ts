@@ -4,9 +4,9 @@ import { enqueue } from "../../shared/outbox/enqueue";
 import type { Logger } from "../../shared/telemetry/logger";
 import { findDelivery, insertDelivery, lockOrder, updateDelivery } from "../db/delivery-repository";
 import type { Database } from "../db/schema";
+import { cancelled, replyTo } from "../domain/messages";
 import { RIDING } from "../domain/transitions";
-import { freeRider } from "./assign";
-import { cancelled, replyTo } from "./messages";
+import { freeRider } from "./assign-rider";
 
 /**
  * CancelDelivery, the compensation of CreateDelivery: the delivery is cancelled and its rider freed (and

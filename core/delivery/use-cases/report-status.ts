@@ -5,9 +5,9 @@ import { enqueue } from "../../shared/outbox/enqueue";
 import { findDelivery, updateDelivery } from "../db/delivery-repository";
 import type { Database, DeliveryRow } from "../db/schema";
 import { findRider } from "../db/store-repository";
+import { replyTo } from "../domain/messages";
 import { canMove } from "../domain/transitions";
-import { freeRider } from "./assign";
-import { replyTo } from "./messages";
+import { freeRider } from "./assign-rider";
 
 /**
  * A rider reports progress on their delivery: one step forward at a time (409 otherwise; repeating the

@@ -5,7 +5,7 @@ import { claimNearestFreeRider, claimWaiting, setRider, updateDelivery } from ".
 import type { Database, DeliveryRow } from "../db/schema";
 import { findStore } from "../db/store-repository";
 import { etaMinutes } from "../domain/geo";
-import { created, failed, replyTo } from "./messages";
+import { created, failed, replyTo } from "../domain/messages";
 
 /**
  * Gives a waiting delivery the nearest free rider of its store and answers DeliveryCreated; false (and the

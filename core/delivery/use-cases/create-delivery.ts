@@ -5,8 +5,8 @@ import { findDelivery, insertDelivery, lockOrder, updateDelivery } from "../db/d
 import type { Database } from "../db/schema";
 import { findStore } from "../db/store-repository";
 import { distanceMeters } from "../domain/geo";
-import { assignRider } from "./assign";
-import { failed, replyTo, stateOf } from "./messages";
+import { failed, replyTo, stateOf } from "../domain/messages";
+import { assignRider } from "./assign-rider";
 
 /**
  * CreateDelivery: the order gets the nearest free rider of its store and an ETA (DeliveryCreated). With no

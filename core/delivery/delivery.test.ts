@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import type { Kysely } from "kysely";
-import { awaitOutbox, outboxOf, publish } from "../../shared/testing/messages";
-import { type TestEnvironment, type TestService, testEnvironment } from "../../shared/testing/service";
-import type { Database } from "../db/schema";
-import { deliveryService } from "../main";
+import { awaitOutbox, outboxOf, publish } from "../shared/testing/messages";
+import { type TestEnvironment, type TestService, testEnvironment } from "../shared/testing/service";
+import type { Database } from "./db/schema";
+import { deliveryService } from "./main";
 
 // A fresh consumer group joins the shared broker first, which can take seconds on a busy machine.
 setDefaultTimeout(30_000);

@@ -2,7 +2,7 @@ import type { Kysely } from "kysely";
 import type { Stoppable } from "../../shared/runtime/context";
 import type { Logger } from "../../shared/telemetry/logger";
 import type { Database } from "../db/schema";
-import { retryAllWaiting } from "./assign";
+import { retryAllWaiting } from "./assign-rider";
 
 /** Retries waiting deliveries every interval (and fails those past their deadline); SKIP LOCKED lets instances share it. */
 export function startAssigner(db: Kysely<Database>, intervalMs: number, logger: Logger): Stoppable {

@@ -5,7 +5,7 @@ import { awaitOutbox, publish } from "../shared/testing/messages";
 import { type TestEnvironment, type TestService, testEnvironment } from "../shared/testing/service";
 import type { Database } from "./db/schema";
 import { pricingService } from "./main";
-import { createPriceBook } from "./price-book";
+import { createPriceBook } from "./use-cases/price-book";
 
 const admin = { userId: Bun.randomUUIDv7(), roles: ["admin" as const] };
 const shopper = Bun.randomUUIDv7();

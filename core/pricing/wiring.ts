@@ -1,8 +1,8 @@
 import type { ServiceContext } from "../shared/runtime/context";
+import { openOrders } from "./db/open-orders";
 import type { Database } from "./db/schema";
-import { openOrders } from "./open-orders";
-import { createPriceBook } from "./price-book";
-import { createQuoting } from "./quoting";
+import { createQuoting } from "./use-cases/build-quote";
+import { createPriceBook } from "./use-cases/price-book";
 
 const built = new WeakMap<ServiceContext<Database>, ReturnType<typeof build>>();
 

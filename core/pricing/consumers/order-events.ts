@@ -2,8 +2,8 @@ import { terminalOrderStatuses } from "@qc/contracts";
 import { type MessageHandler, startConsumer } from "../../shared/consumer/runner";
 import type { ServiceContext, Stoppable } from "../../shared/runtime/context";
 import { releaseRedemption } from "../db/coupon-repository";
+import type { OpenOrders } from "../db/open-orders";
 import type { Database } from "../db/schema";
-import type { OpenOrders } from "../open-orders";
 
 const isTerminal = (status: string) => (terminalOrderStatuses as readonly string[]).includes(status);
 

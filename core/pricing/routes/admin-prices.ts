@@ -5,7 +5,7 @@ import { enqueue } from "../../shared/outbox/enqueue";
 import type { ServiceContext } from "../../shared/runtime/context";
 import { upsertPrice } from "../db/price-repository";
 import type { Database } from "../db/schema";
-import type { PriceBook } from "../price-book";
+import type { PriceBook } from "../use-cases/price-book";
 
 /** Admins set a store's price of a SKU; the change is published and written through the cache. */
 export const adminPriceRoutes = (ctx: ServiceContext<Database>, prices: PriceBook) =>

@@ -3,7 +3,7 @@ import { Elysia } from "elysia";
 import type { ServiceContext } from "../../shared/runtime/context";
 import type { Database } from "../db/schema";
 import { verifyQuoteToken } from "../domain/quote-token";
-import type { Quoting } from "../quoting";
+import type { Quoting } from "../use-cases/build-quote";
 
 /** Signed cart quotes for cart (display) and order (checkout charges the quoted total). */
 export const quoteRoutes = (ctx: ServiceContext<Database>, quote: Quoting) =>

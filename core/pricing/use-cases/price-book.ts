@@ -1,11 +1,11 @@
 import type { Money } from "@qc/contracts";
 import type { Kysely } from "kysely";
-import { invalidateOnEvents } from "../shared/cache/invalidation";
-import { createLayeredCache } from "../shared/cache/layered-cache";
-import { redisKey } from "../shared/cache/namespace";
-import type { ServiceContext, Stoppable } from "../shared/runtime/context";
-import { findPrice } from "./db/price-repository";
-import type { Database } from "./db/schema";
+import { invalidateOnEvents } from "../../shared/cache/invalidation";
+import { createLayeredCache } from "../../shared/cache/layered-cache";
+import { redisKey } from "../../shared/cache/namespace";
+import type { ServiceContext, Stoppable } from "../../shared/runtime/context";
+import { findPrice } from "../db/price-repository";
+import type { Database } from "../db/schema";
 
 const keyOf = (storeId: string, sku: string) => `${storeId}:${sku}`;
 

@@ -1,6 +1,6 @@
 import type { RedisClient } from "bun";
-import { redisKey } from "../shared/cache/namespace";
-import type { Config } from "../shared/config";
+import { redisKey } from "../../shared/cache/namespace";
+import type { Config } from "../../shared/config";
 
 /**
  * Each store's open orders as a Redis set of order ids: adding and removing an id are idempotent, so a

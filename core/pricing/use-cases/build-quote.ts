@@ -1,14 +1,14 @@
 import type { PromotionRule, Quote, QuoteRequest } from "@qc/contracts";
-import { AppError, conflict } from "../shared/http/errors";
-import type { ServiceContext } from "../shared/runtime/context";
-import { findCoupon } from "./db/coupon-repository";
-import { activePromotions } from "./db/promotion-repository";
-import type { Coupon, Database } from "./db/schema";
-import { findDeliveryFee } from "./db/store-fee-repository";
-import { couponState } from "./domain/discounts";
-import { quoteAmounts } from "./domain/quote";
-import { signQuote } from "./domain/quote-token";
-import type { OpenOrders } from "./open-orders";
+import { AppError, conflict } from "../../shared/http/errors";
+import type { ServiceContext } from "../../shared/runtime/context";
+import { findCoupon } from "../db/coupon-repository";
+import type { OpenOrders } from "../db/open-orders";
+import { activePromotions } from "../db/promotion-repository";
+import type { Coupon, Database } from "../db/schema";
+import { findDeliveryFee } from "../db/store-fee-repository";
+import { couponState } from "../domain/discounts";
+import { quoteAmounts } from "../domain/quote";
+import { signQuote } from "../domain/quote-token";
 import type { PriceBook } from "./price-book";
 
 const unpriceable = (errors: { path: string; message: string }[]) =>

@@ -2,8 +2,8 @@ import { runServiceMain, type ServiceDefinition } from "../shared/runtime/servic
 import { app } from "./app";
 import { consumeOrderPlaced } from "./consumers/order-placed";
 import type { Database } from "./db/schema";
+import { startWriteBehind } from "./use-cases/write-behind";
 import { cartParts } from "./wiring";
-import { startWriteBehind } from "./write-behind";
 
 /** One cart per shopper per store in Redis, written behind to Postgres. */
 export const cartService: ServiceDefinition<Database> = {

@@ -1,9 +1,9 @@
 import type { ServiceContext } from "../shared/runtime/context";
-import { createCartStore } from "./cart-store";
 import { inventoryClient } from "./clients/inventory-client";
 import { pricingClient } from "./clients/pricing-client";
+import { createCartStore } from "./db/cart-store";
 import type { Database } from "./db/schema";
-import { createCartReader } from "./reading";
+import { createCartReader } from "./use-cases/read-cart";
 
 const built = new WeakMap<ServiceContext<Database>, ReturnType<typeof build>>();
 

@@ -1,6 +1,6 @@
 import { startConsumer } from "../../shared/consumer/runner";
 import type { ServiceContext, Stoppable } from "../../shared/runtime/context";
-import type { CartStore } from "../cart-store";
+import type { CartStore } from "../db/cart-store";
 import type { Database } from "../db/schema";
 
 /** An order placed from a cart empties that cart (the shopper's cart in that store). */

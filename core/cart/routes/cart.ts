@@ -10,12 +10,12 @@ import { Elysia } from "elysia";
 import { identityFrom, requireUser } from "../../shared/http/edge-identity";
 import { AppError } from "../../shared/http/errors";
 import type { ServiceContext } from "../../shared/runtime/context";
-import type { CartStore } from "../cart-store";
 import { DownstreamRefusal } from "../clients/internal-http";
 import type { PricingClient } from "../clients/pricing-client";
+import type { CartStore } from "../db/cart-store";
 import type { Database } from "../db/schema";
 import { assertWithinLimit, mergeLines } from "../domain/cart";
-import type { CartReader } from "../reading";
+import type { CartReader } from "../use-cases/read-cart";
 
 const correlationOf = (request: Request) => request.headers.get(REQUEST_ID_HEADER) ?? Bun.randomUUIDv7();
 

@@ -1,6 +1,6 @@
 import { CartLines } from "@qc/contracts";
 import { Elysia } from "elysia";
-import type { CartStore } from "../cart-store";
+import type { CartStore } from "../db/cart-store";
 
 /** The order service reads a cart's lines at checkout. */
 export const internalCartRoutes = (store: CartStore) =>

@@ -1,10 +1,10 @@
 import { type AnyMessage, createMessage, type Line } from "@qc/contracts";
-import { enqueue } from "../shared/outbox/enqueue";
-import type { ServiceContext, Stoppable } from "../shared/runtime/context";
-import type { CartStore } from "./cart-store";
-import { type CartRef, findCart, saveCart } from "./db/cart-repository";
-import type { Database } from "./db/schema";
-import { applyWrite } from "./domain/cart";
+import { enqueue } from "../../shared/outbox/enqueue";
+import type { ServiceContext, Stoppable } from "../../shared/runtime/context";
+import { type CartRef, findCart, saveCart } from "../db/cart-repository";
+import type { CartStore } from "../db/cart-store";
+import type { Database } from "../db/schema";
+import { applyWrite } from "../domain/cart";
 
 const GROUP = "cart-write-behind";
 const BATCH = 200;

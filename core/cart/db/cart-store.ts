@@ -1,9 +1,9 @@
 import type { Line } from "@qc/contracts";
 import type { Kysely } from "kysely";
-import { redisKey } from "../shared/cache/namespace";
-import type { ServiceContext } from "../shared/runtime/context";
-import { type CartRef, findCart } from "./db/cart-repository";
-import type { Database } from "./db/schema";
+import { redisKey } from "../../shared/cache/namespace";
+import type { ServiceContext } from "../../shared/runtime/context";
+import { type CartRef, findCart } from "./cart-repository";
+import type { Database } from "./schema";
 
 // A cart is one Redis hash: a field per SKU holding its quantity, and `_v`, the cart's version, which also
 // marks the hash as loaded (a cart Redis lost has no `_v` and is reloaded from Postgres).

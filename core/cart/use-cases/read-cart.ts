@@ -1,13 +1,13 @@
 import type { CartView, Line, Quote } from "@qc/contracts";
-import { AppError } from "../shared/http/errors";
-import type { ServiceContext } from "../shared/runtime/context";
-import type { CartStore } from "./cart-store";
-import { DownstreamRefusal } from "./clients/internal-http";
-import type { InventoryClient } from "./clients/inventory-client";
-import type { PricingClient } from "./clients/pricing-client";
-import type { CartRef } from "./db/cart-repository";
-import type { Database } from "./db/schema";
-import { cartView } from "./domain/cart-view";
+import { AppError } from "../../shared/http/errors";
+import type { ServiceContext } from "../../shared/runtime/context";
+import { DownstreamRefusal } from "../clients/internal-http";
+import type { InventoryClient } from "../clients/inventory-client";
+import type { PricingClient } from "../clients/pricing-client";
+import type { CartRef } from "../db/cart-repository";
+import type { CartStore } from "../db/cart-store";
+import type { Database } from "../db/schema";
+import { cartView } from "../domain/cart-view";
 
 /**
  * Reads a cart re-priced now: pricing and inventory are asked in parallel. Without prices there is no

@@ -1,8 +1,8 @@
 import { runServiceMain, type ServiceDefinition } from "../shared/runtime/service";
 import { app } from "./app";
-import { bootstrapAuth } from "./db/bootstrap";
-import { startRefreshTokenSweeper } from "./db/refresh-token-sweeper";
 import type { Database } from "./db/schema";
+import { bootstrapAuth } from "./use-cases/bootstrap-auth";
+import { startRefreshTokenSweeper } from "./use-cases/sweep-refresh-tokens";
 
 /** Accounts, passwords, JWT access tokens (JWKS), refresh-token families, roles and partner API keys. */
 export const authService: ServiceDefinition<Database> = {

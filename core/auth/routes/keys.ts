@@ -1,8 +1,8 @@
 import { Elysia } from "elysia";
 import { identityFrom, requireRole } from "../../shared/http/edge-identity";
 import type { ServiceContext } from "../../shared/runtime/context";
-import { jwks, rotateSigningKey } from "../db/keyring";
 import type { Database } from "../db/schema";
+import { jwks, rotateSigningKey } from "../use-cases/keyring";
 import { correlationOf } from "./correlation";
 
 /** The JWKS the edge verifies access tokens with, and key rotation for admins. */

@@ -15,10 +15,10 @@ import type { ServiceContext } from "../../shared/runtime/context";
 import { clearLoginFailures, lockedForSeconds, recordLoginFailure } from "../db/login-attempts";
 import { lockRefreshToken, markRotated, revokeFamily, revokeFamilyOf } from "../db/refresh-token-repository";
 import type { Database } from "../db/schema";
-import { issueTokenPair } from "../db/token-issuer";
 import { findUserByEmail, findUserById, insertUserIfAbsent } from "../db/user-repository";
 import { judgeRefresh } from "../domain/refresh";
 import { sha256Hex } from "../domain/secrets";
+import { issueTokenPair } from "../use-cases/issue-token-pair";
 import { correlationOf } from "./correlation";
 
 const hashPassword = (password: string) => Bun.password.hash(password, { algorithm: "argon2id" });

@@ -2,16 +2,16 @@ import { createMessage } from "@qc/contracts";
 import { type CryptoKey, exportJWK, generateKeyPair, importJWK, type JWK } from "jose";
 import type { Kysely } from "kysely";
 import { enqueue } from "../../shared/outbox/enqueue";
-import { publicJwk, SIGNING_ALG } from "../domain/access-token";
-import { openJwk, sealJwk } from "../domain/sealed-jwk";
-import type { Database, SigningKey } from "./schema";
+import type { Database, SigningKey } from "../db/schema";
 import {
   currentSigningKey,
   insertFirstSigningKey,
   type NewSigningKey,
   publishedSigningKeys,
   replaceCurrentSigningKey,
-} from "./signing-key-repository";
+} from "../db/signing-key-repository";
+import { publicJwk, SIGNING_ALG } from "../domain/access-token";
+import { openJwk, sealJwk } from "../domain/sealed-jwk";
 
 async function generateSigningKey(secret: string): Promise<NewSigningKey> {
   const { privateKey } = await generateKeyPair(SIGNING_ALG, { extractable: true });

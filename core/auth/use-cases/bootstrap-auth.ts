@@ -2,9 +2,9 @@ import { createMessage, type Role } from "@qc/contracts";
 import type { Kysely } from "kysely";
 import type { Config } from "../../shared/config";
 import { enqueue } from "../../shared/outbox/enqueue";
+import type { Database } from "../db/schema";
+import { insertUserIfAbsent } from "../db/user-repository";
 import { ensureSigningKey } from "./keyring";
-import type { Database } from "./schema";
-import { insertUserIfAbsent } from "./user-repository";
 
 /** Creates the configured admin account if absent; an existing account with that email is left alone. */
 export async function ensureAdmin(db: Kysely<Database>, config: Config): Promise<void> {

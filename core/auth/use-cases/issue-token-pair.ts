@@ -1,11 +1,11 @@
 import type { Role, TokenPair } from "@qc/contracts";
 import type { Kysely } from "kysely";
 import type { Config } from "../../shared/config";
+import { insertRefreshToken } from "../db/refresh-token-repository";
+import type { Database } from "../db/schema";
 import { signAccessToken } from "../domain/access-token";
 import { randomSecret, sha256Hex } from "../domain/secrets";
 import { currentSigner } from "./keyring";
-import { insertRefreshToken } from "./refresh-token-repository";
-import type { Database } from "./schema";
 
 /**
  * Issues an access token and a new refresh token of `familyId` (a login starts a family, each refresh

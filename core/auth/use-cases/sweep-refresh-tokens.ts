@@ -1,8 +1,8 @@
 import type { Kysely } from "kysely";
 import type { Stoppable } from "../../shared/runtime/context";
 import type { Logger } from "../../shared/telemetry/logger";
-import { deleteExpiredRefreshTokens } from "./refresh-token-repository";
-import type { Database } from "./schema";
+import { deleteExpiredRefreshTokens } from "../db/refresh-token-repository";
+import type { Database } from "../db/schema";
 
 const HOUR_MS = 3_600_000;
 

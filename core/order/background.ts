@@ -4,7 +4,8 @@ import { deliveryProgressHandler } from "./consumers/delivery-progress";
 import { replyTypes, sagaReplyHandler } from "./consumers/saga-replies";
 import { pruneExpiredKeys } from "./db/idempotency-repository";
 import type { Database } from "./db/schema";
-import { every, sweepOverdueSagas } from "./saga/deadline-sweeper";
+import { every } from "./every";
+import { sweepOverdueSagas } from "./saga/deadline-sweeper";
 import { sagaSettings } from "./saga/settings";
 
 const hourMs = 60 * 60 * 1000;

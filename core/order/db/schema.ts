@@ -1,5 +1,5 @@
 import type { Address, Line, Money, OrderStatus, OrderView, RejectReason } from "@qc/contracts";
-import type { ColumnType, Insertable, Selectable } from "kysely";
+import type { ColumnType, Selectable } from "kysely";
 import type { MessagingTables } from "../../shared/db/messaging";
 import type { SagaState } from "../domain/saga";
 
@@ -69,9 +69,6 @@ export interface IdempotencyKeysTable {
   expires_at: Date;
 }
 
-export type OrderEventRow = Selectable<OrderEventsTable>;
-export type NewOrderEvent = Insertable<OrderEventsTable>;
-export type SagaRow = Selectable<SagasTable>;
 export type IdempotencyKeyRow = Selectable<IdempotencyKeysTable>;
 
 /** The order schema's tables, as Kysely sees them. */

@@ -2,6 +2,7 @@ import type { OrderAccepted } from "@qc/contracts";
 import type { Kysely } from "kysely";
 import type { Identity } from "../../shared/http/edge-identity";
 import { conflict, forbidden, notFound } from "../../shared/http/errors";
+import { withAppendRetry } from "../db/event-store";
 import { loadOrder } from "../db/order-repository";
 import { lockSaga } from "../db/saga-repository";
 import type { Database } from "../db/schema";
@@ -20,7 +21,7 @@ export async function cancelOrder(
   caller: Identity,
   orderId: string,
 ): Promise<OrderAccepted> {
-  return db.transaction().execute(async (trx) => {
+  return withAppendRetry(db, async (trx) => {
     const saga = await lockSaga(trx, orderId);
     if (!saga) throw notFound("order");
     if (saga.data.userId !== caller.userId) throw forbidden("only the owner may cancel this order");

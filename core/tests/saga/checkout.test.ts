@@ -105,4 +105,47 @@ describe("checkout across the real services", () => {
     await waitUntil(async () => (await world.stock(storeId, "SUGAR-1KG")).available === 3, "stock released");
     expect(await world.stock(storeId, "SUGAR-1KG")).toMatchObject({ onHand: 3, sold: 0, reserved: 0 });
   }, 30_000);
+  it("routes a cancel while PENDING through compensation: CANCELLED, stock back, nothing held", async () => {
+    const storeId = await world.seedStore({ sku: "TEA-250G", onHand: 2, riders: 1 });
+    const shopper = await world.shopperWithCart(storeId, "TEA-250G", 1);
+    const orderId = await world.checkout(shopper, storeId);
+    const cancel = await world.call.order("POST", `/v1/orders/${orderId}/cancel`, { user: shopper });
+    expect(cancel.status).toBe(202);
+    expect(await world.awaitStatus(orderId, terminal)).toBe("CANCELLED");
+    await waitUntil(async () => (await world.stock(storeId, "TEA-250G")).available === 2, "stock released");
+    await waitUntil(async () => (await world.heldOnCards()) === 0, "no money held on cards");
+    expect((await world.paymentOf(orderId))?.captures ?? 0).toBe(0);
+  }, 30_000);
+
+  it("cancels a confirmed order before pick-up with a refund, and refuses once the rider has it", async () => {
+    const storeId = await world.seedStore({ sku: "SOAP-100G", onHand: 2, riders: 1 });
+    const first = await world.shopperWithCart(storeId, "SOAP-100G", 1);
+    const firstOrder = await world.checkout(first, storeId);
+    expect(await world.awaitStatus(firstOrder, terminal)).toBe("CONFIRMED");
+    expect((await world.call.order("POST", `/v1/orders/${firstOrder}/cancel`, { user: first })).status).toBe(
+      202,
+    );
+    expect(await world.awaitStatus(firstOrder, ["CANCELLED"])).toBe("CANCELLED");
+    await waitUntil(
+      async () => (await world.paymentOf(firstOrder))?.status === "REFUNDED",
+      "payment refunded",
+    );
+    await waitUntil(
+      async () => (await world.stock(storeId, "SOAP-100G")).available === 2,
+      "stock back on the shelf",
+    );
+
+    // The one rider is free again, so a second order confirms; once picked up it cannot be cancelled.
+    const second = await world.shopperWithCart(storeId, "SOAP-100G", 1);
+    const secondOrder = await world.checkout(second, storeId);
+    expect(await world.awaitStatus(secondOrder, terminal)).toBe("CONFIRMED");
+    expect(
+      (await rider(world, secondOrder, "PICKED_UP", { userId: await world.riderOf(secondOrder) })).status,
+    ).toBe(200);
+    await world.awaitStatus(secondOrder, ["PICKED_UP"]);
+    expect(
+      (await world.call.order("POST", `/v1/orders/${secondOrder}/cancel`, { user: second })).status,
+    ).toBe(409);
+    expect((await world.ledger()).balanced).toBe(true);
+  }, 60_000);
 });

@@ -23,7 +23,7 @@ class FolderMigrationProvider implements MigrationProvider {
 
 /** Brings one service's schema up to date: its own migrations plus the shared outbox/inbox tables. */
 export async function migrateSchema(
-  db: Kysely<unknown>,
+  db: Kysely<any>,
   schema: string,
   folder: string,
 ): Promise<MigrationResultSet> {

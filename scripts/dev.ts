@@ -2,6 +2,7 @@ import { join, resolve } from "node:path";
 import type { Subprocess } from "bun";
 import { migrateAll } from "../core/migrate";
 import { loadConfig } from "../core/shared/config";
+import { SERVICE_NAMES, serviceUrl } from "../core/shared/runtime/context";
 import { startKafka } from "./infra/kafka";
 import { ensureMachineServices } from "./infra/services";
 import { startZipkin } from "./infra/zipkin";
@@ -73,13 +74,30 @@ say("migrating every service schema");
 await migrateAll(config);
 
 const bun = process.execPath;
-spawn("upstash-rest", [bun, "core/tooling/upstash-rest/main.ts"]);
+const upstashPort = process.env.UPSTASH_PORT ?? "8079";
+spawn("upstash-rest", [bun, "core/tooling/upstash-rest/main.ts"], { UPSTASH_PORT: upstashPort });
 spawn("core", [bun, "core/main.ts"]);
 for (const [name, port] of Object.entries({ auth: config.AUTH_PORT, catalog: config.CATALOG_PORT })) {
   await waitFor(name, `http://127.0.0.1:${port}/health/live`);
 }
 say("seeding demo data");
 await seedDemoData(config);
-spawn("edge", [join(root, "node_modules/.bin/wrangler"), "dev", "--ip", "127.0.0.1", "--port", "8787"]);
-await waitFor("edge", "http://127.0.0.1:8787/v1/health", 120_000).catch((error) => say(String(error)));
-say("ready: http://127.0.0.1:8787 (edge) — Ctrl-C stops everything");
+// The edge is pointed at this run's core and Upstash server, so every port can be moved by env.
+const edge = new URL(config.EDGE_URL);
+spawn("edge", [
+  join(root, "node_modules/.bin/wrangler"),
+  "dev",
+  "--ip",
+  edge.hostname,
+  "--port",
+  edge.port,
+  "--inspector-port",
+  process.env.EDGE_INSPECTOR_PORT ?? "9229",
+  "--var",
+  ...SERVICE_NAMES.map((name) => `${name.toUpperCase()}_URL:${serviceUrl(config, name)}`),
+  `UPSTASH_REDIS_REST_URL:http://127.0.0.1:${upstashPort}`,
+  `EDGE_SIGNING_SECRET:${config.EDGE_SIGNING_SECRET}`,
+  `PURGE_SECRET:${config.PURGE_SECRET}`,
+]);
+await waitFor("edge", `${edge.origin}/v1/health`, 120_000).catch((error) => say(String(error)));
+say(`ready: ${edge.origin} (edge) — Ctrl-C stops everything`);

@@ -1,0 +1,104 @@
+import { afterAll, describe, expect, it } from "bun:test";
+import { readdirSync, readFileSync, rmSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { dropDatabase } from "../core/shared/db";
+import { SERVICE_NAMES } from "../core/shared/runtime/context";
+
+const root = resolve(import.meta.dir, "..");
+
+const freePort = (): number => {
+  const server = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const { port } = server;
+  server.stop(true);
+  return port;
+};
+
+/** Every process below `pid`, read from /proc (children, grandchildren: wrangler's workerd, Kafka's JVM…). */
+const descendantsOf = (pid: number): number[] => {
+  const parents = new Map<number, number>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
+    } catch {}
+  }
+  const found: number[] = [];
+  const walk = (parent: number) => {
+    for (const [child, ppid] of parents) {
+      if (ppid === parent) {
+        found.push(child);
+        walk(child);
+      }
+    }
+  };
+  walk(pid);
+  return found;
+};
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return !readFileSync(`/proc/${pid}/stat`, "utf8").includes(") Z ");
+  } catch {
+    return false;
+  }
+};
+
+describe("npm run dev", () => {
+  const kafkaPort = freePort();
+  const database = `postgres://postgres@127.0.0.1:5432/qc_dev_${crypto.randomUUID().slice(0, 8)}`;
+  afterAll(async () => {
+    await dropDatabase(database);
+    rmSync(join(root, `.qc/kafka/data-${kafkaPort}`), { recursive: true, force: true });
+  });
+
+  it("starts the whole platform behind the edge, and leaves no process behind once stopped", async () => {
+    const edge = `http://127.0.0.1:${freePort()}`;
+    const env: Record<string, string> = {
+      ...(process.env as Record<string, string>),
+      DATABASE_URL: database,
+      KAFKA_BROKERS: `127.0.0.1:${kafkaPort}`,
+      TOPIC_PREFIX: `dev${crypto.randomUUID().slice(0, 6)}`,
+      EDGE_URL: edge,
+      EDGE_INSPECTOR_PORT: String(freePort()),
+      UPSTASH_PORT: String(freePort()),
+      LOG_LEVEL: "warn",
+      ...Object.fromEntries(SERVICE_NAMES.map((name) => [`${name.toUpperCase()}_PORT`, String(freePort())])),
+    };
+    const dev = Bun.spawn([process.execPath, "scripts/dev.ts"], {
+      cwd: root,
+      env,
+      stdout: "pipe",
+      stderr: "inherit",
+    });
+    let output = "";
+    const reader = dev.stdout.getReader();
+    const deadline = Date.now() + 240_000;
+    while (!output.includes("[dev] ready:") && Date.now() < deadline && dev.exitCode === null) {
+      const { value, done } = await Promise.race([
+        reader.read(),
+        Bun.sleep(5_000).then(() => ({ value: undefined, done: false })),
+      ]);
+      if (done) break;
+      if (value) output += new TextDecoder().decode(value);
+    }
+    expect(output).toContain("[dev] ready:");
+    // Keep draining so the platform never blocks on a full pipe.
+    void (async () => {
+      while (!(await reader.read()).done) {}
+    })();
+
+    const health = await fetch(`${edge}/v1/health`);
+    expect(health.status).toBe(200);
+    const view = (await health.json()) as { services: Record<string, { status: string }> };
+    for (const name of SERVICE_NAMES) expect(view.services[name]?.status).toBe("ok");
+
+    const started = descendantsOf(dev.pid);
+    expect(started.length).toBeGreaterThanOrEqual(4); // core, Upstash server, wrangler + workerd, Kafka's JVM
+    dev.kill("SIGTERM");
+    expect(await dev.exited).toBe(0);
+    await Bun.sleep(500);
+    expect(started.filter(alive)).toEqual([]);
+  }, 300_000);
+});

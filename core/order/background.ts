@@ -5,8 +5,8 @@ import { replyTypes, sagaReplyHandler } from "./consumers/saga-replies";
 import { pruneExpiredKeys } from "./db/idempotency-repository";
 import type { Database } from "./db/schema";
 import { every } from "./every";
-import { sweepOverdueSagas } from "./saga/deadline-sweeper";
-import { sagaSettings } from "./saga/settings";
+import { sweepOverdueSagas } from "./use-cases/deadline-sweeper";
+import { sagaSettings } from "./use-cases/settings";
 
 const hourMs = 60 * 60 * 1000;
 

@@ -6,8 +6,8 @@ import { loadOrder, recordEvents } from "../db/order-repository";
 import { lockSaga } from "../db/saga-repository";
 import type { Database } from "../db/schema";
 import { movesForward } from "../domain/order";
-import { applySagaInput } from "../saga/apply";
-import type { SagaSettings } from "../saga/settings";
+import { applySagaInput } from "../use-cases/apply";
+import type { SagaSettings } from "../use-cases/settings";
 
 /**
  * Choreography after CONFIRMED: a rider's DeliveryStatusChanged moves the order forward and is announced

@@ -4,8 +4,8 @@ import type { MessageHandler } from "../../shared/consumer/runner";
 import type { Logger } from "../../shared/telemetry/logger";
 import type { Database } from "../db/schema";
 import type { SagaInput } from "../domain/saga";
-import { applySagaInput } from "../saga/apply";
-import type { SagaSettings } from "../saga/settings";
+import { applySagaInput } from "../use-cases/apply";
+import type { SagaSettings } from "../use-cases/settings";
 
 type Reply = Extract<
   AnyMessage,

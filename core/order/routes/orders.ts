@@ -17,9 +17,9 @@ import type { CheckoutClients } from "../clients/checkout-clients";
 import { findView, pageViews } from "../db/order-views";
 import type { Database } from "../db/schema";
 import { decodeCursor, encodeCursor } from "../domain/cursor";
-import { cancelOrder } from "../saga/cancel-order";
-import { placeOrder } from "../saga/place-order";
-import { sagaSettings } from "../saga/settings";
+import { cancelOrder } from "../use-cases/cancel-order";
+import { placeOrder } from "../use-cases/place-order";
+import { sagaSettings } from "../use-cases/settings";
 
 const isAdmin = (identity: Identity) => identity.roles.includes("admin");
 

@@ -1,20 +1,11 @@
+import type { ServiceName } from "@qc/contracts";
 import type { RedisClient } from "bun";
 import type { Kysely } from "kysely";
 import type { Bus } from "../bus";
 import type { Config } from "../config";
 import type { Logger } from "../telemetry/logger";
 
-export const SERVICE_NAMES = [
-  "auth",
-  "catalog",
-  "pricing",
-  "cart",
-  "inventory",
-  "order",
-  "payment",
-  "delivery",
-] as const;
-export type ServiceName = (typeof SERVICE_NAMES)[number];
+export { type ServiceName, serviceNames as SERVICE_NAMES } from "@qc/contracts";
 
 /** What a running service is handed: its config, its own schema's database, Redis, the bus and a logger. */
 export interface ServiceContext<Database = unknown> {

@@ -20,7 +20,6 @@ export interface ServiceDefinition<Database = any> {
   /** Absolute path of the service's db/migrations folder. */
   migrations: string;
   /** The service's routes (its app.ts); health, errors and edge identity are added around them. */
-  // biome-ignore lint/suspicious/noExplicitAny: Elysia's generic app type differs per service
   app: (ctx: ServiceContext<Database>) => Elysia<any, any, any, any, any, any, any>;
   /** Consumers, timers and anything else to start after the HTTP server, stopped in reverse on shutdown. */
   background?: (ctx: ServiceContext<Database>) => Promise<Stoppable[]>;

@@ -1,15 +1,8 @@
+import { type ServiceName, serviceNames } from "@qc/contracts";
+
 /** The core services the edge talks to; each serves its public paths itself. */
-export const services = [
-  "auth",
-  "catalog",
-  "pricing",
-  "cart",
-  "inventory",
-  "order",
-  "payment",
-  "delivery",
-] as const;
-export type Service = (typeof services)[number];
+export const services = serviceNames;
+export type Service = ServiceName;
 
 const urlVars = {
   auth: "AUTH_URL",

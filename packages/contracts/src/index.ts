@@ -26,5 +26,6 @@ export * from "./messages/pricing";
 export * from "./messages/registry";
 export * from "./money";
 export * from "./problem";
+export * from "./services";
 export * from "./signing";
 export * from "./topics";

@@ -9,6 +9,8 @@ import type { Kysely } from "kysely";
 import type { Bus, IncomingRecord } from "../bus";
 import type { Stoppable } from "../runtime/context";
 import type { Logger } from "../telemetry/logger";
+import { withMessageSpan } from "../telemetry/messaging";
+import { metrics, stopwatch } from "../telemetry/metrics";
 import { deadLetterOf, REPLAY_HEADER } from "./dead-letter";
 
 export type MessageHandler = (trx: Kysely<any>, message: AnyMessage) => Promise<void>;
@@ -63,11 +65,20 @@ export async function startConsumer(options: ConsumerOptions, deps: ConsumerDeps
   const initialDelayMs = options.retry?.initialDelayMs ?? 1_000;
   const multiplier = options.retry?.multiplier ?? 2;
 
+  // Consumers of several services share a process in dev and tests; their spans show under their own name.
+  const service = deps.logger.bindings().service as string | undefined;
+  const group = options.groupId;
+
   const deadLetter = async (record: IncomingRecord, error: unknown, attempt: number) => {
     deps.logger.error({ err: error, topic: record.topic, offset: record.offset }, "message dead-lettered");
     // If this publish fails the handler rejects, so the offset stays uncommitted and the record comes back.
-    await deps.bus.publish([deadLetterOf(record, error, attempt, options.groupId)]);
+    await deps.bus.publish([deadLetterOf(record, error, attempt, group)]);
+    metrics.deadLettered(group, record.topic);
   };
+
+  /** Runs one message's work inside a consumer span continuing its producer's trace, order id in scope. */
+  const traced = <T>({ record, message }: Accepted, work: () => Promise<T>) =>
+    withMessageSpan({ message, headers: record.headers, topic: record.topic, group, service }, work);
 
   /** The inbox row and the effect, in the caller's transaction; a message already in the inbox is skipped. */
   const applyOnce = async (trx: Kysely<any>, message: AnyMessage, handler: MessageHandler) => {
@@ -75,32 +86,38 @@ export async function startConsumer(options: ConsumerOptions, deps: ConsumerDeps
     // transaction: if it commits we skip, if it rolls back we go ahead.
     const inserted = await trx
       .insertInto("inbox")
-      .values({ consumer_group: options.groupId, message_id: message.id, type: message.type })
+      .values({ consumer_group: group, message_id: message.id, type: message.type })
       .onConflict((conflict) => conflict.doNothing())
       .returning("message_id")
       .executeTakeFirst();
     if (inserted) await handler(trx, message);
   };
 
-  const withRetries = async ({ record, message, handler }: Accepted) => {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await deps.db.transaction().execute((trx) => applyOnce(trx, message, handler));
-        return;
-      } catch (error) {
-        // An invalid message will not become valid by waiting.
-        if (attempt >= attempts || error instanceof InvalidMessageError) {
-          await deadLetter(record, error, attempt);
+  const withRetries = (accepted: Accepted) =>
+    traced(accepted, async () => {
+      const { record, message, handler } = accepted;
+      for (let attempt = 1; ; attempt++) {
+        const elapsed = stopwatch();
+        try {
+          await deps.db.transaction().execute((trx) => applyOnce(trx, message, handler));
+          metrics.handlerDuration(group, message.type, "ok", elapsed());
           return;
+        } catch (error) {
+          // An invalid message will not become valid by waiting.
+          if (attempt >= attempts || error instanceof InvalidMessageError) {
+            metrics.handlerDuration(group, message.type, "dead_letter", elapsed());
+            await deadLetter(record, error, attempt);
+            return;
+          }
+          metrics.handlerDuration(group, message.type, "retry", elapsed());
+          deps.logger.warn(
+            { err: error, type: message.type, id: message.id, attempt },
+            "handler failed; retrying",
+          );
+          await Bun.sleep(initialDelayMs * multiplier ** (attempt - 1));
         }
-        deps.logger.warn(
-          { err: error, type: message.type, id: message.id, attempt },
-          "handler failed; retrying",
-        );
-        await Bun.sleep(initialDelayMs * multiplier ** (attempt - 1));
       }
-    }
-  };
+    });
 
   /** The records worth a handler; the ones that fail their schema go straight to the DLQ. */
   const accept = async (records: IncomingRecord[]): Promise<Accepted[]> => {
@@ -131,10 +148,14 @@ export async function startConsumer(options: ConsumerOptions, deps: ConsumerDeps
   const handleBatch = async (records: IncomingRecord[]) => {
     const accepted = await accept(records);
     if (accepted.length > 1) {
+      const elapsed = stopwatch();
       try {
         await deps.db.transaction().execute(async (trx) => {
-          for (const { message, handler } of accepted) await applyOnce(trx, message, handler);
+          for (const one of accepted) await traced(one, () => applyOnce(trx, one.message, one.handler));
         });
+        // Each message of the batch was done only when the shared transaction committed.
+        const seconds = elapsed();
+        for (const { message } of accepted) metrics.handlerDuration(group, message.type, "ok", seconds);
         return;
       } catch (error) {
         deps.logger.warn(
@@ -148,7 +169,7 @@ export async function startConsumer(options: ConsumerOptions, deps: ConsumerDeps
 
   return deps.bus.subscribe({
     // Kafka group ids carry the topic prefix, so runs sharing a broker never share group members.
-    groupId: withPrefix(deps.topicPrefix, options.groupId),
+    groupId: withPrefix(deps.topicPrefix, group),
     topics: options.topics.map((topic) => withPrefix(deps.topicPrefix, topic)),
     handle: (record) => handleBatch([record]),
     handleBatch,

@@ -1,23 +1,32 @@
 import { type AnyMessage, topicOf } from "@qc/contracts";
 import type { Kysely } from "kysely";
+import { currentTraceparent } from "../telemetry/tracing";
 
 /**
  * Writes outgoing messages into the service's outbox. Call it with the transaction that writes the
  * state change, so both commit or neither does; the relay publishes them afterwards.
+ *
+ * Each message carries the active span's `traceparent` (the HTTP request or consumed message that wrote
+ * it), falling back to the one it was created with, so every hop of a saga joins the trace that caused it
+ * without any service passing trace context to createMessage. The relay sends it as a Kafka header.
  */
 export async function enqueue(trx: Kysely<any>, ...messages: AnyMessage[]): Promise<void> {
   if (messages.length === 0) return;
+  const active = currentTraceparent();
   await trx
     .insertInto("outbox")
     .values(
-      messages.map((message) => ({
-        id: message.id,
-        topic: topicOf(message.type),
-        key: message.subject,
-        type: message.type,
-        payload: JSON.stringify(message),
-        headers: JSON.stringify(message.traceparent ? { traceparent: message.traceparent } : {}),
-      })),
+      messages.map((message) => {
+        const traceparent = active ?? message.traceparent ?? null;
+        return {
+          id: message.id,
+          topic: topicOf(message.type),
+          key: message.subject,
+          type: message.type,
+          payload: JSON.stringify({ ...message, traceparent }),
+          headers: JSON.stringify(traceparent ? { traceparent } : {}),
+        };
+      }),
     )
     .execute();
 }

@@ -3,7 +3,10 @@ import { type Kysely, sql } from "kysely";
 import type { Bus } from "../bus";
 import type { Stoppable } from "../runtime/context";
 import type { Logger } from "../telemetry/logger";
-import { claimBatch, markPublished, prunePublished } from "./claim";
+import { metrics } from "../telemetry/metrics";
+import { measureBacklog } from "./backlog";
+import { claimBatch, markPublished, type OutboxRow, prunePublished } from "./claim";
+import { startPublishSpans } from "./producer-spans";
 import { listenForCommits, pollOnly, type Wakeup } from "./wakeup";
 
 export interface RelayOptions {
@@ -22,7 +25,12 @@ export interface RelayOptions {
   idleDelayMs?: number;
   /** Published rows are deleted once older than retentionMs (default 1 day), checked every intervalMs (default 1 min). */
   prune?: { intervalMs?: number; retentionMs?: number };
+  /** Labels the backlog metric (default the logger's `service`). */
+  service?: string;
 }
+
+// The backlog query counts the unpublished rows; once a second is plenty for a gauge scraped every 15 s.
+const BACKLOG_INTERVAL_MS = 1_000;
 
 /**
  * Publishes committed outbox rows to the bus and marks them published, at least once and in seq order per
@@ -37,19 +45,28 @@ export function startRelay(options: RelayOptions): Stoppable {
   const retentionMs = options.prune?.retentionMs ?? 24 * 60 * 60 * 1000;
   let running = true;
   let wakeup: Wakeup = pollOnly;
+  const service = options.service ?? String(options.logger.bindings().service ?? "unknown");
 
   const publishBatch = (): Promise<number> =>
     options.db.transaction().execute(async (trx) => {
       const rows = await claimBatch(trx, batchSize);
       if (rows.length === 0) return 0;
-      await options.bus.publish(
-        rows.map((row) => ({
-          topic: withPrefix(options.topicPrefix, row.topic),
-          key: row.key,
-          value: JSON.stringify(row.payload),
-          headers: { ...row.headers, "message-id": row.id },
-        })),
-      );
+      const destination = (row: OutboxRow) => withPrefix(options.topicPrefix, row.topic);
+      const spans = startPublishSpans(service, rows, destination);
+      try {
+        await options.bus.publish(
+          rows.map((row) => ({
+            topic: destination(row),
+            key: row.key,
+            value: JSON.stringify(row.payload),
+            headers: spans.headersOf(row),
+          })),
+        );
+        spans.end();
+      } catch (error) {
+        spans.end(error);
+        throw error;
+      }
       await markPublished(trx, rows);
       return rows.length;
     });
@@ -62,6 +79,11 @@ export function startRelay(options: RelayOptions): Stoppable {
     }
   };
 
+  const recordBacklog = async () => {
+    const backlog = await measureBacklog(options.db);
+    metrics.outboxBacklog(service, backlog.messages, backlog.oldestAgeSeconds);
+  };
+
   const loop = (async () => {
     if (options.databaseUrl) {
       const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(options.db);
@@ -72,8 +94,13 @@ export function startRelay(options: RelayOptions): Stoppable {
       });
     }
     let nextPruneAt = Date.now() + pruneIntervalMs;
+    let nextBacklogAt = 0;
     while (running) {
       try {
+        if (Date.now() >= nextBacklogAt) {
+          nextBacklogAt = Date.now() + BACKLOG_INTERVAL_MS;
+          await recordBacklog();
+        }
         const published = await publishBatch();
         if (Date.now() >= nextPruneAt) {
           nextPruneAt = Date.now() + pruneIntervalMs;

@@ -1,8 +1,9 @@
+import { every } from "../shared/runtime/every";
 import { runServiceMain, type ServiceDefinition } from "../shared/runtime/service";
 import { app } from "./app";
 import type { Database } from "./db/schema";
 import { bootstrapAuth } from "./use-cases/bootstrap-auth";
-import { startRefreshTokenSweeper } from "./use-cases/sweep-refresh-tokens";
+import { HOUR_MS, sweepRefreshTokens } from "./use-cases/sweep-refresh-tokens";
 
 /** Accounts, passwords, JWT access tokens (JWKS), refresh-token families, roles and partner API keys. */
 export const authService: ServiceDefinition<Database> = {
@@ -11,7 +12,7 @@ export const authService: ServiceDefinition<Database> = {
   app,
   async background(ctx) {
     await bootstrapAuth(ctx.db, ctx.config);
-    return [startRefreshTokenSweeper(ctx.db, ctx.logger)];
+    return [every(HOUR_MS, () => sweepRefreshTokens(ctx.db, ctx.logger), ctx.logger, "refresh-token sweep")];
   },
 };
 

@@ -1,9 +1,10 @@
+import { every } from "../shared/runtime/every";
 import { runServiceMain, type ServiceDefinition } from "../shared/runtime/service";
 import { app } from "./app";
 import { startCommandConsumer } from "./consumers/commands";
 import { startShopperNotifications } from "./consumers/notify-shopper";
 import type { Database } from "./db/schema";
-import { startAssigner } from "./use-cases/retry-assignments";
+import { retryAllWaiting } from "./use-cases/assign-rider";
 
 /** Deliveries, riders per dark store, assignment and ETA; rider status updates. */
 export const deliveryService: ServiceDefinition<Database> = {
@@ -13,7 +14,8 @@ export const deliveryService: ServiceDefinition<Database> = {
   background: async (ctx) => [
     await startCommandConsumer(ctx),
     await startShopperNotifications(ctx),
-    startAssigner(ctx.db, ctx.config.DELIVERY_ASSIGN_RETRY_MS, ctx.logger),
+    // Waiting deliveries get another try (and fail past their deadline); SKIP LOCKED lets instances share it.
+    every(ctx.config.DELIVERY_ASSIGN_RETRY_MS, () => retryAllWaiting(ctx.db), ctx.logger, "assignment retry"),
   ],
 };
 

@@ -1,8 +1,9 @@
+import { every } from "../shared/runtime/every";
 import { runServiceMain, type ServiceDefinition } from "../shared/runtime/service";
 import { app } from "./app";
 import { startCommandConsumer } from "./consumers/commands";
 import type { Database } from "./db/schema";
-import { startExpirySweeper } from "./use-cases/expire-reservations";
+import { expireAllReservations } from "./use-cases/expire-reservations";
 
 /** Stock per dark store and SKU: on hand, reserved, available; all-or-nothing reservations. */
 export const inventoryService: ServiceDefinition<Database> = {
@@ -11,7 +12,12 @@ export const inventoryService: ServiceDefinition<Database> = {
   app,
   background: async (ctx) => [
     await startCommandConsumer(ctx),
-    startExpirySweeper(ctx.db, ctx.config.INVENTORY_SWEEP_INTERVAL_MS, ctx.logger),
+    every(
+      ctx.config.INVENTORY_SWEEP_INTERVAL_MS,
+      () => expireAllReservations(ctx.db),
+      ctx.logger,
+      "reservation sweep",
+    ),
   ],
 };
 

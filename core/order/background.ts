@@ -1,10 +1,10 @@
 import { startConsumer } from "../shared/consumer/runner";
 import type { ServiceContext, Stoppable } from "../shared/runtime/context";
+import { every } from "../shared/runtime/every";
 import { deliveryProgressHandler } from "./consumers/delivery-progress";
 import { replyTypes, sagaReplyHandler } from "./consumers/saga-replies";
 import { pruneExpiredKeys } from "./db/idempotency-repository";
 import type { Database } from "./db/schema";
-import { every } from "./every";
 import { sweepOverdueSagas } from "./use-cases/deadline-sweeper";
 import { sagaSettings } from "./use-cases/settings";
 

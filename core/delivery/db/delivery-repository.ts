@@ -18,7 +18,9 @@ export function findDelivery(db: Kysely<Database>, orderId: string): Promise<Del
 
 export function insertDelivery(
   db: Kysely<Database>,
-  delivery: Omit<DeliveriesTable, "created_at" | "updated_at">,
+  delivery: Omit<DeliveriesTable, "created_at" | "updated_at" | "traceparent"> & {
+    traceparent?: string | null;
+  },
 ): Promise<DeliveryRow> {
   return db.insertInto("deliveries").values(delivery).returningAll().executeTakeFirstOrThrow();
 }

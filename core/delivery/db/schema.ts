@@ -37,6 +37,8 @@ export interface DeliveriesTable {
   lng: number | null;
   eta_minutes: number | null;
   assign_deadline: Date | null;
+  /** W3C traceparent of the CreateDelivery that made it: status reports continue the checkout's trace. */
+  traceparent: string | null;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
 }

@@ -1,6 +1,7 @@
 import type { MessageOf } from "@qc/contracts";
 import type { Kysely } from "kysely";
 import { enqueue } from "../../shared/outbox/enqueue";
+import { currentTraceparent } from "../../shared/telemetry/tracing";
 import { findDelivery, insertDelivery, lockOrder, updateDelivery } from "../db/delivery-repository";
 import type { Database } from "../db/schema";
 import { findStore } from "../db/store-repository";
@@ -36,6 +37,7 @@ export async function createDelivery(
     lng: address.lng,
     eta_minutes: null,
     assign_deadline: new Date(Date.now() + assignWithinMs),
+    traceparent: currentTraceparent() ?? command.traceparent,
   });
   const store = await findStore(trx, storeId);
   if (store && distanceMeters(store, address) > store.service_radius_meters) {

@@ -2,12 +2,31 @@ import { createMessage, type DeliveryStatus } from "@qc/contracts";
 import type { Kysely } from "kysely";
 import { conflict, forbidden, notFound } from "../../shared/http/errors";
 import { enqueue } from "../../shared/outbox/enqueue";
+import { extractContext, withSpan } from "../../shared/telemetry/tracing";
 import { findDelivery, updateDelivery } from "../db/delivery-repository";
 import type { Database, DeliveryRow } from "../db/schema";
 import { findRider } from "../db/store-repository";
 import { replyTo } from "../domain/messages";
 import { canMove } from "../domain/transitions";
 import { freeRider } from "./assign-rider";
+
+/**
+ * Runs `fn` in a span of the delivery's checkout trace (the rider's request is a trace of its own), so the
+ * order's path from checkout to DELIVERED is one trace; without a stored context it runs as it is.
+ */
+function inCheckoutTrace<T>(delivery: DeliveryRow, fn: () => Promise<T>): Promise<T> {
+  if (!delivery.traceparent) return fn();
+  return withSpan(
+    `delivery ${delivery.status}`,
+    {
+      "order.id": delivery.order_id,
+      "delivery.id": delivery.delivery_id,
+      "delivery.status": delivery.status,
+    },
+    fn,
+    { parent: extractContext({ traceparent: delivery.traceparent }) },
+  );
+}
 
 /**
  * A rider reports progress on their delivery: one step forward at a time (409 otherwise; repeating the
@@ -34,7 +53,9 @@ export function reportStatus(
       riderId: rider.rider_id,
       status: report.status,
     };
-    await enqueue(trx, createMessage("DeliveryStatusChanged", data, replyTo(null)));
+    await inCheckoutTrace(moved, () =>
+      enqueue(trx, createMessage("DeliveryStatusChanged", data, replyTo(null))),
+    );
     if (report.status === "DELIVERED" && moved.lat !== null && moved.lng !== null) {
       await freeRider(trx, {
         riderId: rider.rider_id,

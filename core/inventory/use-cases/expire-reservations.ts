@@ -1,7 +1,5 @@
 import type { Kysely } from "kysely";
 import { enqueue } from "../../shared/outbox/enqueue";
-import type { Stoppable } from "../../shared/runtime/context";
-import type { Logger } from "../../shared/telemetry/logger";
 import { claimExpired, setReservationStatus } from "../db/reservation-repository";
 import type { Database } from "../db/schema";
 import { moveLines } from "../db/stock-repository";
@@ -26,25 +24,7 @@ export async function expireReservations(db: Kysely<Database>): Promise<number> 
   });
 }
 
-/** Runs expireReservations every interval; SKIP LOCKED lets several instances sweep side by side. */
-export function startExpirySweeper(db: Kysely<Database>, intervalMs: number, logger: Logger): Stoppable {
-  let running: Promise<unknown> | null = null;
-  const sweep = async () => {
-    // A full batch means more may be waiting: keep going until the backlog is gone.
-    while ((await expireReservations(db)) === BATCH);
-  };
-  const timer = setInterval(() => {
-    // A sweep slower than the interval is not queued behind: the next tick simply skips.
-    running ??= sweep()
-      .catch((error) => logger.error({ err: error }, "reservation sweep failed"))
-      .finally(() => {
-        running = null;
-      });
-  }, intervalMs);
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
+/** Releases every expired reservation, a batch at a time; SKIP LOCKED lets several instances sweep side by side. */
+export async function expireAllReservations(db: Kysely<Database>): Promise<void> {
+  while ((await expireReservations(db)) === BATCH);
 }

@@ -1,6 +1,7 @@
 import { createMessage, type MessageOf } from "@qc/contracts";
 import type { Kysely } from "kysely";
 import { enqueue } from "../../shared/outbox/enqueue";
+import { metrics } from "../../shared/telemetry/metrics";
 import { deleteReservation, insertReservation, lockReservation } from "../db/reservation-repository";
 import type { Database, StockRow } from "../db/schema";
 import { availableBySku, moveLines, reserveLine } from "../db/stock-repository";
@@ -39,6 +40,7 @@ export async function reserveStock(trx: Kysely<Database>, command: MessageOf<"Re
         lines.map((l) => l.sku),
       );
       const why = shortfall(lines, available, line.sku);
+      if (why.reason === "OUT_OF_STOCK") metrics.stockConflict(storeId);
       return enqueue(trx, createMessage("StockReservationFailed", { orderId, storeId, ...why }, meta));
     }
     rows.push(row);

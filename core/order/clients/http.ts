@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import type { NamedPolicy } from "../../shared/resilience";
+import { injectTraceHeaders } from "../../shared/telemetry/tracing";
 
 /** Another service answered with a status we do not treat as success. */
 export class UpstreamError extends Error {
@@ -27,9 +28,9 @@ export async function callJson<S extends z.ZodType>(
     const response = await fetch(request.url, {
       method: request.method,
       signal,
-      ...(request.body === undefined
-        ? {}
-        : { body: JSON.stringify(request.body), headers: { "content-type": "application/json" } }),
+      // The callee's server span joins the checkout's trace.
+      headers: injectTraceHeaders(request.body === undefined ? {} : { "content-type": "application/json" }),
+      ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
     });
     const text = await response.text();
     const body = text ? JSON.parse(text) : null;

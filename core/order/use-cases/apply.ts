@@ -7,6 +7,7 @@ import type { Database } from "../db/schema";
 import { eventOf } from "../domain/order";
 import { type SagaInput, transition } from "../domain/saga";
 import { announcements, commandMessage } from "./messages";
+import { recordSagaOutcome } from "./saga-metrics";
 import { deadlineOf, type SagaSettings } from "./settings";
 
 export type ApplyOutcome = "applied" | "unknown_order";
@@ -39,6 +40,7 @@ export async function applySagaInput(
   );
   const announced = order ? announcements(facts, order, state, saga.data, meta) : [];
   await enqueue(trx, ...sent, ...announced);
+  recordSagaOutcome(facts, order);
   if (state !== saga.state)
     await saveSaga(trx, orderId, state, deadlineOf(settings, state.status, state.step));
   return "applied";

@@ -1,5 +1,5 @@
-import type { Stoppable } from "../shared/runtime/context";
-import type { Logger } from "../shared/telemetry/logger";
+import type { Logger } from "../telemetry/logger";
+import type { Stoppable } from "./context";
 
 /** Runs `work` every `intervalMs` until stopped; a failed round is logged and the next one tries again. */
 export function every(

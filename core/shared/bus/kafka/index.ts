@@ -1,4 +1,4 @@
-import { type Admin, Kafka, type KafkaMessage, logLevel, type Producer } from "kafkajs";
+import { type Admin, Kafka, logLevel, type Producer } from "kafkajs";
 import type {
   Bus,
   IncomingRecord,
@@ -7,31 +7,13 @@ import type {
   Subscription,
   TopicSpec,
 } from "../index";
+import { incoming, superviseConsumer } from "./consumer";
+import { awaitTopicsServed } from "./topics";
 
 export interface KafkaBusOptions {
   brokers: string[];
   clientId: string;
 }
-
-const headerText = (
-  headers: Record<string, Buffer | string | (Buffer | string)[] | undefined> | undefined,
-) => {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers ?? {})) {
-    const first = Array.isArray(value) ? value[0] : value;
-    if (first !== undefined) out[name] = first.toString();
-  }
-  return out;
-};
-
-const incoming = (topic: string, partition: number, message: KafkaMessage): IncomingRecord => ({
-  topic,
-  partition,
-  offset: message.offset,
-  key: message.key?.toString() ?? null,
-  value: message.value?.toString() ?? null,
-  headers: headerText(message.headers),
-});
 
 /** The Bus over kafkajs: an idempotent producer (acks from all in-sync replicas) and consumer groups. */
 export function createKafkaBus(options: KafkaBusOptions): Bus {
@@ -74,6 +56,16 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
     return producerReady;
   };
 
+  // A failed send can leave kafkajs' idempotent producer with a sequence number or producer id the broker
+  // no longer accepts (after a broker restart every later send failed): the next publish starts afresh.
+  // Safe for ordering, since the relay resends a failed batch from its oldest row.
+  const discardProducer = (broken: Producer) => {
+    if (producer !== broken) return;
+    producer = undefined;
+    producerReady = undefined;
+    broken.disconnect().catch(() => {});
+  };
+
   return {
     async ensureTopics(topics: TopicSpec[]) {
       probeTopic ??= topics[0]?.name;
@@ -94,8 +86,9 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
                 : [{ name: "retention.ms", value: String(topic.retentionMs) }],
           })),
         });
-        // When some already existed kafkajs skips its wait for leaders: this waits (and retries) instead.
-        await admin.fetchTopicMetadata({ topics: topics.map((topic) => topic.name) });
+        // kafkajs skips its wait for leaders when some topics existed, and even after it a new topic can
+        // answer UNKNOWN_TOPIC_OR_PARTITION for a moment: wait until every partition has a leader.
+        await awaitTopicsServed(admin, topics);
       } finally {
         await admin.disconnect();
       }
@@ -106,67 +99,28 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
       const byTopic = new Map<string, OutgoingRecord[]>();
       for (const record of records) byTopic.set(record.topic, [...(byTopic.get(record.topic) ?? []), record]);
       const ready = await getProducer();
-      await ready.sendBatch({
-        acks: -1,
-        topicMessages: [...byTopic].map(([topic, batch]) => ({
-          topic,
-          messages: batch.map((record) => ({
-            key: record.key,
-            value: record.value,
-            headers: record.headers,
+      await ready
+        .sendBatch({
+          acks: -1,
+          topicMessages: [...byTopic].map(([topic, batch]) => ({
+            topic,
+            messages: batch.map((record) => ({
+              key: record.key,
+              value: record.value,
+              headers: record.headers,
+            })),
           })),
-        })),
-      });
+        })
+        .catch((error: unknown) => {
+          discardProducer(ready);
+          throw error;
+        });
     },
 
     async subscribe(subscribe: SubscribeOptions) {
-      const consumer = kafka.consumer({
-        groupId: subscribe.groupId,
-        allowAutoTopicCreation: false,
-        sessionTimeout: subscribe.sessionTimeoutMs ?? 10_000,
-        // An idle fetch long-polls this long and stop() waits for it: keep shutdown quick.
-        maxWaitTimeInMs: 1_000,
-        heartbeatInterval: 1_000,
-        retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 5_000 },
-      });
-      await consumer.connect();
-      await consumer.subscribe({ topics: subscribe.topics, fromBeginning: subscribe.fromBeginning ?? true });
-      // kafkajs resolves a message's offset only after eachMessage returns, and commits resolved offsets
-      // at the end of each fetched batch, before a rebalance and on stop (which first waits for the
-      // in-flight message). A rejected handler leaves its offset unresolved: the partition is re-fetched
-      // from the last commit. So an offset is never committed ahead of the handler's own commit.
-      const { handleBatch } = subscribe;
-      const maxBatchSize = subscribe.maxBatchSize ?? 100;
-      await consumer.run({
-        autoCommit: true,
-        partitionsConsumedConcurrently: subscribe.partitionsConsumedConcurrently ?? 1,
-        ...(handleBatch
-          ? {
-              // The same rule by hand: resolve a chunk's last offset only after its handler resolved, and
-              // stop between chunks when stopping or when a rebalance took the partition away.
-              eachBatchAutoResolve: false,
-              eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-                for (let i = 0; i < batch.messages.length; i += maxBatchSize) {
-                  if (!isRunning() || isStale()) return;
-                  const chunk = batch.messages.slice(i, i + maxBatchSize);
-                  await handleBatch(chunk.map((message) => incoming(batch.topic, batch.partition, message)));
-                  const last = chunk.at(-1);
-                  if (last) resolveOffset(last.offset);
-                  await heartbeat();
-                }
-              },
-            }
-          : {
-              eachMessage: ({ topic, partition, message }) =>
-                subscribe.handle(incoming(topic, partition, message)),
-            }),
-      });
-      const subscription: Subscription = {
-        async stop() {
-          subscriptions.delete(subscription);
-          await consumer.disconnect();
-        },
-      };
+      const subscription = await superviseConsumer(kafka, subscribe, () =>
+        subscriptions.delete(subscription),
+      );
       subscriptions.add(subscription);
       return subscription;
     },

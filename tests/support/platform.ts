@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Subprocess } from "bun";
 import { services } from "../../core/services";
-import { SERVICE_NAMES, serviceUrl } from "../../core/shared/runtime/context";
-import { type TestEnvironment, testEnvironment } from "../../core/shared/testing/service";
+import { SERVICE_NAMES, type ServiceName, serviceUrl } from "../../core/shared/runtime/context";
+import { type TestEnvironment, type TestService, testEnvironment } from "../../core/shared/testing/service";
 import { startUpstashRestServer } from "../../core/tooling/upstash-rest/server";
 
 const root = resolve(import.meta.dir, "../..");
@@ -18,6 +18,8 @@ const freePort = (): number => {
 
 export interface Platform {
   env: TestEnvironment;
+  /** Each core service, to call it directly signed as the edge (e.g. as a rider or an operator). */
+  services: Record<ServiceName, TestService>;
   /** The edge under `wrangler dev`, in workerd. */
   edgeUrl: string;
   stop(): Promise<void>;
@@ -47,7 +49,8 @@ export async function startPlatform(): Promise<Platform> {
     database: "qc_e2e",
     env: { EDGE_PURGER: "edge", EDGE_URL: `http://127.0.0.1:${port}` },
   });
-  for (const service of services) await env.start(service);
+  const started: Partial<Record<ServiceName, TestService>> = {};
+  for (const service of services) started[service.name] = await env.start(service);
   const upstash = await startUpstashRestServer({
     port: freePort(),
     redisUrl: env.config.REDIS_URL,
@@ -86,6 +89,7 @@ export async function startPlatform(): Promise<Platform> {
   await waitFor(`${edgeUrl}/v1/health`, 120_000, wrangler);
   return {
     env,
+    services: started as Record<ServiceName, TestService>,
     edgeUrl,
     async stop() {
       wrangler.kill("SIGTERM");

@@ -1,5 +1,6 @@
 import type { RedisClient } from "bun";
 import { LRUCache } from "lru-cache";
+import { metrics } from "../telemetry/metrics";
 
 export interface LayeredCacheOptions {
   /** Names the cache in Redis keys and stats, e.g. `pricing:price`. */
@@ -92,6 +93,7 @@ export function createLayeredCache<V extends object>(options: LayeredCacheOption
     /** The value of `key`: from this process, else Redis, else the loader (which then fills both levels). */
     async get(key: string, loader: Loader<V>): Promise<V | null> {
       const cached = local.get(key);
+      metrics.cacheLookup(options.name, "local", cached !== undefined);
       if (cached !== undefined) {
         counters.local.hits++;
         refreshAhead(key, loader);
@@ -99,6 +101,7 @@ export function createLayeredCache<V extends object>(options: LayeredCacheOption
       }
       counters.local.misses++;
       const shared = await fromRedis(key);
+      metrics.cacheLookup(options.name, "redis", shared !== undefined);
       if (shared !== undefined) {
         counters.redis.hits++;
         return visible(shared);
@@ -123,7 +126,7 @@ export function createLayeredCache<V extends object>(options: LayeredCacheOption
       await options.redis.del(redisKey(key));
     },
 
-    /** Hit and miss counters per level, as plain numbers (metrics read these). */
+    /** Hit and miss counters per level, as plain numbers (`cache_lookups_total` counts the same lookups). */
     stats(): CacheStats {
       return structuredClone(counters);
     },

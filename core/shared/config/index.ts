@@ -31,7 +31,11 @@ export const ConfigSchema = z.object({
   JWT_ISSUER: z.string().min(1).default("quickcommerce-auth"),
   JWT_AUDIENCE: z.string().min(1).default("quickcommerce"),
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(10).default(900),
-  REFRESH_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).default(30 * 24 * 3600),
+  REFRESH_TOKEN_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .default(30 * 24 * 3600),
   SIGNING_KEY_GRACE_SECONDS: z.coerce.number().int().min(0).default(3600),
   SIGNING_KEY_ENCRYPTION_SECRET: z.string().min(16).default("dev-signing-key-secret-change-me"),
   ADMIN_EMAIL: z.email().default("admin@quickcommerce.local"),
@@ -49,7 +53,11 @@ export const ConfigSchema = z.object({
   ORDER_DEADLINE_DELIVERY_MS: z.coerce.number().int().min(10).default(90_000),
   ORDER_DEADLINE_CAPTURE_MS: z.coerce.number().int().min(10).default(15_000),
   ORDER_SWEEP_INTERVAL_MS: z.coerce.number().int().min(10).default(1_000),
-  ORDER_RESERVATION_TTL_MS: z.coerce.number().int().min(1000).default(15 * 60_000),
+  ORDER_RESERVATION_TTL_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .default(15 * 60_000),
   ORDER_IDEMPOTENCY_TTL_HOURS: z.coerce.number().int().min(24).default(24),
   // payment
   PAYMENT_PROVIDER_LATENCY_MS: z.coerce.number().int().min(0).default(30),
@@ -70,8 +78,15 @@ export const ConfigSchema = z.object({
   // cart
   CART_MAX_QUANTITY_PER_SKU: z.coerce.number().int().min(1).max(99).default(10),
   CART_FLUSH_INTERVAL_MS: z.coerce.number().int().min(10).default(250),
-  CART_DEFAULT_CURRENCY: z.string().regex(/^[A-Z]{3}$/).default("INR"),
-  CART_REDIS_TTL_SECONDS: z.coerce.number().int().min(60).default(7 * 24 * 3600),
+  CART_DEFAULT_CURRENCY: z
+    .string()
+    .regex(/^[A-Z]{3}$/)
+    .default("INR"),
+  CART_REDIS_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .default(7 * 24 * 3600),
   // edge purge (catalog → edge cache invalidation): edge = signed POST to the Worker, cloudflare = KV REST API;
   // unset means `edge`, except `off` when NODE_ENV=test (most tests run catalog without an edge)
   EDGE_PURGER: z.enum(["edge", "cloudflare", "off"]).optional(),

@@ -1,6 +1,4 @@
-import { topicDeclarations } from "@qc/contracts";
 import type { Kysely } from "kysely";
-import { deleteTopics } from "../bus/kafka";
 import { type Config, loadConfig } from "../config";
 import { createDb, dropDatabase, ensureDatabase } from "../db";
 import { migrateSchema } from "../db/migrate";
@@ -93,11 +91,6 @@ export async function testEnvironment(
       await Promise.allSettled(started.reverse().map((service) => service.stop()));
       await Promise.allSettled(handles.map((handle) => handle.destroy()));
       await dropDatabase(config.DATABASE_URL);
-      // Leave the shared broker as lean as it was: a broker with thousands of topics answers slowly.
-      await deleteTopics(
-        config.KAFKA_BROKERS,
-        topicDeclarations(config.TOPIC_PREFIX).map((topic) => topic.name),
-      ).catch(() => {});
     },
   };
 }

@@ -82,6 +82,9 @@ try {
   await run([
     process.execPath,
     "test",
+    // One worker, one fresh global per file: a process-wide tracer or registry set by one file never
+    // leaks into the next, and the integration tests still run one at a time on this 2-core machine.
+    "--parallel=1",
     "--timeout=120000",
     "--reporter=junit",
     `--reporter-outfile=${bunReport}`,

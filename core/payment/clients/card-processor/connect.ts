@@ -1,6 +1,7 @@
 import { createDb } from "../../../shared/db";
 import type { ServiceContext, Stoppable } from "../../../shared/runtime/context";
 import type { Database } from "../../db/schema";
+import { providerLatency } from "./latency";
 import type { PaymentProvider } from "./provider";
 import { resilientProvider } from "./resilient";
 import { createSimulatedProvider } from "./simulator";
@@ -8,6 +9,7 @@ import { createSimulatedProvider } from "./simulator";
 /** The processor this service talks to (here the local simulator on a pool of its own), behind its policy. */
 export function connectProvider(ctx: ServiceContext<Database>): { provider: PaymentProvider } & Stoppable {
   const { config } = ctx;
+  const latency = providerLatency(ctx);
   const processorDb = createDb<Database>({
     url: config.DATABASE_URL,
     schema: "payment",
@@ -15,8 +17,7 @@ export function connectProvider(ctx: ServiceContext<Database>): { provider: Paym
     applicationName: "payment-simulator",
   });
   const simulator = createSimulatedProvider(processorDb, {
-    latencyMs: config.PAYMENT_PROVIDER_LATENCY_MS,
-    jitterMs: Math.ceil(config.PAYMENT_PROVIDER_LATENCY_MS / 3),
+    latencyMs: () => latency.ms,
     slowMs: config.PAYMENT_PROVIDER_TIMEOUT_MS * 3,
   });
   return {

@@ -9,9 +9,13 @@ export function resilientProvider(
   provider: PaymentProvider,
   options: { timeoutMs: number; retries: number },
 ): PaymentProvider {
+  // A trial call against a provider that is still slow costs a whole call budget and holds a command slot,
+  // so the open breaker waits a few budgets before it tries again (12 s with the defaults).
+  const callBudgetMs = options.timeoutMs * (options.retries + 1);
   const { execute } = policyFor("payment-provider", {
     timeoutMs: options.timeoutMs,
     retries: options.retries,
+    halfOpenAfterMs: Math.max(5_000, callBudgetMs * 3),
     concurrency: 20,
   });
   return {

@@ -3,9 +3,8 @@ import type { Database, ProviderAuthorizationsTable } from "../../db/schema";
 import type { FollowUpRequest, PaymentProvider, ProviderResult } from "./provider";
 
 export interface SimulatorOptions {
-  /** Typical answer time, plus up to `jitterMs` of random extra. */
-  latencyMs: number;
-  jitterMs?: number;
+  /** Typical answer time, read on every call (so a test can slow the processor down), plus up to a third of it. */
+  latencyMs: () => number;
   /** How late `tok_timeout` answers: longer than any caller waits. */
   slowMs: number;
 }
@@ -50,8 +49,10 @@ const followUps: Record<
  * charge is not), which is exactly the case that must be voided.
  */
 export function createSimulatedProvider(db: Kysely<Database>, options: SimulatorOptions): PaymentProvider {
-  const wait = (signal?: AbortSignal) =>
-    sleep(options.latencyMs + Math.random() * (options.jitterMs ?? 0), signal);
+  const wait = (signal?: AbortSignal) => {
+    const latency = options.latencyMs();
+    return sleep(latency + (Math.random() * latency) / 3, signal);
+  };
 
   /** Runs one operation once per idempotency key, in the processor's own transaction. */
   const once = (

@@ -1,0 +1,144 @@
+import { z } from "zod";
+import { VerifiedApiKey, VerifyApiKeyBody } from "../api/access";
+import { StoreParams, StoreView } from "../api/admin";
+import {
+  Availability,
+  AvailabilityRequest,
+  CartLines,
+  CouponRedemptionRequest,
+  LedgerBalance,
+  Quote,
+  QuoteRequest,
+} from "../api/internal";
+import {
+  CouponRedemption,
+  QuoteVerdict,
+  SetStoreFeesBody,
+  StoreFeesView,
+  VerifyQuoteBody,
+} from "../api/pricing";
+import { publicRoutes } from "./public-routes";
+import type { RouteSpec } from "./route";
+
+/** Service-to-service routes under /internal/v1: reachable only inside core, never through the edge. */
+export const internalRoutes: readonly RouteSpec[] = [
+  {
+    method: "get",
+    path: "/internal/v1/stores/{storeId}",
+    summary: "catalog: a store's location and radius",
+    tag: "internal",
+    request: { params: StoreParams },
+    responses: { 200: { description: "OK", schema: StoreView } },
+  },
+  {
+    method: "post",
+    path: "/internal/v1/api-keys/verify",
+    summary: "auth: whether a presented API key is valid and holds a scope (401 unknown, 403 missing scope)",
+    tag: "internal",
+    request: { body: VerifyApiKeyBody },
+    responses: { 200: { description: "OK", schema: VerifiedApiKey } },
+  },
+  {
+    method: "get",
+    path: "/internal/v1/carts/{userId}/{storeId}",
+    summary: "cart: the lines of a shopper's cart in a store",
+    tag: "internal",
+    request: { params: CartLines.pick({ userId: true, storeId: true }) },
+    responses: { 200: { description: "OK", schema: CartLines } },
+  },
+  {
+    method: "post",
+    path: "/internal/v1/quotes",
+    summary: "pricing: price a cart and sign the result with an expiry",
+    tag: "internal",
+    request: { body: QuoteRequest },
+    responses: { 200: { description: "OK", schema: Quote } },
+  },
+  {
+    method: "post",
+    path: "/internal/v1/quotes/verify",
+    summary: "pricing: whether a quote token is pricing's and still in time",
+    tag: "internal",
+    request: { body: VerifyQuoteBody },
+    responses: { 200: { description: "OK", schema: QuoteVerdict } },
+  },
+  {
+    method: "post",
+    path: "/internal/v1/coupons/{code}/redemptions",
+    summary: "pricing: redeem a coupon for an order (idempotent per order; 409 when exhausted)",
+    tag: "internal",
+    request: { params: z.object({ code: z.string().min(1).max(64) }), body: CouponRedemptionRequest },
+    responses: { 201: { description: "Created", schema: CouponRedemption } },
+  },
+  {
+    method: "post",
+    path: "/internal/v1/availability",
+    summary: "inventory: units available per SKU in a store",
+    tag: "internal",
+    request: { body: AvailabilityRequest },
+    responses: { 200: { description: "OK", schema: Availability } },
+  },
+  {
+    method: "get",
+    path: "/internal/v1/ledger/balance",
+    summary: "payment: whether the double-entry ledger balances",
+    tag: "internal",
+    responses: { 200: { description: "OK", schema: LedgerBalance } },
+  },
+];
+
+/** Routes every core service answers itself (probes and metrics), unsigned and off /v1. */
+const operationalRoutes: readonly RouteSpec[] = [
+  {
+    method: "get",
+    path: "/health/live",
+    summary: "The process is up",
+    tag: "operations",
+    responses: { 200: { description: "Live" } },
+  },
+  {
+    method: "get",
+    path: "/health/ready",
+    summary: "The service's dependencies answer (503 when one does not)",
+    tag: "operations",
+    responses: { 200: { description: "Ready" }, 503: { description: "Not ready" } },
+  },
+  {
+    method: "get",
+    path: "/metrics",
+    summary: "Prometheus metrics",
+    tag: "operations",
+    responses: { 200: { description: "Prometheus text exposition" } },
+  },
+  {
+    method: "get",
+    path: "/openapi.json",
+    summary: "This document",
+    tag: "operations",
+    responses: { 200: { description: "OpenAPI 3.1 document" } },
+  },
+];
+
+/** Public routes core serves that the edge does not expose yet. */
+const coreOnlyPublicRoutes: readonly RouteSpec[] = [
+  {
+    method: "put",
+    path: "/v1/admin/stores/{storeId}/fees",
+    summary: "pricing: set a store's delivery fee",
+    tag: "admin",
+    roles: ["admin"],
+    request: { params: StoreParams, body: SetStoreFeesBody },
+    responses: { 200: { description: "OK", schema: StoreFeesView } },
+  },
+];
+
+// The edge's own routes (its health roll-up and cache purge) are not core's.
+const edgeOnlyPaths = new Set(["/v1/health", "/internal/purge"]);
+
+/** Every route of core: the public /v1 routes the edge forwards, core-only ones, internal and operational. */
+export const coreRoutes: readonly RouteSpec[] = [
+  ...publicRoutes.filter((route) => !edgeOnlyPaths.has(route.path)),
+  ...coreOnlyPublicRoutes,
+  ...internalRoutes,
+  ...operationalRoutes,
+];

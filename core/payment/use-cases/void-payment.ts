@@ -1,6 +1,7 @@
 import { createMessage, type MessageOf } from "@qc/contracts";
 import type { Kysely } from "kysely";
 import { enqueue } from "../../shared/outbox/enqueue";
+import { BulkheadRejectedError, isBrokenCircuitError } from "../../shared/resilience";
 import type { PaymentProvider } from "../clients/card-processor/provider";
 import { findIntentByOrder, insertIntent, lockOrder, setIntentStatus } from "../db/intent-repository";
 import { post } from "../db/ledger-repository";
@@ -8,6 +9,10 @@ import type { Database } from "../db/schema";
 import { idempotencyKey } from "../domain/keys";
 import { moneyOf, replyTo, stateOf } from "../domain/replies";
 import { refundCaptured } from "./refund-payment";
+
+const unlessOurOwnRefusal = (error: unknown) => {
+  if (!(isBrokenCircuitError(error) || error instanceof BulkheadRejectedError)) throw error;
+};
 
 /**
  * VoidPayment, the compensation of AuthorizePayment: an authorized intent's hold is released. For a payment
@@ -42,8 +47,9 @@ export async function voidPayment(
   if (intent.status === "CAPTURED") return refundCaptured(trx, intent, moneyOf(intent), provider, meta);
   if (intent.status === "REFUNDED") return enqueue(trx, stateOf(intent, meta));
   if (intent.status !== "AUTHORIZED") {
-    // A timed-out authorization was voided under the same key already; repeating it is free and makes sure.
-    if (intent.status === "FAILED") await voidAtProvider(intent.payment_id);
+    // A timed-out authorization was voided under the same key already (or never left, stopped by our own
+    // breaker); repeating it makes sure, but must not hold the partition while the breaker is open.
+    if (intent.status === "FAILED") await voidAtProvider(intent.payment_id).catch(unlessOurOwnRefusal);
     return voided();
   }
 

@@ -16,16 +16,10 @@ import { type Random, seededRandom } from "./random";
 const SEED = Number(process.env.CHAOS_SEED ?? 20261126);
 const CHAOS_MS = Number(process.env.CHAOS_SECONDS ?? 45) * 1_000;
 const SETTLE_MS = 120_000;
-// "stop Kafka" is left out by default until the backbone recovers from a broker restart: today every
-// checkout after one is rejected with INTERNAL_ERROR (ReserveStock never answered) and a fresh checkout
-// does not confirm. CHAOS_FAULTS=all runs every fault; a list ("stop Kafka,crash Postgres") narrows the
-// run to reproduce one finding.
-const AWAITING_FIX = ["stop Kafka"];
+// Every fault by default; a list (CHAOS_FAULTS="stop Kafka,crash Postgres") narrows the run to reproduce
+// one finding.
 const chosen = process.env.CHAOS_FAULTS?.split(",").map((name) => name.trim());
-const faults =
-  chosen?.[0] === "all"
-    ? FAULTS
-    : FAULTS.filter((fault) => (chosen ? chosen.includes(fault.name) : !AWAITING_FIX.includes(fault.name)));
+const faults = chosen ? FAULTS.filter((fault) => chosen.includes(fault.name)) : FAULTS;
 const SKU = "CHAOS-MILK";
 const PROBE_SKU = "CHAOS-PROBE";
 const DATABASE = "qc_chaos";

@@ -6,6 +6,7 @@ import type { Config } from "../config";
 import { createDb } from "../db";
 import { identityFrom } from "../http/edge-identity";
 import { health } from "../http/health";
+import { openApi } from "../http/openapi";
 import { problemDetails } from "../http/problem";
 import { startRelay } from "../outbox/relay";
 import { createRedis } from "../redis";
@@ -69,6 +70,7 @@ export async function startService<Database>(
     .use(problemDetails)
     .use(requestTelemetry(definition.name))
     .use(health(ctx))
+    .use(openApi(definition.name))
     .use(identityFrom(config))
     .use(definition.app(ctx));
   // Served by Bun directly so the whole request, Elysia's hooks included, runs inside its server span.

@@ -10,6 +10,7 @@ import { auth } from "./routes/auth";
 import { cart } from "./routes/cart";
 import { catalog } from "./routes/catalog";
 import { deliveries } from "./routes/deliveries";
+import { docs } from "./routes/docs";
 import { health } from "./routes/health";
 import { internal } from "./routes/internal";
 import { orders } from "./routes/orders";
@@ -44,4 +45,5 @@ export const app = new Hono<AppEnv>()
   .route("/v1/orders", orders)
   .route("/v1/admin", adminRoutes)
   .route("/v1/deliveries", deliveries)
-  .route("/internal", internal);
+  .route("/internal", internal)
+  .route("/", docs);

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { VerifiedApiKey, VerifyApiKeyBody } from "../api/access";
-import { StoreParams, StoreView } from "../api/admin";
+import { RiderView, StoreParams, StoreView, UpsertProductBody, UpsertStoreBody } from "../api/admin";
+import { SkuParams } from "../api/catalog";
 import {
   Availability,
   AvailabilityRequest,
@@ -17,7 +18,7 @@ import {
   StoreFeesView,
   VerifyQuoteBody,
 } from "../api/pricing";
-import { publicRoutes } from "./public-routes";
+import { noContent, ok, publicRoutes, SavedProduct } from "./public-routes";
 import type { RouteSpec } from "./route";
 
 /** Service-to-service routes under /internal/v1: reachable only inside core, never through the edge. */
@@ -28,7 +29,7 @@ export const internalRoutes: readonly RouteSpec[] = [
     summary: "catalog: a store's location and radius",
     tag: "internal",
     request: { params: StoreParams },
-    responses: { 200: { description: "OK", schema: StoreView } },
+    responses: { 200: ok(StoreView) },
   },
   {
     method: "post",
@@ -36,7 +37,7 @@ export const internalRoutes: readonly RouteSpec[] = [
     summary: "auth: whether a presented API key is valid and holds a scope (401 unknown, 403 missing scope)",
     tag: "internal",
     request: { body: VerifyApiKeyBody },
-    responses: { 200: { description: "OK", schema: VerifiedApiKey } },
+    responses: { 200: ok(VerifiedApiKey) },
   },
   {
     method: "get",
@@ -44,7 +45,7 @@ export const internalRoutes: readonly RouteSpec[] = [
     summary: "cart: the lines of a shopper's cart in a store",
     tag: "internal",
     request: { params: CartLines.pick({ userId: true, storeId: true }) },
-    responses: { 200: { description: "OK", schema: CartLines } },
+    responses: { 200: ok(CartLines) },
   },
   {
     method: "post",
@@ -52,7 +53,7 @@ export const internalRoutes: readonly RouteSpec[] = [
     summary: "pricing: price a cart and sign the result with an expiry",
     tag: "internal",
     request: { body: QuoteRequest },
-    responses: { 200: { description: "OK", schema: Quote } },
+    responses: { 200: ok(Quote) },
   },
   {
     method: "post",
@@ -60,7 +61,7 @@ export const internalRoutes: readonly RouteSpec[] = [
     summary: "pricing: whether a quote token is pricing's and still in time",
     tag: "internal",
     request: { body: VerifyQuoteBody },
-    responses: { 200: { description: "OK", schema: QuoteVerdict } },
+    responses: { 200: ok(QuoteVerdict) },
   },
   {
     method: "post",
@@ -68,7 +69,7 @@ export const internalRoutes: readonly RouteSpec[] = [
     summary: "pricing: redeem a coupon for an order (idempotent per order; 409 when exhausted)",
     tag: "internal",
     request: { params: z.object({ code: z.string().min(1).max(64) }), body: CouponRedemptionRequest },
-    responses: { 201: { description: "Created", schema: CouponRedemption } },
+    responses: { 201: ok(CouponRedemption, "Created") },
   },
   {
     method: "post",
@@ -76,14 +77,14 @@ export const internalRoutes: readonly RouteSpec[] = [
     summary: "inventory: units available per SKU in a store",
     tag: "internal",
     request: { body: AvailabilityRequest },
-    responses: { 200: { description: "OK", schema: Availability } },
+    responses: { 200: ok(Availability) },
   },
   {
     method: "get",
     path: "/internal/v1/ledger/balance",
     summary: "payment: whether the double-entry ledger balances",
     tag: "internal",
-    responses: { 200: { description: "OK", schema: LedgerBalance } },
+    responses: { 200: ok(LedgerBalance) },
   },
 ];
 
@@ -128,7 +129,43 @@ const coreOnlyPublicRoutes: readonly RouteSpec[] = [
     tag: "admin",
     roles: ["admin"],
     request: { params: StoreParams, body: SetStoreFeesBody },
-    responses: { 200: { description: "OK", schema: StoreFeesView } },
+    responses: { 200: ok(StoreFeesView) },
+  },
+  {
+    method: "put",
+    path: "/v1/admin/stores/{storeId}",
+    summary: "catalog: create or replace the store at this id",
+    tag: "admin",
+    roles: ["admin"],
+    request: { params: StoreParams, body: UpsertStoreBody.omit({ storeId: true }) },
+    responses: { 200: ok(StoreView) },
+  },
+  {
+    method: "put",
+    path: "/v1/admin/products/{sku}",
+    summary: "catalog: create or replace the product with this SKU",
+    tag: "admin",
+    roles: ["admin"],
+    request: { params: SkuParams, body: UpsertProductBody.omit({ sku: true }) },
+    responses: { 200: ok(SavedProduct) },
+  },
+  {
+    method: "delete",
+    path: "/v1/admin/products/{sku}",
+    summary: "catalog: remove a product",
+    tag: "admin",
+    roles: ["admin"],
+    request: { params: SkuParams },
+    responses: { 204: noContent },
+  },
+  {
+    method: "get",
+    path: "/v1/admin/stores/{storeId}/riders",
+    summary: "delivery: a store's riders",
+    tag: "admin",
+    roles: ["admin"],
+    request: { params: StoreParams },
+    responses: { 200: ok(z.array(RiderView)) },
   },
 ];
 

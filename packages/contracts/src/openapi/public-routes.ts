@@ -48,8 +48,11 @@ import { ServiceabilityQuery, ServiceableStore } from "../api/stores";
 import { IDEMPOTENCY_KEY_HEADER } from "../signing";
 import type { RouteSpec } from "./route";
 
-const ok = (schema?: z.ZodType, description = "OK") => ({ description, schema });
-const noContent = { description: "No content" };
+/** A response with an optional contract body. */
+export const ok = (schema?: z.ZodType, description = "OK") => ({ description, schema });
+export const noContent = { description: "No content" };
+/** What catalog answers for a saved product (prices go to pricing and are not echoed). */
+export const SavedProduct = UpsertProductBody.omit({ prices: true });
 const admin = ["admin"] as const;
 const staff = ["admin", "store_staff"] as const;
 
@@ -221,7 +224,7 @@ export const publicRoutes: readonly RouteSpec[] = [
     tag: "admin",
     roles: admin,
     request: { body: UpsertProductBody },
-    responses: { 200: ok(UpsertProductBody.omit({ prices: true })) },
+    responses: { 200: ok(SavedProduct) },
   },
   {
     method: "put",

@@ -58,7 +58,7 @@ function runConfig(subscribe: SubscribeOptions): ConsumerRunConfig {
 }
 
 const FIRST_START_MS = 15_000;
-const RESTART_DELAY_MS = { first: 300, max: 5_000 };
+const RESTART_DELAY_MS = { first: 300, max: 2_000 };
 
 /**
  * A consumer group member that survives broker restarts. kafkajs restarts a crashed consumer itself only
@@ -86,7 +86,7 @@ export async function superviseConsumer(
       // An idle fetch long-polls this long and stop() waits for it: keep shutdown quick.
       maxWaitTimeInMs: 1_000,
       heartbeatInterval: 1_000,
-      retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 5_000, restartOnFailure: async () => false },
+      retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 2_000, restartOnFailure: async () => false },
     });
     current = consumer;
     consumer.on(consumer.events.CRASH, () => {

@@ -21,7 +21,9 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
     clientId: options.clientId,
     brokers: options.brokers,
     logLevel: logLevel.NOTHING,
-    retry: { initialRetryTime: 200, retries: 8 },
+    // kafkajs' default backoff grows to 30 s: after a broker restart a send or reconnect could sleep that
+    // long although the broker was back; capped, everything resumes within ~2 s of the broker answering.
+    retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 2_000 },
   });
   // The health probe must answer fast when the broker is gone, so it has its own client without retries.
   const probe = new Kafka({

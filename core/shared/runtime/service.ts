@@ -2,7 +2,7 @@ import { topicDeclarations } from "@qc/contracts";
 import { Elysia } from "elysia";
 import type { Kysely } from "kysely";
 import { createKafkaBus } from "../bus/kafka";
-import type { Config } from "../config";
+import { type Config, loadConfig } from "../config";
 import { createDb } from "../db";
 import { identityFrom } from "../http/edge-identity";
 import { health } from "../http/health";
@@ -117,6 +117,5 @@ export async function runUntilSignal(start: () => Promise<RunningService[]>): Pr
 
 /** The entry of a service's own process (`bun core/<service>/main.ts`). */
 export async function runServiceMain(definition: ServiceDefinition): Promise<void> {
-  const { loadConfig } = await import("../config");
   await runUntilSignal(async () => [await startService(definition, loadConfig())]);
 }

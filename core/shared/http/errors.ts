@@ -5,6 +5,8 @@ export class AppError extends Error {
     readonly code: string,
     message: string,
     readonly errors?: { path: string; message: string }[],
+    /** Response headers the answer needs (e.g. `retry-after` on a 503 that sheds load). */
+    readonly headers?: Record<string, string>,
   ) {
     super(message);
     this.name = "AppError";

@@ -11,8 +11,11 @@ interface ProblemBody {
   errors?: { path: string; message: string }[];
 }
 
-const problem = (body: ProblemBody) =>
-  new Response(JSON.stringify(body), { status: body.status, headers: { "content-type": PROBLEM } });
+const problem = (body: ProblemBody, headers: Record<string, string> = {}) =>
+  new Response(JSON.stringify(body), {
+    status: body.status,
+    headers: { ...headers, "content-type": PROBLEM },
+  });
 
 interface ValidationIssue {
   path?: string;
@@ -25,12 +28,15 @@ export const problemDetails = new Elysia({ name: "problem-details" }).onError(
   { as: "global" },
   ({ code, error }) => {
     if (error instanceof AppError) {
-      return problem({
-        type: `urn:quickcommerce:problem:${error.code}`,
-        title: error.message,
-        status: error.status,
-        ...(error.errors ? { errors: error.errors } : {}),
-      });
+      return problem(
+        {
+          type: `urn:quickcommerce:problem:${error.code}`,
+          title: error.message,
+          status: error.status,
+          ...(error.errors ? { errors: error.errors } : {}),
+        },
+        error.headers,
+      );
     }
     switch (code) {
       case "VALIDATION": {

@@ -77,6 +77,52 @@ describe("auth", () => {
       expect((await login(first.email, "another-pass-2")).status).toBe(401);
     });
 
+    it("answers an identical retry with the first answer, for a new account and for a taken email alike", async () => {
+      const first = await register();
+      const retried = await register(first.email, first.password);
+      expect(retried.userId).toBe(first.userId);
+
+      // Someone else's attempt on the taken email: a decoy id, the same one when they retry it too.
+      const attempt = { email: first.email, password: "another-pass-2", name: "Mallory" };
+      const decoys = await Promise.all(
+        [attempt, attempt].map(async (body) => {
+          const response = await auth.call("POST", "/v1/auth/register", { body });
+          expect(response.status).toBe(201);
+          return ((await response.json()) as { userId: string }).userId;
+        }),
+      );
+      expect(decoys[0]).toBe(decoys[1] as string);
+      expect(decoys[0]).not.toBe(first.userId);
+      const accounts = await env
+        .db("auth")
+        .selectFrom("users")
+        .select("id")
+        .where("email", "=", first.email)
+        .execute();
+      expect(accounts.map((row) => row.id)).toEqual([first.userId]);
+    });
+
+    it("creates one account when identical registrations race", async () => {
+      const email = newEmail();
+      const answers = await Promise.all(
+        Array.from({ length: 4 }, async () => {
+          const response = await auth.call("POST", "/v1/auth/register", {
+            body: { email, password: "correct-horse-1", name: "Asha" },
+          });
+          expect(response.status).toBe(201);
+          return ((await response.json()) as { userId: string }).userId;
+        }),
+      );
+      const accounts = await env
+        .db("auth")
+        .selectFrom("users")
+        .select("id")
+        .where("email", "=", email)
+        .execute();
+      expect(accounts).toHaveLength(1);
+      expect(new Set(answers)).toEqual(new Set([accounts[0]?.id as string]));
+    });
+
     it("publishes UserRegistered through the outbox, with the shopper role", async () => {
       const { userId } = await register();
       const row = await env

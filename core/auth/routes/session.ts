@@ -1,32 +1,25 @@
-import {
-  createMessage,
-  LoginBody,
-  LogoutBody,
-  RefreshBody,
-  RegisterBody,
-  RegisterResponse,
-  type Role,
-  TokenPair,
-} from "@qc/contracts";
+import { LoginBody, LogoutBody, RefreshBody, RegisterBody, RegisterResponse, TokenPair } from "@qc/contracts";
 import { Elysia } from "elysia";
 import { AppError, unauthorized } from "../../shared/http/errors";
-import { enqueue } from "../../shared/outbox/enqueue";
 import type { ServiceContext } from "../../shared/runtime/context";
 import { clearLoginFailures, lockedForSeconds, recordLoginFailure } from "../db/login-attempts";
 import { lockRefreshToken, markRotated, revokeFamily, revokeFamilyOf } from "../db/refresh-token-repository";
 import type { Database } from "../db/schema";
-import { findUserByEmail, findUserById, insertUserIfAbsent } from "../db/user-repository";
+import { findUserByEmail, findUserById } from "../db/user-repository";
 import { judgeRefresh } from "../domain/refresh";
 import { sha256Hex } from "../domain/secrets";
 import { issueTokenPair } from "../use-cases/issue-token-pair";
+import { ARGON2ID, createPasswordHasher } from "../use-cases/password-hashing";
+import { registerUser } from "../use-cases/register-user";
 import { correlationOf } from "./correlation";
 
-const hashPassword = (password: string) => Bun.password.hash(password, { algorithm: "argon2id" });
+// One limit per process for every argon2id operation of the service (register and login alike).
+const passwords = createPasswordHasher();
 
 // Verifying against this when the email is unknown makes a miss cost as much as a wrong password.
 let decoyHash: Promise<string> | undefined;
 const decoy = () => {
-  decoyHash ??= hashPassword(crypto.randomUUID());
+  decoyHash ??= Bun.password.hash(crypto.randomUUID(), ARGON2ID);
   return decoyHash;
 };
 
@@ -58,33 +51,17 @@ export const sessionRoutes = (ctx: ServiceContext<Database>) =>
   new Elysia({ prefix: "/v1/auth" })
     /**
      * Creates a shopper account. A taken email gets the same 201 with a fresh id that belongs to nobody,
-     * after the same argon2id work, so neither the answer nor its timing tells whether the email exists.
+     * after the same argon2id work, so neither the answer nor its timing tells whether the email exists;
+     * an identical retry answers what the first attempt did. Beyond the hashing limit: 503 + Retry-After.
      * (A real deployment would email the owner that someone tried to register with their address.)
      */
     .post(
       "/register",
       async ({ body, set, request }) => {
         const floor = Bun.sleep(REGISTER_FLOOR_MS);
-        const passwordHash = await hashPassword(body.password);
-        const userId = Bun.randomUUIDv7();
-        const roles: Role[] = ["shopper"];
-        await ctx.db.transaction().execute(async (trx) => {
-          const created = await insertUserIfAbsent(trx, {
-            id: userId,
-            email: body.email,
-            name: body.name,
-            password_hash: passwordHash,
-            roles,
-          });
-          if (!created) return;
-          await enqueue(
-            trx,
-            createMessage(
-              "UserRegistered",
-              { userId, email: body.email, name: body.name, roles },
-              { source: "auth", correlationId: correlationOf(request) },
-            ),
-          );
+        const userId = await registerUser(ctx, passwords, body, {
+          correlationId: correlationOf(request),
+          signal: request.signal,
         });
         await floor;
         set.status = 201;
@@ -95,11 +72,15 @@ export const sessionRoutes = (ctx: ServiceContext<Database>) =>
     /** Exchanges email and password for tokens; repeated failures slow down, then lock the email. */
     .post(
       "/login",
-      async ({ body }) => {
+      async ({ body, request }) => {
         const retryAfter = await lockedForSeconds(ctx.redis, body.email);
         if (retryAfter > 0) return locked(retryAfter);
         const user = await findUserByEmail(ctx.db, body.email);
-        const valid = await Bun.password.verify(body.password, user?.password_hash ?? (await decoy()));
+        const valid = await passwords.verify(
+          body.password,
+          user?.password_hash ?? (await decoy()),
+          request.signal,
+        );
         if (!user || !valid) {
           const failures = await recordLoginFailure(ctx.redis, body.email, ctx.config);
           await Bun.sleep(

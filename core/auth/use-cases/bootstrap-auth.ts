@@ -5,10 +5,11 @@ import { enqueue } from "../../shared/outbox/enqueue";
 import type { Database } from "../db/schema";
 import { insertUserIfAbsent } from "../db/user-repository";
 import { ensureSigningKey } from "./keyring";
+import { ARGON2ID } from "./password-hashing";
 
 /** Creates the configured admin account if absent; an existing account with that email is left alone. */
 export async function ensureAdmin(db: Kysely<Database>, config: Config): Promise<void> {
-  const passwordHash = await Bun.password.hash(config.ADMIN_PASSWORD, { algorithm: "argon2id" });
+  const passwordHash = await Bun.password.hash(config.ADMIN_PASSWORD, ARGON2ID);
   const userId = Bun.randomUUIDv7();
   const roles: Role[] = ["admin"];
   await db.transaction().execute(async (trx) => {

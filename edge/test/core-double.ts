@@ -20,7 +20,7 @@ function readBody(request: IncomingMessage): Promise<string> {
 
 /**
  * A real HTTP server standing in for every core service in edge tests. It serves auth's JWKS, records
- * each request by `X-Request-Id`, and answers by path: `/slow…` after 2 s, `/fail…` with 500, Cloudflare's KV `…/bulk` with success, anything
+ * each request by `X-Request-Id`, and answers by path: `/slow…` after 2 s, `/fail…` with 500, `/shed…` with 503 + Retry-After, Cloudflare's KV `…/bulk` with success, anything
  * else with a JSON echo that carries a serial number (so a refill is distinguishable from a cached copy).
  */
 export function startCoreDouble(port: number, jwks: JSONWebKeySet): Promise<Server> {
@@ -51,6 +51,10 @@ export function startCoreDouble(port: number, jwks: JSONWebKeySet): Promise<Serv
       return json(200, { service: "double", status: "ready", checks: { postgres: "up" } });
     if (url.pathname.startsWith("/slow")) return setTimeout(() => json(200, { slow: true }), 2_000);
     if (url.pathname.startsWith("/fail")) return json(500, { failed: true });
+    if (url.pathname.startsWith("/shed")) {
+      response.writeHead(503, { "content-type": "application/problem+json", "retry-after": "1" });
+      return response.end(JSON.stringify({ type: "urn:quickcommerce:problem:overloaded", status: 503 }));
+    }
     if (url.pathname.endsWith("/bulk"))
       return json(200, { success: true, errors: [], messages: [], result: null });
     if (url.pathname.endsWith("/not-here"))

@@ -114,6 +114,23 @@ describe("timeout and circuit breaker", () => {
     expect(await receivedByCore(id)).toEqual([]);
   });
 
+  it("relays a 503 with Retry-After (load shed by a live service) without opening the breaker on it", async () => {
+    const shedding = `${CORE_DOUBLE_URL}/shed`;
+    for (let i = 0; i < 7; i++) {
+      const response = await call({ ORDER_URL: shedding });
+      expect(response.status).toBe(503);
+      expect(response.headers.get("retry-after")).toBe("1");
+    }
+  });
+
+  it("gives auth the time its password work needs, whatever the default deadline", async () => {
+    const response = await callCore(
+      { ...env, AUTH_URL: SLOW_URL, CORE_TIMEOUT_MS: "200" },
+      { service: "auth", method: "POST", path: "/login", requestId: requestId(), traceparent: "" },
+    );
+    expect(response.status).toBe(200);
+  });
+
   it("turns a dead core into a fast 503 problem+json at the public API", async () => {
     const response = await edge(
       `/v1/orders`,

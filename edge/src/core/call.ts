@@ -10,7 +10,7 @@ import {
 import type { User } from "../env";
 import { problem } from "../errors";
 import { BreakerOpenError, CircuitBreaker } from "./breaker";
-import { type Service, serviceUrl } from "./services";
+import { type Service, serviceTimeoutMs, serviceUrl } from "./services";
 
 export interface CoreRequest {
   service: Service;
@@ -26,6 +26,12 @@ export interface CoreRequest {
 }
 
 const DEFAULT_TIMEOUT_MS = 3_000;
+
+/**
+ * A 503 with `Retry-After` is a live service refusing work it cannot do in time (auth beyond its hashing
+ * limit): the breaker must not open on it, or one burst would refuse every caller for the open period.
+ */
+const isShed = (response: Response) => response.status === 503 && response.headers.has("retry-after");
 
 // One breaker per service base URL, for the life of the isolate.
 const breakers = new Map<string, CircuitBreaker>();
@@ -70,11 +76,13 @@ async function signedHeaders(env: Env, request: CoreRequest): Promise<Headers> {
 
 /**
  * Calls core signed, with a timeout, behind the service's circuit breaker. A dead or hanging core becomes
- * a fast 503 (or 504 on timeout) problem instead of a hanging request; 5xx answers count as failures.
+ * a fast 503 (or 504 on timeout) problem instead of a hanging request; 5xx answers count as failures,
+ * except a 503 with `Retry-After` (load shed by a live service).
  */
 export async function callCore(env: Env, request: CoreRequest): Promise<Response> {
   const baseUrl = serviceUrl(env, request.service);
-  const timeoutMs = request.timeoutMs ?? (Number(env.CORE_TIMEOUT_MS) || DEFAULT_TIMEOUT_MS);
+  const timeoutMs =
+    request.timeoutMs ?? serviceTimeoutMs(request.service, Number(env.CORE_TIMEOUT_MS) || DEFAULT_TIMEOUT_MS);
   const headers = await signedHeaders(env, request);
   try {
     return await breakerFor(baseUrl).run(
@@ -85,7 +93,7 @@ export async function callCore(env: Env, request: CoreRequest): Promise<Response
           body: request.body ?? null,
           signal: AbortSignal.timeout(timeoutMs),
         }),
-      (response) => response.status >= 500,
+      (response) => response.status >= 500 && !isShed(response),
     );
   } catch (error) {
     if (error instanceof BreakerOpenError) {

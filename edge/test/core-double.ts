@@ -20,7 +20,7 @@ function readBody(request: IncomingMessage): Promise<string> {
 
 /**
  * A real HTTP server standing in for every core service in edge tests. It serves auth's JWKS, records
- * each request by `X-Request-Id`, and answers by path: `/slow…` after 2 s, `/fail…` with 500, `/shed…` with 503 + Retry-After, Cloudflare's KV `…/bulk` with success, anything
+ * each request by `X-Request-Id`, and answers by path: `/slow…` after 2 s, a checkout with `Prefer: wait=N` after N s with 201, `/fail…` with 500, `/shed…` with 503 + Retry-After, Cloudflare's KV `…/bulk` with success, anything
  * else with a JSON echo that carries a serial number (so a refill is distinguishable from a cached copy).
  */
 export function startCoreDouble(port: number, jwks: JSONWebKeySet): Promise<Server> {
@@ -50,6 +50,16 @@ export function startCoreDouble(port: number, jwks: JSONWebKeySet): Promise<Serv
     if (url.pathname === "/health/ready")
       return json(200, { service: "double", status: "ready", checks: { postgres: "up" } });
     if (url.pathname.startsWith("/slow")) return setTimeout(() => json(200, { slow: true }), 2_000);
+    // Checkout with `Prefer: wait=N`: like order, holds the answer N s, then 201 with Preference-Applied.
+    const wait = /wait=(\d+)/.exec(headers.prefer ?? "")?.[1];
+    if (url.pathname === "/v1/orders" && request.method === "POST" && wait !== undefined) {
+      return setTimeout(() => {
+        response.writeHead(201, { "content-type": "application/json", "preference-applied": `wait=${wait}` });
+        response.end(
+          JSON.stringify({ orderId: "0193a000-0000-7000-8000-0000000000d1", status: "CONFIRMED" }),
+        );
+      }, Number(wait) * 1_000);
+    }
     if (url.pathname.startsWith("/fail")) return json(500, { failed: true });
     if (url.pathname.startsWith("/shed")) {
       response.writeHead(503, { "content-type": "application/problem+json", "retry-after": "1" });

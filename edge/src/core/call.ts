@@ -22,6 +22,8 @@ export interface CoreRequest {
   requestId: string;
   traceparent: string;
   idempotencyKey?: string | undefined;
+  /** Other headers core reads (e.g. `Prefer`); not part of the signature. */
+  headers?: Record<string, string>;
   timeoutMs?: number;
 }
 
@@ -71,7 +73,13 @@ async function signedHeaders(env: Env, request: CoreRequest): Promise<Headers> {
   }
   if (request.body !== undefined) headers.set("content-type", "application/json");
   if (request.idempotencyKey) headers.set(IDEMPOTENCY_KEY_HEADER, request.idempotencyKey);
+  for (const [name, value] of Object.entries(request.headers ?? {})) headers.set(name, value);
   return headers;
+}
+
+/** The deadline of an ordinary call to `service`: CORE_TIMEOUT_MS, raised where the service needs it. */
+export function callCoreTimeoutMs(env: Env, service: Service): number {
+  return serviceTimeoutMs(service, Number(env.CORE_TIMEOUT_MS) || DEFAULT_TIMEOUT_MS);
 }
 
 /**
@@ -81,8 +89,7 @@ async function signedHeaders(env: Env, request: CoreRequest): Promise<Headers> {
  */
 export async function callCore(env: Env, request: CoreRequest): Promise<Response> {
   const baseUrl = serviceUrl(env, request.service);
-  const timeoutMs =
-    request.timeoutMs ?? serviceTimeoutMs(request.service, Number(env.CORE_TIMEOUT_MS) || DEFAULT_TIMEOUT_MS);
+  const timeoutMs = request.timeoutMs ?? callCoreTimeoutMs(env, request.service);
   const headers = await signedHeaders(env, request);
   try {
     return await breakerFor(baseUrl).run(

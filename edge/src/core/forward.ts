@@ -1,11 +1,11 @@
-import { IDEMPOTENCY_KEY_HEADER } from "@qc/contracts";
+import { IDEMPOTENCY_KEY_HEADER, PREFERENCE_APPLIED_HEADER } from "@qc/contracts";
 import type { Context } from "hono";
 import type { AppEnv } from "../env";
-import { callCore } from "./call";
+import { type CoreRequest, callCore } from "./call";
 import type { Service } from "./services";
 
 // Core's own response headers that mean something to the client; the rest stay inside.
-const relayedHeaders = ["content-type", "location", "retry-after", "etag"];
+const relayedHeaders = ["content-type", "location", "retry-after", "etag", PREFERENCE_APPLIED_HEADER];
 
 /** Copies core's status, body and client-relevant headers into the edge's response. */
 export function relay(response: Response): Response {
@@ -32,7 +32,15 @@ function coreRequestFor(c: Context<AppEnv>, service: Service, body?: unknown) {
   };
 }
 
-/** Forwards the request to the owning service, with the validated body (never the raw one) when there is one. */
-export async function forward(c: Context<AppEnv>, service: Service, body?: unknown): Promise<Response> {
-  return relay(await callCore(c.env, coreRequestFor(c, service, body)));
+/**
+ * Forwards the request to the owning service, with the validated body (never the raw one) when there is
+ * one; `extra` adds headers core reads and can lengthen the deadline for a request that waits on purpose.
+ */
+export async function forward(
+  c: Context<AppEnv>,
+  service: Service,
+  body?: unknown,
+  extra: Pick<CoreRequest, "headers" | "timeoutMs"> = {},
+): Promise<Response> {
+  return relay(await callCore(c.env, { ...coreRequestFor(c, service, body), ...extra }));
 }

@@ -4,10 +4,14 @@ import {
   OrderParams,
   OrdersQuery,
   PlaceOrderBody,
+  PREFER_HEADER,
+  PreferHeader,
+  preferredWaitSeconds,
 } from "@qc/contracts";
 import { Hono } from "hono";
 import { z } from "zod";
 import { KvPurger } from "../cache/purger";
+import { callCoreTimeoutMs } from "../core/call";
 import { forward } from "../core/forward";
 import type { AppEnv } from "../env";
 import { requireRole } from "../middleware/roles";
@@ -15,7 +19,10 @@ import { validate } from "../middleware/validate";
 import { checkoutLimit, signedIn } from "./limits";
 
 // Hono hands headers to validators with lower-cased names.
-const CheckoutHeaders = z.object({ [IDEMPOTENCY_KEY_HEADER.toLowerCase()]: IdempotencyKey });
+const CheckoutHeaders = z.object({
+  [IDEMPOTENCY_KEY_HEADER.toLowerCase()]: IdempotencyKey,
+  [PREFER_HEADER.toLowerCase()]: PreferHeader.optional(),
+});
 
 /** /v1/orders: checkout (idempotent, strictly limited), the shopper's orders, and cancellation. */
 export const orders = new Hono<AppEnv>()
@@ -27,7 +34,21 @@ export const orders = new Hono<AppEnv>()
     validate("header", CheckoutHeaders),
     validate("json", PlaceOrderBody),
     async (c) => {
-      const response = await forward(c, "order", c.req.valid("json"));
+      // `Prefer: wait=N` lets core hold the answer up to N s for the outcome (201) before it says 202:
+      // the deadline is the usual one for placing the order plus that wait, so an honoured wait is never a 504.
+      const prefer = c.req.header(PREFER_HEADER);
+      const waitSeconds = preferredWaitSeconds(prefer);
+      const response = await forward(
+        c,
+        "order",
+        c.req.valid("json"),
+        prefer === undefined
+          ? {}
+          : {
+              headers: { [PREFER_HEADER]: prefer },
+              timeoutMs: callCoreTimeoutMs(c.env, "order") + (waitSeconds ?? 0) * 1000,
+            },
+      );
       // Checkout empties the cart in core; the cached copy must not outlive it.
       const user = c.get("user");
       if (response.ok && user) await new KvPurger(c.env.CACHE).purge([{ kind: "cart", userId: user.id }]);

@@ -7,6 +7,7 @@ export * from "./api/deliveries";
 export * from "./api/health";
 export * from "./api/internal";
 export * from "./api/orders";
+export * from "./api/prefer";
 export * from "./api/pricing";
 export * from "./api/purge";
 export * from "./api/stores";

@@ -42,6 +42,7 @@ import {
   OrderView,
   PlaceOrderBody,
 } from "../api/orders";
+import { PREFER_HEADER, PreferHeader } from "../api/prefer";
 import { CouponView, CreateCouponBody, CreatePromotionBody, PromotionView } from "../api/pricing";
 import { PurgeBody } from "../api/purge";
 import { ServiceabilityQuery, ServiceableStore } from "../api/stores";
@@ -175,11 +176,22 @@ export const publicRoutes: readonly RouteSpec[] = [
   {
     method: "post",
     path: "/v1/orders",
-    summary: "Check out the cart; the same Idempotency-Key always answers with the same order",
+    summary:
+      "Check out the cart; the same Idempotency-Key always answers with the same order. With `Prefer: wait=N` " +
+      "(N ≤ 10) the answer waits until the order leaves PENDING (201 with the order) or N s pass (202)",
     tag: "orders",
     roles: ["shopper"],
-    request: { headers: z.object({ [IDEMPOTENCY_KEY_HEADER]: IdempotencyKey }), body: PlaceOrderBody },
-    responses: { 202: ok(OrderAccepted, "Accepted; the saga decides the outcome") },
+    request: {
+      headers: z.object({
+        [IDEMPOTENCY_KEY_HEADER]: IdempotencyKey,
+        [PREFER_HEADER]: PreferHeader.optional(),
+      }),
+      body: PlaceOrderBody,
+    },
+    responses: {
+      201: ok(OrderView, "The order left PENDING within the preferred wait (Preference-Applied: wait=N)"),
+      202: ok(OrderAccepted, "Accepted; the saga decides the outcome"),
+    },
   },
   {
     method: "get",

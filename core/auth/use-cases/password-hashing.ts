@@ -42,7 +42,7 @@ export interface PasswordHasher {
  */
 export function createPasswordHasher(options: PasswordHasherOptions = {}): PasswordHasher {
   const concurrency = options.concurrency ?? Math.max(1, availableParallelism());
-  const maxWaitMs = options.maxWaitMs ?? 2_000;
+  const maxWaitMs = options.maxWaitMs ?? 3_000;
   let costMs = options.initialCostMs ?? 60;
   let running = 0;
   const waiting: { start: () => void; signal: AbortSignal | undefined }[] = [];

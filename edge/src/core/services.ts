@@ -22,7 +22,7 @@ export function serviceUrl(env: Env, service: Service): string {
 
 /**
  * Services whose work needs more than the default deadline. Auth runs argon2id (~45 ms of a core each)
- * and queues a burst up to a 2 s wait estimate before it sheds with 503 + Retry-After itself; registration
+ * and queues a burst up to a 3 s wait estimate before it sheds with 503 + Retry-After itself; registration
  * also answers no sooner than 500 ms. 10 s covers that queue even when the estimate is several times off
  * on a loaded machine, so a burst ends in a 201 or a fast 503, never a 504 for an account that was made.
  */

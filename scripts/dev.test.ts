@@ -47,14 +47,16 @@ const alive = (pid: number) => {
 
 describe("npm run dev", () => {
   const kafkaPort = freePort();
+  const edgePort = freePort();
   const database = `postgres://postgres@127.0.0.1:5432/qc_dev_${crypto.randomUUID().slice(0, 8)}`;
   afterAll(async () => {
     await dropDatabase(database);
     rmSync(join(root, `.qc/kafka/data-${kafkaPort}`), { recursive: true, force: true });
+    rmSync(join(root, `.qc/wrangler/${edgePort}`), { recursive: true, force: true });
   });
 
   it("starts the whole platform behind the edge, and leaves no process behind once stopped", async () => {
-    const edge = `http://127.0.0.1:${freePort()}`;
+    const edge = `http://127.0.0.1:${edgePort}`;
     const env: Record<string, string> = {
       ...(process.env as Record<string, string>),
       DATABASE_URL: database,
@@ -84,6 +86,7 @@ describe("npm run dev", () => {
       if (value) output += new TextDecoder().decode(value);
     }
     expect(output).toContain("[dev] ready:");
+    expect(output).toContain("/docs");
     // Keep draining so the platform never blocks on a full pipe.
     void (async () => {
       while (!(await reader.read()).done) {}
@@ -95,7 +98,19 @@ describe("npm run dev", () => {
     for (const name of SERVICE_NAMES) expect(view.services[name]?.status).toBe("ok");
 
     const started = descendantsOf(dev.pid);
-    expect(started.length).toBeGreaterThanOrEqual(4); // core, Upstash server, wrangler + workerd, Kafka's JVM
+    // One process per core service, as in production, besides the Upstash server, wrangler + workerd, Kafka.
+    const commandLines = started.map((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
+      } catch {
+        return "";
+      }
+    });
+    for (const name of SERVICE_NAMES) {
+      expect(commandLines.filter((line) => line.includes(`core/${name}/main.ts`))).toHaveLength(1);
+    }
+    expect(commandLines.some((line) => line.includes("core/main.ts"))).toBe(false);
+    expect(started.length).toBeGreaterThanOrEqual(SERVICE_NAMES.length + 3);
     dev.kill("SIGTERM");
     expect(await dev.exited).toBe(0);
     await Bun.sleep(500);

@@ -1,0 +1,232 @@
+import { mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { topicDeclarations } from "@qc/contracts";
+import type { Subprocess } from "bun";
+import { migrateAll } from "../../core/migrate";
+import { createKafkaBus } from "../../core/shared/bus/kafka";
+import { type Config, loadConfig } from "../../core/shared/config";
+import { SERVICE_NAMES, type ServiceName, serviceUrl } from "../../core/shared/runtime/context";
+import { type KafkaBroker, startKafka } from "../infra/kafka";
+import { ensureMachineServices } from "../infra/services";
+import { startZipkin } from "../infra/zipkin";
+import { seedDemoData } from "../seed";
+import { forEachLine, type LogFormat, lineFormatter } from "./output";
+
+const root = resolve(import.meta.dir, "../..");
+
+/**
+ * Postgres pool per service (`DB_POOL_MAX` of its process): the saga's services hold connections across
+ * consumer batches and requests, auth and catalog mostly answer cached reads. `<SERVICE>_DB_POOL_MAX`
+ * (e.g. ORDER_DB_POOL_MAX=16) overrides one. 62 in all, well under the 300 connections infra sets.
+ */
+export const DEFAULT_POOL_SIZES: Record<ServiceName, number> = {
+  auth: 4,
+  catalog: 4,
+  pricing: 6,
+  cart: 6,
+  inventory: 10,
+  order: 12,
+  payment: 10,
+  delivery: 10,
+};
+
+export interface PlatformOptions {
+  /** Settings for this run (ports, DATABASE_URL, TOPIC_PREFIX, LOG_LEVEL…), over the process's own env. */
+  env?: Record<string, string>;
+  /** Extra `wrangler dev --var NAME:value` for the edge (e.g. RATE_LIMIT_CHECKOUT_PER_MINUTE). */
+  edgeVars?: Record<string, string>;
+  /** Loads the demo stores, products and riders (default true). */
+  seed?: boolean;
+  /** Where children's lines go: `pretty`/`json` on stdout, or `ignore` (default `pretty`). */
+  output?: LogFormat | "ignore";
+  /** The launcher's own progress lines (default: `[dev] …` on stdout). */
+  log?: (line: string) => void;
+  /** Called when a child exits while the platform is running (not when stop() stops it). */
+  onUnexpectedExit?: (name: string, code: number | null) => void;
+  /** Where wrangler keeps the edge's local KV (default `.qc/wrangler/<edge port>`, so runs don't share it). */
+  persistTo?: string;
+  /** Start a local Zipkin and send every service's spans to it. */
+  zipkin?: boolean;
+  /** Aborting it during start-up stops whatever was started and rejects (Ctrl-C while starting). */
+  signal?: AbortSignal;
+}
+
+export interface PlatformProcess {
+  name: string;
+  pid: number;
+}
+
+export interface Platform {
+  config: Config;
+  /** The edge's origin, e.g. http://127.0.0.1:8787. */
+  edgeUrl: string;
+  /** Every child started: Upstash server, one per core service, wrangler (whose workerd is below it). */
+  processes(): PlatformProcess[];
+  /** Stops every child (SIGTERM, SIGKILL after 15 s), then Kafka and Zipkin if this call started them. */
+  stop(): Promise<void>;
+}
+
+const waitFor = async (
+  name: string,
+  url: string,
+  child: Subprocess,
+  signal: AbortSignal | undefined,
+  timeoutMs = 90_000,
+) => {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    signal?.throwIfAborted();
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode} before answering`);
+    try {
+      if ((await fetch(url, { signal: AbortSignal.timeout(2_000) })).ok) return;
+    } catch {}
+    await Bun.sleep(300);
+  }
+  throw new Error(`${name} did not answer ${url} within ${timeoutMs / 1000}s`);
+};
+
+/**
+ * The whole platform on this machine, as in production one process per core service: Postgres and Redis
+ * (started if down), a Kafka broker (reused if one answers), migrations, topics, `bun core/<service>/main.ts`
+ * for each service with its own pool size, the Upstash REST server, demo data, and the edge under
+ * `wrangler dev` pointed at this run's ports. Used by `npm run dev` and the edge benchmarks. If start-up
+ * fails, whatever was started is stopped before the error is thrown.
+ */
+export async function startPlatform(options: PlatformOptions = {}): Promise<Platform> {
+  const log = options.log ?? ((line: string) => console.log(`[dev] ${line}`));
+  const env: Record<string, string> = { ...(process.env as Record<string, string>), ...options.env };
+  const config = loadConfig(env);
+  const output = options.output ?? "pretty";
+  const format = lineFormatter(output === "json" ? "json" : "pretty", process.stdout.isTTY ?? false);
+  const children: { name: string; child: Subprocess }[] = [];
+  let stopping = false;
+  let kafka: KafkaBroker | undefined;
+  let zipkin: Awaited<ReturnType<typeof startZipkin>> | undefined;
+
+  const spawn = (name: string, command: string[], childEnv: Record<string, string> = {}) => {
+    const child = Bun.spawn(command, {
+      cwd: root,
+      env: { ...env, ...childEnv },
+      stdin: "ignore",
+      stdout: output === "ignore" ? "ignore" : "pipe",
+      stderr: output === "ignore" ? "ignore" : "pipe",
+    });
+    if (output !== "ignore") {
+      const print = (line: string) => console.log(format(name, line));
+      void forEachLine(child.stdout as ReadableStream<Uint8Array>, print).catch(() => {});
+      void forEachLine(child.stderr as ReadableStream<Uint8Array>, print).catch(() => {});
+    }
+    children.push({ name, child });
+    child.exited.then((code) => {
+      if (!stopping) options.onUnexpectedExit?.(name, code);
+    });
+    return child;
+  };
+
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    // The edge first (no new requests), then the services (they drain their consumers), then the rest.
+    const order = [...children].reverse();
+    for (const { child } of order) child.kill("SIGTERM");
+    await Promise.race([Promise.all(order.map(({ child }) => child.exited)), Bun.sleep(15_000)]);
+    for (const { child } of order) if (child.exitCode === null) child.kill("SIGKILL");
+    await Promise.all(order.map(({ child }) => child.exited));
+    await kafka?.stop();
+    await zipkin?.stop();
+  };
+
+  try {
+    log("starting PostgreSQL and Redis if they are down");
+    await ensureMachineServices(config.DATABASE_URL, config.REDIS_URL);
+    const brokerPort = Number(config.KAFKA_BROKERS[0]?.split(":")[1] ?? 9092);
+    kafka = await startKafka({ port: brokerPort, log });
+    if (options.zipkin) {
+      // Traces go to a local Zipkin (UI at http://127.0.0.1:9411); every child inherits ZIPKIN_URL.
+      zipkin = await startZipkin({ log });
+      env.ZIPKIN_URL = zipkin.spansUrl;
+    }
+
+    options.signal?.throwIfAborted();
+    log("migrating every service schema and creating topics");
+    await migrateAll(config);
+    // Created once here rather than by eight services racing to create them at the same moment.
+    const bus = createKafkaBus({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-dev` });
+    try {
+      await bus.ensureTopics(topicDeclarations(config.TOPIC_PREFIX));
+    } finally {
+      await bus.disconnect();
+    }
+
+    options.signal?.throwIfAborted();
+    const bun = process.execPath;
+    const upstashPort = env.UPSTASH_PORT ?? "8079";
+    spawn("upstash", [bun, "core/tooling/upstash-rest/main.ts"], { UPSTASH_PORT: upstashPort });
+    const pools = Object.fromEntries(
+      SERVICE_NAMES.map((name) => [
+        name,
+        Number(env[`${name.toUpperCase()}_DB_POOL_MAX`] ?? DEFAULT_POOL_SIZES[name]),
+      ]),
+    ) as Record<ServiceName, number>;
+    log(
+      `starting ${SERVICE_NAMES.length} services, one process each (Postgres pools: ${SERVICE_NAMES.map((name) => `${name} ${pools[name]}`).join(", ")})`,
+    );
+    const services = SERVICE_NAMES.map((name) => ({
+      name,
+      child: spawn(name, [bun, `core/${name}/main.ts`], { DB_POOL_MAX: String(pools[name]) }),
+    }));
+    await Promise.all(
+      services.map(({ name, child }) =>
+        waitFor(name, `${serviceUrl(config, name)}/health/live`, child, options.signal),
+      ),
+    );
+    if (options.seed ?? true) {
+      log("seeding demo data");
+      await seedDemoData(config);
+    }
+
+    options.signal?.throwIfAborted();
+    // The edge is pointed at this run's services and Upstash server, so every port can be moved by env.
+    const edge = new URL(config.EDGE_URL);
+    const persistTo = options.persistTo ?? join(root, ".qc/wrangler", edge.port || "80");
+    mkdirSync(persistTo, { recursive: true });
+    const vars = {
+      ...Object.fromEntries(
+        SERVICE_NAMES.map((name) => [`${name.toUpperCase()}_URL`, serviceUrl(config, name)]),
+      ),
+      UPSTASH_REDIS_REST_URL: `http://127.0.0.1:${upstashPort}`,
+      EDGE_SIGNING_SECRET: config.EDGE_SIGNING_SECRET,
+      PURGE_SECRET: config.PURGE_SECRET,
+      ...options.edgeVars,
+    };
+    const wrangler = spawn(
+      "edge",
+      [
+        join(root, "node_modules/.bin/wrangler"),
+        "dev",
+        "--ip",
+        edge.hostname,
+        "--port",
+        edge.port,
+        "--inspector-port",
+        env.EDGE_INSPECTOR_PORT ?? "9229",
+        "--persist-to",
+        persistTo,
+        "--show-interactive-dev-session=false",
+        "--var",
+        ...Object.entries(vars).map(([name, value]) => `${name}:${value}`),
+      ],
+      { WRANGLER_SEND_METRICS: "false" },
+    );
+    await waitFor("edge", `${edge.origin}/v1/health`, wrangler, options.signal, 120_000);
+    return {
+      config,
+      edgeUrl: edge.origin,
+      processes: () => children.map(({ name, child }) => ({ name, pid: child.pid })),
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

@@ -14,34 +14,49 @@ function run(...inputs: SagaInput[]): Transition & { sent: string[] } {
 
 const reserved: SagaInput = { type: "StockReserved" };
 const authorized: SagaInput = { type: "PaymentAuthorized" };
-const committed: SagaInput = { type: "StockCommitted" };
-const delivering: SagaInput = { type: "DeliveryCreated", deliveryId: "d-1", etaMinutes: 9 };
-const captured: SagaInput = { type: "PaymentCaptured" };
+const riderAssigned: SagaInput = { type: "DeliveryCreated", deliveryId: "d-1", etaMinutes: 9 };
+const outOfStock: SagaInput = { type: "StockReservationFailed", detail: "SKU-1: 0 available" };
+const declined: SagaInput = { type: "PaymentDeclined", detail: "card declined" };
+const deadline = (state: SagaState): SagaInput => ({ type: "DeadlinePassed", attempt: state.attempt });
 
 describe("the checkout saga", () => {
-  it("walks reserve → authorize → commit → deliver → capture to CONFIRMED", () => {
-    const result = run(reserved, authorized, committed, delivering, captured);
-    expect(result.sent).toEqual([
-      "ReserveStock",
-      "AuthorizePayment",
-      "CommitStock",
-      "CreateDelivery",
-      "CapturePayment",
-    ]);
-    expect(result.state).toMatchObject({ status: "CONFIRMED", deliveryId: "d-1", etaMinutes: 9 });
+  it("reserves stock and authorizes payment in parallel, then assigns a rider: CONFIRMED", () => {
+    const started = startSaga();
+    expect(started.commands).toEqual(["ReserveStock", "AuthorizePayment"]);
+    const result = run(authorized, reserved, riderAssigned);
+    expect(result.sent).toEqual(["ReserveStock", "AuthorizePayment", "CreateDelivery"]);
+    expect(result.state).toMatchObject({
+      status: "CONFIRMED",
+      deliveryId: "d-1",
+      etaMinutes: 9,
+      outstanding: [],
+    });
     expect(result.facts.at(-1)).toEqual({ kind: "confirmed", deliveryId: "d-1", etaMinutes: 9 });
   });
 
-  it("rejects OUT_OF_STOCK without ever asking for payment", () => {
-    const result = run({ type: "StockReservationFailed", detail: "SKU-1: 0 available" });
-    expect(result.state).toMatchObject({ status: "REJECTED", reason: "OUT_OF_STOCK" });
-    expect(result.sent).toEqual(["ReserveStock"]);
+  it("waits for both parallel branches before assigning a rider", () => {
+    const oneBranch = run(reserved);
+    expect(oneBranch.commands).toEqual([]);
+    expect(oneBranch.state.outstanding).toEqual(["AUTHORIZE_PAYMENT"]);
+  });
+
+  it("voids the payment branch when the stock branch fails, even before payment answered", () => {
+    const result = run(outOfStock);
+    expect(result.commands).toEqual(["VoidPayment"]);
+    expect(result.state).toMatchObject({ status: "REJECTED", reason: "OUT_OF_STOCK", outstanding: [] });
   });
 
   it("releases the reservation when payment is declined", () => {
-    const result = run(reserved, { type: "PaymentDeclined", detail: "card declined" });
+    const result = run(reserved, declined);
     expect(result.commands).toEqual(["ReleaseStock"]);
     expect(result.state).toMatchObject({ status: "REJECTED", reason: "PAYMENT_DECLINED" });
+  });
+
+  it("releases a reservation still on its way when payment is declined first, and only once", () => {
+    const rejected = run(declined);
+    expect(rejected.commands).toEqual(["ReleaseStock"]);
+    const late = transition(rejected.state, reserved);
+    expect(late.commands).toEqual([]);
   });
 
   it("voids the payment and releases stock when the provider times out", () => {
@@ -51,7 +66,7 @@ describe("the checkout saga", () => {
   });
 
   it("voids the payment and releases stock when no rider is found", () => {
-    const result = run(reserved, authorized, committed, {
+    const result = run(reserved, authorized, {
       type: "DeliveryFailed",
       reason: "NO_RIDER",
       detail: "NO_RIDER",
@@ -60,112 +75,89 @@ describe("the checkout saga", () => {
     expect(result.state).toMatchObject({ status: "REJECTED", reason: "NO_RIDER" });
   });
 
-  it("cancels the delivery and releases stock when capture fails", () => {
-    const result = run(reserved, authorized, committed, delivering, {
-      type: "PaymentCaptureFailed",
-      detail: "not authorized",
-    });
-    expect(result.commands).toEqual(["CancelDelivery", "VoidPayment", "ReleaseStock"]);
-    expect(result.state.status).toBe("REJECTED");
-  });
-
-  it("compensates a step whose deadline passed, including the step that may have happened", () => {
-    const atAuthorize = run(reserved).state;
-    const result = transition(atAuthorize, { type: "DeadlinePassed", step: "AUTHORIZE_PAYMENT", attempt: 1 });
+  it("compensates both branches when their deadline passes", () => {
+    const waiting = run(reserved).state;
+    const result = transition(waiting, deadline(waiting));
     expect(result.commands).toEqual(["VoidPayment", "ReleaseStock"]);
     expect(result.state).toMatchObject({ status: "REJECTED", reason: "PAYMENT_TIMEOUT" });
   });
 
-  it("cancels a possibly created delivery when its deadline passes", () => {
-    const atDelivery = run(reserved, authorized, committed).state;
-    const result = transition(atDelivery, { type: "DeadlinePassed", step: "CREATE_DELIVERY", attempt: 1 });
+  it("cancels a possibly created delivery when the rider deadline passes", () => {
+    const waiting = run(reserved, authorized).state;
+    const result = transition(waiting, deadline(waiting));
     expect(result.commands).toEqual(["CancelDelivery", "VoidPayment", "ReleaseStock"]);
+    expect(result.state).toMatchObject({ status: "REJECTED", reason: "NO_RIDER" });
   });
 
-  it("resends an idempotent step on its deadline before giving up", () => {
-    let state: SagaState = run(reserved, authorized).state;
+  it("ignores a deadline of an earlier attempt", () => {
+    const waiting = run(reserved).state;
+    const result = transition(waiting, { type: "DeadlinePassed", attempt: waiting.attempt + 1 });
+    expect(result.state).toBe(waiting);
+  });
+
+  it("compensates a late success of a saga that gave up, once", () => {
+    const rejected = run(outOfStock).state;
+    const late = transition(rejected, authorized);
+    // The void went out with the rejection already.
+    expect(late.commands).toEqual([]);
+    const timedOut = transition(run(reserved, authorized).state, deadline(run(reserved, authorized).state));
+    const lateRider = transition(timedOut.state, riderAssigned);
+    expect(lateRider.commands).toEqual([]);
+  });
+
+  it("commits stock at pick-up and captures the payment at delivery, resending each on its deadline", () => {
+    const confirmed = run(reserved, authorized, riderAssigned).state;
+    const pickedUp = transition(confirmed, { type: "PickedUp" });
+    expect(pickedUp.commands).toEqual(["CommitStock"]);
+    expect(pickedUp.state).toMatchObject({
+      status: "CONFIRMED",
+      pickedUp: true,
+      outstanding: ["COMMIT_STOCK"],
+    });
+    const resent = transition(pickedUp.state, deadline(pickedUp.state));
+    expect(resent.commands).toEqual(["CommitStock"]);
+    const committed = transition(resent.state, { type: "StockCommitted" });
+    expect(committed.state.outstanding).toEqual([]);
+    const delivered = transition(committed.state, { type: "Delivered" });
+    expect(delivered.commands).toEqual(["CapturePayment"]);
+    const captured = transition(delivered.state, { type: "PaymentCaptured" });
+    expect(captured.state.outstanding).toEqual([]);
+    expect(captured.state.completed).toContain("CAPTURE_PAYMENT");
+    // A repeated pick-up report sends nothing again.
+    expect(transition(captured.state, { type: "PickedUp" }).commands).toEqual([]);
+  });
+
+  it("gives up resending after three attempts and leaves it to an operator", () => {
+    let state = transition(run(reserved, authorized, riderAssigned).state, { type: "Delivered" }).state;
     const sent: string[] = [];
-    for (let attempt = 1; attempt <= 3; attempt++) {
-      const result = transition(state, { type: "DeadlinePassed", step: "COMMIT_STOCK", attempt });
+    for (let i = 0; i < 4; i++) {
+      const result = transition(state, deadline(state));
       sent.push(...result.commands);
       state = result.state;
     }
-    expect(sent).toEqual(["CommitStock", "CommitStock", "VoidPayment", "ReleaseStock"]);
-    expect(state.status).toBe("REJECTED");
+    expect(sent).toEqual(["CapturePayment", "CapturePayment", "CapturePayment"]);
+    expect(state).toMatchObject({ status: "CONFIRMED", outstanding: [] });
   });
 
-  it("does not call a late reservation reply out of stock", () => {
-    const result = transition(startSaga().state, {
-      type: "DeadlinePassed",
-      step: "RESERVE_STOCK",
-      attempt: 1,
-    });
-    expect(result.commands).toEqual(["ReleaseStock"]);
-    expect(result.state).toMatchObject({ status: "REJECTED", reason: "INTERNAL_ERROR" });
+  it("records a cancel while PENDING and compensates at the next reply", () => {
+    const requested = run(reserved, { type: "CancelRequested" });
+    expect(requested.state).toMatchObject({ status: "RUNNING", cancelRequested: true });
+    const ended = transition(requested.state, authorized);
+    expect(ended.commands).toEqual(["VoidPayment", "ReleaseStock"]);
+    expect(ended.state).toMatchObject({ status: "CANCELLED", reason: "CANCELLED_BY_SHOPPER" });
   });
 
-  it("ignores a deadline of a step or attempt it is no longer on", () => {
-    const atAuthorize = run(reserved).state;
-    expect(transition(atAuthorize, { type: "DeadlinePassed", step: "RESERVE_STOCK", attempt: 1 }).state).toBe(
-      atAuthorize,
-    );
-  });
-
-  it("voids a PaymentAuthorized that arrives after the saga compensated", () => {
-    const compensated = transition(run(reserved).state, {
-      type: "DeadlinePassed",
-      step: "AUTHORIZE_PAYMENT",
-      attempt: 1,
-    }).state;
-    const late = transition(compensated, authorized);
-    expect(late.commands).toEqual(["VoidPayment"]);
-    expect(late.state.status).toBe("REJECTED");
-  });
-
-  it("refunds a capture that arrives after the saga gave up on it", () => {
-    const gaveUp = run(
-      reserved,
-      authorized,
-      committed,
-      delivering,
-      { type: "DeadlinePassed", step: "CAPTURE_PAYMENT", attempt: 1 },
-      { type: "DeadlinePassed", step: "CAPTURE_PAYMENT", attempt: 2 },
-      { type: "DeadlinePassed", step: "CAPTURE_PAYMENT", attempt: 3 },
-    ).state;
-    expect(gaveUp.status).toBe("REJECTED");
-    expect(transition(gaveUp, captured).commands).toEqual(["RefundPayment"]);
-  });
-
-  it("applies a duplicate reply only once", () => {
-    const once = run(reserved).state;
-    const twice = transition(once, reserved);
-    expect(twice.commands).toEqual([]);
-    expect(twice.state).toBe(once);
-  });
-
-  it("ignores a failure for a step it is not waiting on", () => {
-    const atAuthorize = run(reserved).state;
-    expect(transition(atAuthorize, { type: "StockCommitFailed", detail: "EXPIRED" }).commands).toEqual([]);
-  });
-
-  it("records a cancel while PENDING and compensates everything at the next reply", () => {
-    const requested = transition(run(reserved).state, { type: "CancelRequested" });
-    expect(requested.commands).toEqual([]);
-    expect(requested.facts).toEqual([{ kind: "cancel_requested" }]);
-    const result = transition(requested.state, authorized);
-    expect(result.commands).toEqual(["VoidPayment", "ReleaseStock"]);
-    expect(result.state).toMatchObject({ status: "CANCELLED", reason: "CANCELLED_BY_SHOPPER" });
-  });
-
-  it("cancels a confirmed order before pick-up with delivery cancel, refund and release", () => {
-    const confirmed = run(reserved, authorized, committed, delivering, captured).state;
+  it("cancels a confirmed order before pick-up: delivery cancelled, hold voided, stock released", () => {
+    const confirmed = run(reserved, authorized, riderAssigned).state;
     const result = transition(confirmed, { type: "CancelRequested" });
-    expect(result.commands).toEqual(["RefundPayment", "CancelDelivery", "ReleaseStock"]);
+    expect(result.commands).toEqual(["CancelDelivery", "VoidPayment", "ReleaseStock"]);
     expect(result.state.status).toBe("CANCELLED");
   });
 
-  it("refuses to cancel once the rider has picked the order up", () => {
-    const pickedUp = run(reserved, authorized, committed, delivering, captured, { type: "PickedUp" }).state;
-    expect(transition(pickedUp, { type: "CancelRequested" }).commands).toEqual([]);
+  it("refuses a cancel after pick-up", () => {
+    const pickedUp = transition(run(reserved, authorized, riderAssigned).state, { type: "PickedUp" }).state;
+    const result = transition(pickedUp, { type: "CancelRequested" });
+    expect(result.state).toBe(pickedUp);
+    expect(result.commands).toEqual([]);
   });
 });

@@ -1,14 +1,27 @@
 import type { RejectReason } from "@qc/contracts";
 
-/** The checkout saga's forward steps, in order; each waits for its participant's reply. */
+/** Every step the order saga sends to a participant and waits on. */
 export const SAGA_STEPS = [
   "RESERVE_STOCK",
   "AUTHORIZE_PAYMENT",
+  "ASSIGN_RIDER",
   "COMMIT_STOCK",
-  "CREATE_DELIVERY",
   "CAPTURE_PAYMENT",
 ] as const;
 export type SagaStep = (typeof SAGA_STEPS)[number];
+
+/** Steps that do not depend on each other are sent together and awaited together (Medusa's `parallelize`). */
+const parallelize = (...steps: SagaStep[]): readonly SagaStep[] => steps;
+
+/**
+ * The checkout, phase by phase: CONFIRMED means stock held, payment authorized and a rider assigned.
+ * Money moves only when the amount is final, so committing stock and capturing the payment are not part of
+ * it: they follow the rider's progress (see `transition`'s PickedUp and Delivered).
+ */
+export const CHECKOUT_PHASES: readonly (readonly SagaStep[])[] = [
+  parallelize("RESERVE_STOCK", "AUTHORIZE_PAYMENT"),
+  ["ASSIGN_RIDER"],
+];
 
 export type SagaStatus = "RUNNING" | "CONFIRMED" | "REJECTED" | "CANCELLED";
 
@@ -21,24 +34,22 @@ export type SagaCommand =
   | "CommitStock"
   | "CreateDelivery"
   | "CancelDelivery"
-  | "CapturePayment"
-  | "RefundPayment";
+  | "CapturePayment";
 
 interface StepDefinition {
   action: SagaCommand;
-  /** Undoes the step once it has happened (or may have happened); null when an earlier compensation covers it. */
+  /** Undoes the step once it has happened (or may have happened); null when nothing can undo it. */
   compensation: SagaCommand | null;
-  /** A step whose action is idempotent at the participant and safe to resend when its reply is late. */
+  /** Safe to resend when its reply is late (idempotent at the participant and nothing to undo). */
   retryOnDeadline: boolean;
   /** Why the order is rejected when this step's participant answers with a failure. */
   failure: RejectReason;
   /** Why the order is rejected when this step's deadline passes for good (no answer is not a refusal). */
   timeout: RejectReason;
-  /** Compensate this step too when its outcome is unknown (deadline, provider timeout). */
-  compensateWhenUnknown: boolean;
 }
 
-// Each step written next to its compensation (Medusa style).
+// Each step written next to its compensation (Medusa style). A compensation sent while its step is still
+// outstanding is safe: both travel on the order's key, so the participant sees the action first.
 export const STEP_DEFINITIONS: Record<SagaStep, StepDefinition> = {
   RESERVE_STOCK: {
     action: "ReserveStock",
@@ -46,7 +57,6 @@ export const STEP_DEFINITIONS: Record<SagaStep, StepDefinition> = {
     retryOnDeadline: false,
     failure: "OUT_OF_STOCK",
     timeout: "INTERNAL_ERROR",
-    compensateWhenUnknown: true,
   },
   AUTHORIZE_PAYMENT: {
     action: "AuthorizePayment",
@@ -54,44 +64,44 @@ export const STEP_DEFINITIONS: Record<SagaStep, StepDefinition> = {
     retryOnDeadline: false,
     failure: "PAYMENT_DECLINED",
     timeout: "PAYMENT_TIMEOUT",
-    compensateWhenUnknown: true,
   },
-  // ReleaseStock (the reservation's compensation) also returns committed stock to the shelf.
+  ASSIGN_RIDER: {
+    action: "CreateDelivery",
+    compensation: "CancelDelivery",
+    retryOnDeadline: false,
+    failure: "DELIVERY_FAILED",
+    timeout: "NO_RIDER",
+  },
+  // After CONFIRMED: the goods left with the rider and the order was delivered. Nothing to undo; a late
+  // reply is resent until it comes (both are idempotent at the participant).
   COMMIT_STOCK: {
     action: "CommitStock",
     compensation: null,
     retryOnDeadline: true,
     failure: "INTERNAL_ERROR",
     timeout: "INTERNAL_ERROR",
-    compensateWhenUnknown: false,
   },
-  CREATE_DELIVERY: {
-    action: "CreateDelivery",
-    compensation: "CancelDelivery",
-    retryOnDeadline: false,
-    failure: "DELIVERY_FAILED",
-    timeout: "NO_RIDER",
-    compensateWhenUnknown: true,
-  },
-  // A captured payment can no longer be voided: its compensation is a refund. A capture of unknown outcome
-  // is voided instead; should its PaymentCaptured still arrive, the late reply is refunded.
   CAPTURE_PAYMENT: {
     action: "CapturePayment",
-    compensation: "RefundPayment",
+    compensation: null,
     retryOnDeadline: true,
     failure: "INTERNAL_ERROR",
     timeout: "INTERNAL_ERROR",
-    compensateWhenUnknown: false,
   },
 };
 
 /** The persisted saga instance, minus what only the messages need (lines, address, amount, token). */
 export interface SagaState {
-  step: SagaStep;
   status: SagaStatus;
-  /** Attempts of the current step (1 on first send). */
+  /** Index into CHECKOUT_PHASES while RUNNING. */
+  phase: number;
+  /** Steps sent and not yet answered (their deadline is the saga's deadline). */
+  outstanding: SagaStep[];
+  /** Resends of the outstanding steps after a deadline (0 on first send). */
   attempt: number;
   completed: SagaStep[];
+  /** Steps whose compensation was sent, so a late reply does not send it again. */
+  compensated: SagaStep[];
   cancelRequested: boolean;
   reason: RejectReason | null;
   deliveryId: string | null;
@@ -100,7 +110,7 @@ export interface SagaState {
   pickedUp: boolean;
 }
 
-/** A participant's reply, a passed deadline, or the shopper's cancel. */
+/** A participant's reply, a passed deadline, the rider's progress or the shopper's cancel. */
 export type SagaInput =
   | { type: "StockReserved" }
   | { type: "StockReservationFailed"; detail: string }
@@ -113,9 +123,10 @@ export type SagaInput =
   | { type: "DeliveryFailed"; reason: RejectReason; detail: string }
   | { type: "PaymentCaptured" }
   | { type: "PaymentCaptureFailed"; detail: string }
-  | { type: "DeadlinePassed"; step: SagaStep; attempt: number }
+  | { type: "DeadlinePassed"; attempt: number }
   | { type: "CancelRequested" }
-  | { type: "PickedUp" };
+  | { type: "PickedUp" }
+  | { type: "Delivered" };
 
 /** A line of the order's step history (also appended to the order's event stream). */
 export type SagaFact =
@@ -131,23 +142,28 @@ export interface Transition {
   facts: SagaFact[];
 }
 
-const maxAttemptsOnDeadline = 3;
+const maxResends = 3;
 
-/** A fresh saga: the first step's command is sent with it. */
+const send = (steps: readonly SagaStep[]) => steps.map((step) => STEP_DEFINITIONS[step].action);
+
+/** A fresh saga: the first phase's commands are sent with it. */
 export function startSaga(): Transition {
+  const first = CHECKOUT_PHASES[0] ?? [];
   return {
     state: {
-      step: "RESERVE_STOCK",
       status: "RUNNING",
-      attempt: 1,
+      phase: 0,
+      outstanding: [...first],
+      attempt: 0,
       completed: [],
+      compensated: [],
       cancelRequested: false,
       reason: null,
       deliveryId: null,
       etaMinutes: null,
       pickedUp: false,
     },
-    commands: ["ReserveStock"],
+    commands: send(first),
     facts: [],
   };
 }
@@ -155,8 +171,8 @@ export function startSaga(): Transition {
 const successOf: Partial<Record<SagaInput["type"], SagaStep>> = {
   StockReserved: "RESERVE_STOCK",
   PaymentAuthorized: "AUTHORIZE_PAYMENT",
+  DeliveryCreated: "ASSIGN_RIDER",
   StockCommitted: "COMMIT_STOCK",
-  DeliveryCreated: "CREATE_DELIVERY",
   PaymentCaptured: "CAPTURE_PAYMENT",
 };
 
@@ -164,36 +180,36 @@ const failureOf: Partial<Record<SagaInput["type"], SagaStep>> = {
   StockReservationFailed: "RESERVE_STOCK",
   PaymentDeclined: "AUTHORIZE_PAYMENT",
   PaymentTimedOut: "AUTHORIZE_PAYMENT",
+  DeliveryFailed: "ASSIGN_RIDER",
   StockCommitFailed: "COMMIT_STOCK",
-  DeliveryFailed: "CREATE_DELIVERY",
   PaymentCaptureFailed: "CAPTURE_PAYMENT",
 };
 
-/** The compensations of every completed step, newest first; a refund supersedes the void of one payment. */
-function compensationsFor(completed: readonly SagaStep[]): SagaCommand[] {
-  const commands: SagaCommand[] = [];
-  for (const step of [...completed].reverse()) {
-    const compensation = STEP_DEFINITIONS[step].compensation;
-    if (!compensation) continue;
-    if (step === "AUTHORIZE_PAYMENT" && completed.includes("CAPTURE_PAYMENT")) continue;
-    commands.push(compensation);
-  }
-  return commands;
+const without = (steps: readonly SagaStep[], step: SagaStep) => steps.filter((one) => one !== step);
+
+/** Compensations of the given steps, newest first, skipping the ones already sent or not undoable. */
+function compensationsOf(state: SagaState, steps: readonly SagaStep[]) {
+  const undone = [...steps]
+    .reverse()
+    .filter((step) => STEP_DEFINITIONS[step].compensation && !state.compensated.includes(step));
+  return {
+    commands: undone.map((step) => STEP_DEFINITIONS[step].compensation as SagaCommand),
+    compensated: [...state.compensated, ...undone],
+  };
 }
 
 /**
- * Ends a running saga: compensates what was done (and, when the outcome of the current step is unknown,
- * the current step too) and records the terminal status. A shopper's cancel request wins the status.
+ * Ends a running saga: compensates every step that happened or may have happened (completed ones, and
+ * outstanding ones whose reply has not come: their compensation follows them on the same key), and records
+ * the terminal status. A shopper's cancel request wins the status.
  */
 function compensate(
   state: SagaState,
   reason: RejectReason,
   detail: string | null,
-  currentMayHaveHappened: boolean,
+  mayHaveHappened: readonly SagaStep[],
 ): Transition {
-  const undoCurrent = currentMayHaveHappened && STEP_DEFINITIONS[state.step].compensateWhenUnknown;
-  const undo = undoCurrent ? [...state.completed, state.step] : state.completed;
-  const commands = compensationsFor(undo);
+  const { commands, compensated } = compensationsOf(state, [...state.completed, ...mayHaveHappened]);
   const status: SagaStatus = state.cancelRequested ? "CANCELLED" : "REJECTED";
   const finalReason: RejectReason = state.cancelRequested ? "CANCELLED_BY_SHOPPER" : reason;
   const facts: SagaFact[] = [];
@@ -203,25 +219,33 @@ function compensate(
       ? { kind: "cancelled", reason: finalReason }
       : { kind: "rejected", reason: finalReason, detail },
   );
-  return { state: { ...state, status, reason: finalReason }, commands, facts };
+  return {
+    state: { ...state, status, reason: finalReason, outstanding: [], compensated },
+    commands,
+    facts,
+  };
 }
 
-function advance(state: SagaState, input: SagaInput): Transition {
-  const completed = [...state.completed, state.step];
-  const withDelivery =
-    input.type === "DeliveryCreated"
-      ? { deliveryId: input.deliveryId, etaMinutes: input.etaMinutes }
-      : { deliveryId: state.deliveryId, etaMinutes: state.etaMinutes };
-  const done: SagaState = { ...state, ...withDelivery, completed };
-  const fact: SagaFact = { kind: "step", step: `${state.step}_DONE`, detail: null };
+/** A step of the checkout answered with success: wait for its siblings, then start the next phase. */
+function advance(state: SagaState, step: SagaStep, input: SagaInput): Transition {
+  const delivery =
+    input.type === "DeliveryCreated" ? { deliveryId: input.deliveryId, etaMinutes: input.etaMinutes } : {};
+  const done: SagaState = {
+    ...state,
+    ...delivery,
+    completed: [...state.completed, step],
+    outstanding: without(state.outstanding, step),
+  };
+  const fact: SagaFact = { kind: "step", step: `${step}_DONE`, detail: null };
   if (state.cancelRequested) {
-    const ended = compensate(done, "CANCELLED_BY_SHOPPER", "cancelled by the shopper", false);
+    const ended = compensate(done, "CANCELLED_BY_SHOPPER", "cancelled by the shopper", done.outstanding);
     return { ...ended, facts: [fact, ...ended.facts] };
   }
-  const next = SAGA_STEPS[SAGA_STEPS.indexOf(state.step) + 1];
+  if (done.outstanding.length > 0) return { state: done, commands: [], facts: [fact] };
+  const next = CHECKOUT_PHASES[state.phase + 1];
   if (!next) {
     return {
-      state: { ...done, status: "CONFIRMED" },
+      state: { ...done, status: "CONFIRMED", attempt: 0 },
       commands: [],
       facts: [
         fact,
@@ -230,8 +254,8 @@ function advance(state: SagaState, input: SagaInput): Transition {
     };
   }
   return {
-    state: { ...done, step: next, attempt: 1 },
-    commands: [STEP_DEFINITIONS[next].action],
+    state: { ...done, phase: state.phase + 1, outstanding: [...next], attempt: 0 },
+    commands: send(next),
     facts: [fact],
   };
 }
@@ -244,22 +268,56 @@ function failureReason(input: SagaInput, step: SagaStep): RejectReason {
   return STEP_DEFINITIONS[step].failure;
 }
 
-function failureDetail(input: SagaInput): string | null {
-  return "detail" in input ? input.detail : null;
-}
+const failureDetail = (input: SagaInput): string | null => ("detail" in input ? input.detail : null);
 
-/** A reply for a step the saga is not waiting on: compensate a late success, ignore everything else. */
+/** A reply for a step the saga is not waiting on: compensate a late success once, ignore anything else. */
 function lateReply(state: SagaState, input: SagaInput): Transition {
   const step = successOf[input.type];
-  if (!step || state.completed.includes(step)) return unchanged(state);
-  const compensation = STEP_DEFINITIONS[step].compensation;
-  // A late capture of a saga that gave up must be refunded, never kept.
-  if (!compensation) return unchanged(state);
+  if (!step || state.completed.includes(step) || state.status === "CONFIRMED") return unchanged(state);
+  // The saga gave up on this step: whatever it did must be undone, and only once.
+  const { commands, compensated } = compensationsOf(state, [step]);
+  if (commands.length === 0) return unchanged(state);
   return {
-    state,
-    commands: [compensation],
-    facts: [{ kind: "step", step: "LATE_REPLY_COMPENSATED", detail: `${input.type} → ${compensation}` }],
+    state: { ...state, compensated },
+    commands,
+    facts: [{ kind: "step", step: "LATE_REPLY_COMPENSATED", detail: `${input.type} → ${commands[0]}` }],
   };
+}
+
+/** After CONFIRMED: the fulfilment steps (commit at pick-up, capture at delivery) and their replies. */
+function fulfil(state: SagaState, input: SagaInput): Transition {
+  const follow = (step: SagaStep, changes: Partial<SagaState>): Transition =>
+    state.completed.includes(step) || state.outstanding.includes(step)
+      ? { state: { ...state, ...changes }, commands: [], facts: [] }
+      : {
+          state: { ...state, ...changes, outstanding: [...state.outstanding, step], attempt: 0 },
+          commands: send([step]),
+          facts: [],
+        };
+  if (input.type === "PickedUp") return follow("COMMIT_STOCK", { pickedUp: true });
+  if (input.type === "Delivered") return follow("CAPTURE_PAYMENT", { pickedUp: true });
+  const succeeded = successOf[input.type];
+  if (succeeded && state.outstanding.includes(succeeded)) {
+    return {
+      state: {
+        ...state,
+        outstanding: without(state.outstanding, succeeded),
+        completed: [...state.completed, succeeded],
+      },
+      commands: [],
+      facts: [{ kind: "step", step: `${succeeded}_DONE`, detail: null }],
+    };
+  }
+  const failed = failureOf[input.type];
+  if (failed && state.outstanding.includes(failed)) {
+    // The goods are with the shopper: nothing to compensate, an operator must look (the fact says why).
+    return {
+      state: { ...state, outstanding: without(state.outstanding, failed) },
+      commands: [],
+      facts: [{ kind: "step", step: `${failed}_FAILED`, detail: failureDetail(input) }],
+    };
+  }
+  return unchanged(state);
 }
 
 /** Whether the owner may cancel now, and why not. */
@@ -269,39 +327,50 @@ export function cancellability(state: SagaState): "accepted" | "terminal" | "pic
   return "accepted";
 }
 
+function deadlinePassed(state: SagaState, attempt: number): Transition {
+  if (state.outstanding.length === 0 || attempt !== state.attempt) return unchanged(state);
+  const late = state.outstanding;
+  if (late.every((step) => STEP_DEFINITIONS[step].retryOnDeadline)) {
+    if (state.attempt < maxResends) {
+      return {
+        state: { ...state, attempt: state.attempt + 1 },
+        commands: send(late),
+        facts: [{ kind: "step", step: `${late.join("+")}_RETRIED`, detail: `attempt ${state.attempt + 2}` }],
+      };
+    }
+    return {
+      state: { ...state, outstanding: [] },
+      commands: [],
+      facts: [{ kind: "step", step: `${late.join("+")}_TIMED_OUT`, detail: "needs an operator" }],
+    };
+  }
+  const [first] = late;
+  const reason = first ? STEP_DEFINITIONS[first].timeout : "INTERNAL_ERROR";
+  const ended = compensate(state, reason, `${late.join(", ")} deadline passed`, late);
+  return {
+    ...ended,
+    facts: [{ kind: "step", step: `${late.join("+")}_TIMED_OUT`, detail: null }, ...ended.facts],
+  };
+}
+
 /**
  * The saga as a pure state machine: (state, input) → (new state, commands to send, facts to record).
- * Every reply is matched against the step the saga waits on; anything else is ignored or compensated.
+ * Every reply is matched against the steps the saga waits on; anything else is ignored or compensated.
  */
 export function transition(state: SagaState, input: SagaInput): Transition {
   if (input.type === "CancelRequested") return requestCancel(state);
-  if (input.type === "PickedUp") return { state: { ...state, pickedUp: true }, commands: [], facts: [] };
-
-  if (input.type === "DeadlinePassed") {
-    if (state.status !== "RUNNING" || input.step !== state.step || input.attempt !== state.attempt) {
-      return unchanged(state);
-    }
-    const definition = STEP_DEFINITIONS[state.step];
-    if (definition.retryOnDeadline && state.attempt < maxAttemptsOnDeadline) {
-      return {
-        state: { ...state, attempt: state.attempt + 1 },
-        commands: [definition.action],
-        facts: [{ kind: "step", step: `${state.step}_RETRIED`, detail: `attempt ${state.attempt + 1}` }],
-      };
-    }
-    const ended = compensate(state, definition.timeout, `${state.step} deadline passed`, true);
-    return {
-      ...ended,
-      facts: [{ kind: "step", step: `${state.step}_TIMED_OUT`, detail: null }, ...ended.facts],
-    };
-  }
-
+  if (input.type === "DeadlinePassed") return deadlinePassed(state, input.attempt);
+  if (state.status === "CONFIRMED") return fulfil(state, input);
   if (state.status !== "RUNNING") return lateReply(state, input);
-  if (successOf[input.type] === state.step) return advance(state, input);
-  if (failureOf[input.type] === state.step) {
+
+  const succeeded = successOf[input.type];
+  if (succeeded && state.outstanding.includes(succeeded)) return advance(state, succeeded, input);
+  const failed = failureOf[input.type];
+  if (failed && state.outstanding.includes(failed)) {
     // A timed-out authorization may still complete at the provider: void it as well.
-    const unknownOutcome = input.type === "PaymentTimedOut";
-    return compensate(state, failureReason(input, state.step), failureDetail(input), unknownOutcome);
+    const unknown = input.type === "PaymentTimedOut" ? [failed] : [];
+    const pending = without(state.outstanding, failed);
+    return compensate(state, failureReason(input, failed), failureDetail(input), [...unknown, ...pending]);
   }
   return lateReply(state, input);
 }
@@ -316,10 +385,17 @@ function requestCancel(state: SagaState): Transition {
     };
   }
   if (state.status !== "CONFIRMED" || state.pickedUp) return unchanged(state);
-  // Confirmed but still in the store: cancel the delivery, refund, and put the goods back on the shelf.
-  const commands = compensationsFor(state.completed);
+  // Confirmed but still in the store: cancel the delivery, void the hold, put the goods back on the shelf.
+  const { commands, compensated } = compensationsOf(state, state.completed);
   return {
-    state: { ...state, status: "CANCELLED", reason: "CANCELLED_BY_SHOPPER", cancelRequested: true },
+    state: {
+      ...state,
+      status: "CANCELLED",
+      reason: "CANCELLED_BY_SHOPPER",
+      cancelRequested: true,
+      outstanding: [],
+      compensated,
+    },
     commands,
     facts: [
       { kind: "step", step: "COMPENSATING", detail: commands.join(", ") },

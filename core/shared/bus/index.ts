@@ -55,6 +55,14 @@ export interface Subscription {
   stop(): Promise<void>;
 }
 
+/** How far a consumer group is behind on one partition: high watermark minus committed offset. */
+export interface ConsumerLag {
+  group: string;
+  topic: string;
+  partition: number;
+  lag: number;
+}
+
 export interface Bus {
   ensureTopics(topics: TopicSpec[]): Promise<void>;
   /** Publishes in order per key; resolves once every in-sync replica has the records. */
@@ -62,6 +70,8 @@ export interface Bus {
   /** Every record a topic holds right now, in offset order per partition (for tooling such as the DLQ). */
   readTopic(topic: string): Promise<IncomingRecord[]>;
   subscribe(options: SubscribeOptions): Promise<Subscription>;
+  /** The lag of every group subscribed through this bus (stopped ones too), per partition. */
+  consumerLag(): Promise<ConsumerLag[]>;
   /** True while a broker answers metadata requests within the probe's deadline. */
   isHealthy(): Promise<boolean>;
   disconnect(): Promise<void>;

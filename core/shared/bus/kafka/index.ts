@@ -8,6 +8,7 @@ import type {
   TopicSpec,
 } from "../index";
 import { incoming, superviseConsumer } from "./consumer";
+import { createLagReader } from "./lag";
 import { awaitTopicsServed } from "./topics";
 
 export interface KafkaBusOptions {
@@ -40,6 +41,7 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
   let probeAdmin: Admin | undefined;
   let probeTopic: string | undefined;
   const subscriptions = new Set<Subscription>();
+  const lag = createLagReader(kafka);
 
   const getProducer = () => {
     producerReady ??= (async () => {
@@ -120,6 +122,7 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
     },
 
     async subscribe(subscribe: SubscribeOptions) {
+      lag.track(subscribe.groupId, subscribe.topics);
       const subscription = await superviseConsumer(kafka, subscribe, () =>
         subscriptions.delete(subscription),
       );
@@ -162,6 +165,8 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
       return records.sort((a, b) => a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)));
     },
 
+    consumerLag: () => lag.read(),
+
     async isHealthy() {
       try {
         if (!probeAdmin) {
@@ -185,6 +190,7 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
       await Promise.all([...subscriptions].map((subscription) => subscription.stop()));
       await producer?.disconnect();
       await probeAdmin?.disconnect().catch(() => {});
+      await lag.close();
     },
   };
 }

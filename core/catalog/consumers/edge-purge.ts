@@ -1,16 +1,29 @@
-import type { AnyMessage, PurgeScope } from "@qc/contracts";
-import type { Kysely } from "kysely";
-import { type MessageHandler, startConsumer } from "../../shared/consumer/runner";
+import { setTimeout as sleep } from "node:timers/promises";
+import {
+  type AnyMessage,
+  InvalidMessageError,
+  type PurgeScope,
+  parseMessage,
+  withPrefix,
+} from "@qc/contracts";
+import type { IncomingRecord } from "../../shared/bus";
+import { deadLetterOf } from "../../shared/consumer/dead-letter";
 import type { CachePurger } from "../../shared/edge-purge";
-import { versionKey } from "../../shared/edge-purge/purger";
+import { distinctScopes, isTransientPurgeError } from "../../shared/edge-purge/purger";
 import type { ServiceContext, Stoppable } from "../../shared/runtime/context";
-import type { Database } from "../db/schema";
+import { metrics } from "../../shared/telemetry/metrics";
+
+const GROUP = "catalog-edge-purge";
 
 /** The edge cache scopes a committed catalog change makes stale. */
 export function scopesStaledBy(message: AnyMessage): PurgeScope[] {
   switch (message.type) {
-    case "CatalogEntryChanged":
-      return [{ kind: "store", storeId: message.data.storeId }];
+    case "CatalogEntryChanged": {
+      const { storeId, sku, changed } = message.data;
+      // Stock moves with every checkout: only that product's page in that store. A price is shown in the
+      // store's listings too, and changes rarely.
+      return changed === "stock" ? [{ kind: "product", storeId, sku }] : [{ kind: "store", storeId }];
+    }
     case "ProductUpserted":
     case "ProductRemoved":
       return [{ kind: "catalog" }];
@@ -21,41 +34,95 @@ export function scopesStaledBy(message: AnyMessage): PurgeScope[] {
   }
 }
 
+export interface EdgePurgeOptions {
+  /** Backoff between attempts while the edge cannot take a purge: first delay, doubling up to `maxMs`. */
+  backoff?: { initialMs?: number; maxMs?: number };
+}
+
 /**
  * Purges the edge's cache after catalog changes have committed: it consumes the catalog's own events,
  * which the outbox publishes only after their transaction commits, so the edge cannot refill a purged
- * entry from the old row. A failed purge fails the message (retried, then dead-lettered); the read model
- * never waits for the edge.
+ * entry from the old row. Each fetched batch becomes one purge of its distinct scopes, and the purger
+ * coalesces the batches of every partition within its window (EDGE_PURGE_COALESCE_MS) into one call.
+ *
+ * A purge is idempotent, so there is no inbox and no transaction: a redelivered event purges again. An
+ * edge that cannot take the purge yet (not listening at start-up, 5xx, 429, timeout, breaker open) is
+ * waited for with backoff, as long as it takes, and the offsets stay uncommitted meanwhile; only a
+ * message that can never succeed is dead-lettered: an invalid one, or a purge the edge refuses outright
+ * (a 4xx such as a bad signature).
  */
-export function startEdgePurgeConsumer(
-  ctx: ServiceContext<Database>,
+export async function startEdgePurgeConsumer(
+  ctx: Pick<ServiceContext<unknown>, "bus" | "logger" | "config">,
   purger: CachePurger,
+  options: EdgePurgeOptions = {},
 ): Promise<Stoppable> {
-  // The messages of one fetched batch share a transaction and had all committed before the first of them
-  // was handled, so one purge of a scope in that transaction covers the rest of the batch.
-  const purgedIn = new WeakMap<Kysely<unknown>, Set<string>>();
-  const purge: MessageHandler = async (trx, message) => {
-    const done = purgedIn.get(trx) ?? new Set<string>();
-    purgedIn.set(trx, done);
-    const scopes = scopesStaledBy(message).filter((scope) => !done.has(versionKey(scope)));
-    if (scopes.length === 0) return;
-    await purger.purge(scopes);
-    for (const scope of scopes) done.add(versionKey(scope));
+  const initialMs = options.backoff?.initialMs ?? 250;
+  const maxMs = options.backoff?.maxMs ?? 5_000;
+  const stopping = new AbortController();
+
+  const deadLetter = async (records: IncomingRecord[], error: unknown) => {
+    for (const record of records) {
+      ctx.logger.error({ err: error, topic: record.topic, offset: record.offset }, "message dead-lettered");
+      metrics.deadLettered(GROUP, record.topic);
+    }
+    await ctx.bus.publish(records.map((record) => deadLetterOf(record, error, 1, GROUP)));
   };
-  return startConsumer(
-    {
-      groupId: "catalog-edge-purge",
-      topics: ["catalog.events.v1"],
-      handlers: {
-        CatalogEntryChanged: purge,
-        ProductUpserted: purge,
-        ProductRemoved: purge,
-        StoreUpserted: purge,
-      },
-      // A handler holds a pooled connection while it calls the edge: few partitions at once, short backoff.
-      concurrency: 2,
-      retry: { attempts: 3, initialDelayMs: 500 },
+
+  /** Purges until the edge takes it; throws only when stopping (the records then come again). */
+  const purgeUntilDone = async (scopes: PurgeScope[], records: IncomingRecord[]) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await purger.purge(scopes);
+        if (attempt > 1) ctx.logger.info({ attempts: attempt }, "edge purge went through");
+        return;
+      } catch (error) {
+        const failure = error instanceof Error ? error : new Error(String(error));
+        if (!isTransientPurgeError(failure)) return deadLetter(records, failure);
+        stopping.signal.throwIfAborted();
+        // Logged on the first failure and then now and again, not on every attempt of a long wait.
+        if (attempt === 1 || attempt % 20 === 0) {
+          ctx.logger.warn(
+            { err: failure, attempt, scopes: scopes.length },
+            "edge not taking purges; waiting",
+          );
+        }
+        const delay = Math.min(maxMs, initialMs * 2 ** Math.min(attempt - 1, 20));
+        await sleep(delay, undefined, { signal: stopping.signal }).catch(() => {});
+        stopping.signal.throwIfAborted();
+      }
+    }
+  };
+
+  const handleBatch = async (records: IncomingRecord[]) => {
+    const scopes: PurgeScope[] = [];
+    const invalid: { record: IncomingRecord; error: unknown }[] = [];
+    for (const record of records) {
+      try {
+        scopes.push(...scopesStaledBy(parseMessage(JSON.parse(record.value ?? ""))));
+      } catch (error) {
+        invalid.push({
+          record,
+          error:
+            error instanceof SyntaxError ? new InvalidMessageError("invalid_envelope", error.message) : error,
+        });
+      }
+    }
+    for (const { record, error } of invalid) await deadLetter([record], error);
+    if (scopes.length > 0) await purgeUntilDone(distinctScopes(scopes), records);
+  };
+
+  const subscription = await ctx.bus.subscribe({
+    groupId: withPrefix(ctx.config.TOPIC_PREFIX, GROUP),
+    topics: [withPrefix(ctx.config.TOPIC_PREFIX, "catalog.events.v1")],
+    handle: (record) => handleBatch([record]),
+    handleBatch,
+    maxBatchSize: 500,
+    partitionsConsumedConcurrently: 3,
+  });
+  return {
+    async stop() {
+      stopping.abort();
+      await subscription.stop();
     },
-    { db: ctx.db, bus: ctx.bus, logger: ctx.logger, topicPrefix: ctx.config.TOPIC_PREFIX },
-  );
+  };
 }

@@ -7,6 +7,7 @@ const scopes: PurgeScope[] = [
   { kind: "catalog" },
   { kind: "stores" },
   { kind: "store", storeId: "0193a000-0000-7000-8000-000000000001" },
+  { kind: "product", storeId: "0193a000-0000-7000-8000-000000000001", sku: "MILK-1L" },
   { kind: "cart", userId: "0193a000-0000-7000-8000-0000000000ff" },
 ];
 

@@ -16,6 +16,8 @@ export function versionKey(scope: PurgeScope): string {
       return `ver:${scope.kind}`;
     case "store":
       return `ver:store=${scope.storeId}`;
+    case "product":
+      return `ver:product=${scope.storeId}:${scope.sku}`;
     case "cart":
       return `ver:cart=${scope.userId}`;
   }

@@ -8,6 +8,8 @@ export function scopeName(scope: PurgeScope): string {
       return scope.kind;
     case "store":
       return `store=${scope.storeId}`;
+    case "product":
+      return `product=${scope.storeId}:${scope.sku}`;
     case "cart":
       return `cart=${scope.userId}`;
   }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Id } from "../common";
+import { Id, Sku } from "../common";
 
 /**
  * What changed, as the edge's read cache understands it. Each scope has a version in KV that is part of
@@ -8,8 +8,10 @@ import { Id } from "../common";
 export const PurgeScope = z.discriminatedUnion("kind", [
   /** Product data that every store shows (name, category, image). */
   z.object({ kind: z.literal("catalog") }),
-  /** Prices or stock of one dark store. */
+  /** Everything one dark store shows: its prices and product listings. */
   z.object({ kind: z.literal("store"), storeId: Id }),
+  /** One product in one dark store (its page): a stock change retires only this, not the whole store. */
+  z.object({ kind: z.literal("product"), storeId: Id, sku: Sku }),
   /** Stores themselves: serviceability answers. */
   z.object({ kind: z.literal("stores") }),
   /** One shopper's cart. */

@@ -92,7 +92,7 @@ export const ConfigSchema = z.object({
   EDGE_PURGER: z.enum(["edge", "cloudflare", "off"]).optional(),
   EDGE_URL: z.url().default("http://127.0.0.1:8787"),
   PURGE_SECRET: z.string().min(16).default("dev-purge-secret-change-me"),
-  EDGE_PURGE_COALESCE_MS: z.coerce.number().int().min(0).max(1000).default(50),
+  EDGE_PURGE_COALESCE_MS: z.coerce.number().int().min(0).max(1000).default(250),
   CLOUDFLARE_API_BASE: z.url().default("https://api.cloudflare.com/client/v4"),
   CLOUDFLARE_ACCOUNT_ID: z.string().min(1).optional(),
   CLOUDFLARE_KV_NAMESPACE_ID: z.string().min(1).optional(),

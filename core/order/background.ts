@@ -7,6 +7,7 @@ import { pruneExpiredKeys } from "./db/idempotency-repository";
 import type { Database } from "./db/schema";
 import { sweepOverdueSagas } from "./use-cases/deadline-sweeper";
 import { sagaSettings } from "./use-cases/settings";
+import { shareStatusChanges } from "./use-cases/status-changes";
 
 const hourMs = 60 * 60 * 1000;
 
@@ -17,7 +18,7 @@ export async function background(ctx: ServiceContext<Database>): Promise<Stoppab
   const replies = await startConsumer(
     {
       groupId: "order-saga",
-      topics: ["inventory.events.v1", "payment.events.v1", "delivery.events.v1"],
+      topics: ["inventory.replies.v1", "payment.replies.v1", "delivery.replies.v1", "delivery.events.v1"],
       handlers: {
         ...Object.fromEntries(replyTypes.map((type) => [type, onReply])),
         DeliveryStatusChanged: deliveryProgressHandler(settings),
@@ -34,5 +35,6 @@ export async function background(ctx: ServiceContext<Database>): Promise<Stoppab
     "deadline sweep",
   );
   const pruner = every(hourMs, () => pruneExpiredKeys(ctx.db), ctx.logger, "idempotency key pruning");
-  return [replies, sweeper, pruner];
+  const statusChanges = await shareStatusChanges(ctx.redis, ctx.config.REDIS_URL, ctx.logger);
+  return [replies, sweeper, pruner, statusChanges];
 }

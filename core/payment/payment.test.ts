@@ -7,7 +7,7 @@ import { connectProvider } from "./clients/card-processor/connect";
 import type { Database } from "./db/schema";
 import { idempotencyKey, paymentIdFor } from "./domain/keys";
 import { paymentService } from "./main";
-import { authorizePayment } from "./use-cases/authorize-payment";
+import { recordAuthorization, requestAuthorization } from "./use-cases/authorize-payment";
 
 // A fresh consumer group joins the shared broker first, which can take seconds on a busy machine.
 setDefaultTimeout(30_000);
@@ -119,11 +119,16 @@ describe("payment answering the saga's commands over Kafka", () => {
       // The first run reaches the processor, then its transaction dies before commit.
       await expect(
         db.transaction().execute(async (trx) => {
-          await authorizePayment(trx, command, processor.provider);
+          await recordAuthorization(
+            trx,
+            command,
+            await requestAuthorization(db, command, processor.provider),
+          );
           throw new Error("crash before commit");
         }),
       ).rejects.toThrow("crash before commit");
-      await db.transaction().execute((trx) => authorizePayment(trx, command, processor.provider));
+      const outcome = await requestAuthorization(db, command, processor.provider);
+      await db.transaction().execute((trx) => recordAuthorization(trx, command, outcome));
     } finally {
       await processor.stop();
     }

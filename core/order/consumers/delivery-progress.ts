@@ -2,16 +2,17 @@ import { createMessage, type MessageOf } from "@qc/contracts";
 import type { Kysely } from "kysely";
 import type { MessageHandler } from "../../shared/consumer/runner";
 import { enqueue } from "../../shared/outbox/enqueue";
-import { loadOrder, recordEvents } from "../db/order-repository";
-import { lockSaga } from "../db/saga-repository";
+import { lockAggregate } from "../db/aggregate-repository";
 import type { Database } from "../db/schema";
 import { movesForward } from "../domain/order";
+import type { SagaInput } from "../domain/saga";
 import { applySagaInput } from "../use-cases/apply";
 import type { SagaSettings } from "../use-cases/settings";
 
 /**
  * Choreography after CONFIRMED: a rider's DeliveryStatusChanged moves the order forward and is announced
- * as OrderStatusChanged. Stale, repeated or post-cancel updates leave the order as it is.
+ * as OrderStatusChanged; pick-up commits the stock and delivery captures the payment (the amount is final
+ * only then). Stale, repeated or post-cancel updates leave the order as it is.
  */
 export const deliveryProgressHandler =
   (settings: SagaSettings): MessageHandler =>
@@ -19,12 +20,15 @@ export const deliveryProgressHandler =
     const trx = db as Kysely<Database>;
     const update = message as MessageOf<"DeliveryStatusChanged">;
     const { orderId, status } = update.data;
-    // The saga's lock serializes this with a concurrent cancel of the same order.
-    const saga = await lockSaga(trx, orderId);
-    const order = await loadOrder(trx, orderId);
-    if (!saga || !order || !movesForward(order.status, status)) return;
-    await applySagaInput(trx, settings, orderId, { type: "PickedUp" }, update, saga);
-    const moved = await recordEvents(trx, orderId, [{ type: "DeliveryProgressed", data: { status } }]);
+    // The order's lock serializes this with a concurrent cancel of the same order.
+    const aggregate = await lockAggregate(trx, orderId);
+    if (!aggregate || !movesForward(aggregate.order.status, status)) return;
+    const input: SagaInput = { type: status === "DELIVERED" ? "Delivered" : "PickedUp" };
+    const moved = await applySagaInput(trx, settings, orderId, input, {
+      cause: update,
+      locked: aggregate,
+      events: [{ type: "DeliveryProgressed", data: { status } }],
+    });
     if (!moved) return;
     await enqueue(
       trx,

@@ -71,13 +71,14 @@ export const sagaReplyHandler =
   (settings: SagaSettings, logger: Logger): MessageHandler =>
   async (trx, message: AnyMessage) => {
     const reply = message as Reply;
-    const outcome = await applySagaInput(
+    const order = await applySagaInput(
       trx as Kysely<Database>,
       settings,
       reply.data.orderId,
       inputOf(reply),
-      message,
+      {
+        cause: message,
+      },
     );
-    if (outcome === "unknown_order")
-      logger.warn({ type: reply.type, subject: reply.subject }, "reply for no saga");
+    if (!order) logger.warn({ type: reply.type, subject: reply.subject }, "reply for no saga");
   };

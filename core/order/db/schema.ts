@@ -1,6 +1,7 @@
 import type { Address, Line, Money, OrderStatus, OrderView, RejectReason } from "@qc/contracts";
 import type { ColumnType, Selectable } from "kysely";
 import type { MessagingTables } from "../../shared/db/messaging";
+import type { OrderSnapshot } from "../domain/order";
 import type { SagaState } from "../domain/saga";
 
 type Json<T> = ColumnType<T, string, string>;
@@ -13,7 +14,11 @@ export interface OrderEventsTable {
   occurred_at: ColumnType<Date, Date | undefined, never>;
 }
 
-export interface OrdersTable {
+/**
+ * The order's one projection: the shopper-facing view plus the columns that lists and dashboards filter on.
+ * Written once per step from the aggregate's new state; rebuilt from the event store by the replay tool.
+ */
+export interface OrderViewsTable {
   order_id: string;
   user_id: string;
   store_id: string;
@@ -21,19 +26,10 @@ export interface OrdersTable {
   reason: RejectReason | null;
   total_minor: number;
   currency: string;
-  delivery_id: string | null;
-  eta_minutes: number | null;
   version: number;
-  created_at: Date;
-  updated_at: Date;
-}
-
-export interface OrderViewsTable {
-  order_id: string;
-  user_id: string;
-  status: OrderStatus;
   view: Json<OrderView>;
   created_at: Date;
+  updated_at: Date;
 }
 
 /** What the saga's commands need beside its state: set once when the order is placed. */
@@ -48,14 +44,21 @@ export interface SagaData {
   correlationId: string;
 }
 
+/**
+ * One row per order: the aggregate's snapshot (the folded order at `version`, the saga's state and the data
+ * its commands need) and the deadline of what the saga waits on. Events go to order_events; this row is
+ * what a step reads instead of replaying them.
+ */
 export interface SagasTable {
   order_id: string;
+  /** The steps the saga waits on, for operators reading the table ("" when none). */
   step: string;
   status: string;
-  attempt: number;
   deadline_at: Date | null;
   state: Json<SagaState>;
   data: Json<SagaData>;
+  order_state: Json<OrderSnapshot>;
+  version: number;
   updated_at: ColumnType<Date, Date | undefined, Date>;
 }
 
@@ -74,7 +77,6 @@ export type IdempotencyKeyRow = Selectable<IdempotencyKeysTable>;
 /** The order schema's tables, as Kysely sees them. */
 export interface Database extends MessagingTables {
   order_events: OrderEventsTable;
-  orders: OrdersTable;
   order_views: OrderViewsTable;
   sagas: SagasTable;
   idempotency_keys: IdempotencyKeysTable;

@@ -47,6 +47,33 @@ export interface OrderState extends PlacedOrder {
   version: number;
 }
 
+/** An OrderState as stored in the aggregate's snapshot row (JSON: instants as ISO strings). */
+export type OrderSnapshot = Omit<OrderState, "history" | "createdAt" | "updatedAt"> & {
+  history: { step: string; at: string; detail: string | null }[];
+  createdAt: string;
+  updatedAt: string;
+};
+
+/** The snapshot of an order's state. */
+export function toSnapshot(state: OrderState): OrderSnapshot {
+  return {
+    ...state,
+    history: state.history.map((entry) => ({ ...entry, at: entry.at.toISOString() })),
+    createdAt: state.createdAt.toISOString(),
+    updatedAt: state.updatedAt.toISOString(),
+  };
+}
+
+/** The order's state from its snapshot. */
+export function fromSnapshot(snapshot: OrderSnapshot): OrderState {
+  return {
+    ...snapshot,
+    history: snapshot.history.map((entry) => ({ ...entry, at: new Date(entry.at) })),
+    createdAt: new Date(snapshot.createdAt),
+    updatedAt: new Date(snapshot.updatedAt),
+  };
+}
+
 /** The order event a saga fact is recorded as. */
 export function eventOf(fact: SagaFact): OrderEvent {
   switch (fact.kind) {

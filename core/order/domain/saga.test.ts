@@ -89,6 +89,13 @@ describe("the checkout saga", () => {
     expect(result.state).toMatchObject({ status: "REJECTED", reason: "NO_RIDER" });
   });
 
+  it("blames the step whose deadline passed when both branches are late", () => {
+    const waiting = startSaga().state;
+    const result = transition(waiting, { type: "DeadlinePassed", attempt: 0, late: "AUTHORIZE_PAYMENT" });
+    expect(result.state.reason).toBe("PAYMENT_TIMEOUT");
+    expect(result.commands).toEqual(["VoidPayment", "ReleaseStock"]);
+  });
+
   it("ignores a deadline of an earlier attempt", () => {
     const waiting = run(reserved).state;
     const result = transition(waiting, { type: "DeadlinePassed", attempt: waiting.attempt + 1 });

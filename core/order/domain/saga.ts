@@ -123,7 +123,8 @@ export type SagaInput =
   | { type: "DeliveryFailed"; reason: RejectReason; detail: string }
   | { type: "PaymentCaptured" }
   | { type: "PaymentCaptureFailed"; detail: string }
-  | { type: "DeadlinePassed"; attempt: number }
+  /** `late`: the step whose deadline passed (the one with the shortest deadline); its timeout is the reason. */
+  | { type: "DeadlinePassed"; attempt: number; late?: SagaStep }
   | { type: "CancelRequested" }
   | { type: "PickedUp" }
   | { type: "Delivered" };
@@ -327,7 +328,7 @@ export function cancellability(state: SagaState): "accepted" | "terminal" | "pic
   return "accepted";
 }
 
-function deadlinePassed(state: SagaState, attempt: number): Transition {
+function deadlinePassed(state: SagaState, attempt: number, lateStep?: SagaStep): Transition {
   if (state.outstanding.length === 0 || attempt !== state.attempt) return unchanged(state);
   const late = state.outstanding;
   if (late.every((step) => STEP_DEFINITIONS[step].retryOnDeadline)) {
@@ -344,8 +345,8 @@ function deadlinePassed(state: SagaState, attempt: number): Transition {
       facts: [{ kind: "step", step: `${late.join("+")}_TIMED_OUT`, detail: "needs an operator" }],
     };
   }
-  const [first] = late;
-  const reason = first ? STEP_DEFINITIONS[first].timeout : "INTERNAL_ERROR";
+  const blamed = lateStep && late.includes(lateStep) ? lateStep : late[0];
+  const reason = blamed ? STEP_DEFINITIONS[blamed].timeout : "INTERNAL_ERROR";
   const ended = compensate(state, reason, `${late.join(", ")} deadline passed`, late);
   return {
     ...ended,
@@ -359,7 +360,7 @@ function deadlinePassed(state: SagaState, attempt: number): Transition {
  */
 export function transition(state: SagaState, input: SagaInput): Transition {
   if (input.type === "CancelRequested") return requestCancel(state);
-  if (input.type === "DeadlinePassed") return deadlinePassed(state, input.attempt);
+  if (input.type === "DeadlinePassed") return deadlinePassed(state, input.attempt, input.late);
   if (state.status === "CONFIRMED") return fulfil(state, input);
   if (state.status !== "RUNNING") return lateReply(state, input);
 

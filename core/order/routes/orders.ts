@@ -11,15 +11,17 @@ import { BulkheadRejectedError, bulkhead } from "cockatiel";
 import { Elysia } from "elysia";
 import { z } from "zod";
 import { type Identity, identityFrom, requireUser } from "../../shared/http/edge-identity";
-import { AppError, forbidden, notFound } from "../../shared/http/errors";
+import { AppError, notFound } from "../../shared/http/errors";
 import type { ServiceContext } from "../../shared/runtime/context";
 import type { CheckoutClients } from "../clients/checkout-clients";
 import { findView, pageViews } from "../db/order-views";
 import type { Database } from "../db/schema";
 import { decodeCursor, encodeCursor } from "../domain/cursor";
+import { preferredWait } from "../domain/prefer";
 import { cancelOrder } from "../use-cases/cancel-order";
 import { placeOrder } from "../use-cases/place-order";
 import { sagaSettings } from "../use-cases/settings";
+import { settledView } from "../use-cases/settled-view";
 
 const isAdmin = (identity: Identity) => identity.roles.includes("admin");
 
@@ -51,13 +53,23 @@ export const orderRoutes = (ctx: ServiceContext<Database>, clients: CheckoutClie
               body,
             ),
           );
+          // Prefer: wait=N answers with the order once it left PENDING (201), or as accepted after N s (202).
+          const wait = preferredWait(headers.prefer);
+          if (wait > 0 && placed.statusCode === 202) {
+            set.headers["preference-applied"] = `wait=${wait}`;
+            const settled = await settledView(ctx.db, placed.body.orderId, wait * 1000);
+            if (settled && settled.status !== "PENDING") {
+              set.status = 201;
+              return settled;
+            }
+          }
           set.status = placed.statusCode;
           return placed.body;
         },
         {
-          headers: z.object({ "idempotency-key": IdempotencyKey }),
+          headers: z.object({ "idempotency-key": IdempotencyKey, prefer: z.string().max(200).optional() }),
           body: PlaceOrderBody,
-          response: { 202: OrderAccepted },
+          response: { 201: OrderView, 202: OrderAccepted },
         },
       )
       /** One order, for its owner or an admin. */
@@ -67,7 +79,8 @@ export const orderRoutes = (ctx: ServiceContext<Database>, clients: CheckoutClie
           const user = requireUser(identity);
           const view = await findView(ctx.db, params.id);
           if (!view) throw notFound("order");
-          if (view.userId !== user.userId && !isAdmin(user)) throw forbidden("not your order");
+          // Someone else's order is indistinguishable from none: its id tells a stranger nothing.
+          if (view.userId !== user.userId && !isAdmin(user)) throw notFound("order");
           return view;
         },
         { params: OrderParams, response: OrderView },

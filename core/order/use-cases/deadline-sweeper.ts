@@ -1,22 +1,27 @@
 import type { Kysely } from "kysely";
-import { withAppendRetry } from "../db/event-store";
-import { claimOverdueSaga } from "../db/saga-repository";
+import { transact } from "../../shared/db/transaction";
+import { claimOverdue } from "../db/aggregate-repository";
 import type { Database } from "../db/schema";
 import { applySagaInput } from "./apply";
-import type { SagaSettings } from "./settings";
+import { firstDue, type SagaSettings } from "./settings";
 
 /**
- * Fires every overdue saga's deadline, one saga per transaction. The deadline lives in the sagas table,
+ * Fires every overdue saga's deadline, one order per transaction. The deadline lives in the order's row,
  * so a restarted (or another) order instance picks up exactly where a killed one stopped.
  */
 export async function sweepOverdueSagas(db: Kysely<Database>, settings: SagaSettings): Promise<number> {
   let fired = 0;
   for (;;) {
-    const claimed = await withAppendRetry(db, async (trx) => {
-      const saga = await claimOverdueSaga(trx);
-      if (!saga) return false;
-      const { step, attempt } = saga.state;
-      await applySagaInput(trx, settings, saga.orderId, { type: "DeadlinePassed", step, attempt }, {}, saga);
+    const claimed = await transact(db, async (trx) => {
+      const aggregate = await claimOverdue(trx);
+      if (!aggregate) return false;
+      const { saga } = aggregate;
+      const input = {
+        type: "DeadlinePassed",
+        attempt: saga.attempt,
+        late: firstDue(settings, saga),
+      } as const;
+      await applySagaInput(trx, settings, aggregate.orderId, input, { locked: aggregate });
       return true;
     });
     if (!claimed) return fired;

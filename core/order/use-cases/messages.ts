@@ -31,15 +31,10 @@ export function commandMessage(
         meta,
       );
     case "CapturePayment":
+      // The amount is final at delivery: what was authorized (substitutions and missing items lower it).
       return createMessage("CapturePayment", { ...payment, amount: data.amount }, meta);
     case "VoidPayment":
       return createMessage("VoidPayment", payment, meta);
-    case "RefundPayment":
-      return createMessage(
-        "RefundPayment",
-        { ...payment, amount: data.amount, reason: "order cancelled" },
-        meta,
-      );
     case "CreateDelivery":
       return createMessage("CreateDelivery", { orderId, storeId: data.storeId, address: data.address }, meta);
     case "CancelDelivery":

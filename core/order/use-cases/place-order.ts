@@ -1,12 +1,12 @@
 import { createMessage, type OrderAccepted, type PlaceOrderBody, type Quote } from "@qc/contracts";
 import type { Kysely } from "kysely";
+import { transact } from "../../shared/db/transaction";
 import { AppError, unprocessable } from "../../shared/http/errors";
 import { enqueue } from "../../shared/outbox/enqueue";
 import type { CheckoutClients } from "../clients/checkout-clients";
 import { UpstreamError } from "../clients/http";
+import { createAggregate } from "../db/aggregate-repository";
 import { claimKey, findResponse, type StoredResponse } from "../db/idempotency-repository";
-import { recordEvents } from "../db/order-repository";
-import { insertSaga } from "../db/saga-repository";
 import type { Database, SagaData } from "../db/schema";
 import { requestHash } from "../domain/idempotency";
 import type { PlacedOrder } from "../domain/order";
@@ -70,8 +70,9 @@ async function priceCart(clients: CheckoutClients, userId: string, body: PlaceOr
 
 /**
  * Places an order from the shopper's cart, once per Idempotency-Key: prices the cart, then in ONE
- * transaction claims the key, appends OrderPlaced (projections included), persists the saga and sends
- * ReserveStock and OrderPlaced through the outbox. Anything that fails before that stores nothing.
+ * transaction claims the key, appends OrderPlaced with the order's snapshot and projection, and sends the
+ * saga's first phase (ReserveStock and AuthorizePayment, in parallel) and OrderPlaced through the outbox.
+ * Anything that fails before that stores nothing.
  */
 export async function placeOrder(
   deps: PlaceOrderDeps,
@@ -94,11 +95,10 @@ export async function placeOrder(
     body: { orderId, status: "PENDING" },
   };
 
-  const created = await deps.db.transaction().execute(async (trx) => {
+  const created = await transact(deps.db, async (trx) => {
     // The key row goes first: a concurrent duplicate blocks on it and then finds it taken.
     if (!(await claimKey(trx, userId, key, response, deps.idempotencyTtlHours))) return false;
     const placed = placedFrom(quote, body, userId);
-    await recordEvents(trx, orderId, [{ type: "OrderPlaced", data: placed }]);
     const { state, commands } = startSaga();
     const data: SagaData = {
       userId,
@@ -110,12 +110,7 @@ export async function placeOrder(
       paymentId: Bun.randomUUIDv7(),
       correlationId: orderId,
     };
-    await insertSaga(trx, {
-      orderId,
-      state,
-      data,
-      deadlineAt: deadlineOf(deps.settings, state.status, state.step),
-    });
+    await createAggregate(trx, orderId, placed, state, data, deadlineOf(deps.settings, state));
     const meta = { source: "order", correlationId: orderId };
     await enqueue(
       trx,

@@ -1,5 +1,5 @@
 import type { Config } from "../../shared/config";
-import type { SagaStep } from "../domain/saga";
+import type { SagaState, SagaStep } from "../domain/saga";
 
 /** How long each step may wait for its reply, and how long stock is held for an uncommitted reservation. */
 export interface SagaSettings {
@@ -12,13 +12,22 @@ export const sagaSettings = (config: Config): SagaSettings => ({
   deadlines: {
     RESERVE_STOCK: config.ORDER_DEADLINE_RESERVE_MS,
     AUTHORIZE_PAYMENT: config.ORDER_DEADLINE_AUTHORIZE_MS,
+    ASSIGN_RIDER: config.ORDER_DEADLINE_DELIVERY_MS,
     COMMIT_STOCK: config.ORDER_DEADLINE_COMMIT_MS,
-    CREATE_DELIVERY: config.ORDER_DEADLINE_DELIVERY_MS,
     CAPTURE_PAYMENT: config.ORDER_DEADLINE_CAPTURE_MS,
   },
   reservationTtlMs: config.ORDER_RESERVATION_TTL_MS,
 });
 
-/** When the step the saga now waits on times out; null once it waits on nothing. */
-export const deadlineOf = (settings: SagaSettings, status: string, step: SagaStep): Date | null =>
-  status === "RUNNING" ? new Date(Date.now() + settings.deadlines[step]) : null;
+/**
+ * When the saga gives up waiting: at the earliest deadline of the steps it waits on (one late branch fails
+ * the checkout, whatever its sibling does); null when it waits on nothing.
+ */
+export const deadlineOf = (settings: SagaSettings, saga: SagaState): Date | null =>
+  saga.outstanding.length === 0
+    ? null
+    : new Date(Date.now() + Math.min(...saga.outstanding.map((step) => settings.deadlines[step])));
+
+/** The step the saga's deadline was set by: the outstanding one with the shortest deadline. */
+export const firstDue = (settings: SagaSettings, saga: SagaState): SagaStep | undefined =>
+  [...saga.outstanding].sort((a, b) => settings.deadlines[a] - settings.deadlines[b])[0];

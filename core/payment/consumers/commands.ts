@@ -1,10 +1,14 @@
-import type { AnyMessage } from "@qc/contracts";
+import type { AnyMessage, MessageOf } from "@qc/contracts";
 import type { Kysely } from "kysely";
-import { type MessageHandler, startConsumer } from "../../shared/consumer/runner";
+import { type MessageHandler, type PreparedHandler, startConsumer } from "../../shared/consumer/runner";
 import type { ServiceContext } from "../../shared/runtime/context";
 import type { PaymentProvider } from "../clients/card-processor/provider";
 import type { Database } from "../db/schema";
-import { authorizePayment } from "../use-cases/authorize-payment";
+import {
+  type AuthorizationOutcome,
+  recordAuthorization,
+  requestAuthorization,
+} from "../use-cases/authorize-payment";
 import { capturePayment } from "../use-cases/capture-payment";
 import { refundPayment } from "../use-cases/refund-payment";
 import { voidPayment } from "../use-cases/void-payment";
@@ -17,10 +21,10 @@ type Step<T extends Command> = (
 ) => Promise<void>;
 
 /**
- * The saga's payment commands, each applied once (inbox). The runner runs a handler inside its
- * transaction, so the processor call happens with that transaction open: at most `concurrency`
- * connections wait on the processor at once, below the pool size, and the call's own deadline
- * (timeout × attempts) bounds how long each waits.
+ * The saga's payment commands, each applied once (inbox). An authorization, the hot path of every checkout,
+ * calls the processor before the transaction (PreparedHandler): the calls of one round run concurrently
+ * across orders and no connection waits on the processor. Capture, void and refund (rarer: delivery and
+ * compensation) still call it inside their transaction, bounded by the call's own deadline.
  */
 export function startCommandConsumer(ctx: ServiceContext<Database>, provider: PaymentProvider) {
   // The runner hands each handler the message type it is registered for.
@@ -28,16 +32,17 @@ export function startCommandConsumer(ctx: ServiceContext<Database>, provider: Pa
     <T extends Command>(step: Step<T>): MessageHandler =>
     (trx, message) =>
       step(trx as Kysely<Database>, message as Extract<AnyMessage, { type: T }>, provider);
+  const authorize: PreparedHandler<AuthorizationOutcome> = {
+    prepare: (message) => requestAuthorization(ctx.db, message as MessageOf<"AuthorizePayment">, provider),
+    apply: (trx, message, outcome) =>
+      recordAuthorization(trx as Kysely<Database>, message as MessageOf<"AuthorizePayment">, outcome),
+  };
   return startConsumer(
     {
       groupId: "payment",
       topics: ["payment.commands.v1"],
-      concurrency: 2,
-      // One command per transaction: a batch would hold every answer in it back behind the slowest
-      // processor call (a timeout costs timeout × attempts), past the saga's deadline.
-      batchSize: 1,
       handlers: {
-        AuthorizePayment: bind(authorizePayment),
+        AuthorizePayment: authorize,
         CapturePayment: bind(capturePayment),
         VoidPayment: bind(voidPayment),
         RefundPayment: bind(refundPayment),

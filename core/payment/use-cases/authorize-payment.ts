@@ -9,53 +9,68 @@ import type { Database } from "../db/schema";
 import { idempotencyKey, paymentIdFor } from "../domain/keys";
 import { replyTo, stateOf } from "../domain/replies";
 
+/** What the processor answered for one authorization: known already, its result, or no answer in time. */
+export type AuthorizationOutcome = "known" | ProviderResult | "timeout";
+
 /**
- * AuthorizePayment: asks the processor to hold the amount, then records the intent, the ledger hold and the
- * answer in the consumer's transaction. The call comes first and is keyed by the payment id, so a crash
- * before commit redelivers the command and the retry gets the processor's first answer, never a second
- * hold. When the processor does not answer in time the authorization is voided under its key, so nothing
- * stays authorized, and the saga hears PaymentTimedOut.
+ * AuthorizePayment, outside any transaction: asks the processor to hold the amount, keyed by the payment id,
+ * so a redelivered command gets the processor's first answer, never a second hold. When the processor does
+ * not answer in time the authorization is voided under its key, so nothing stays authorized.
  */
-export async function authorizePayment(
-  trx: Kysely<Database>,
+export async function requestAuthorization(
+  db: Kysely<Database>,
   command: MessageOf<"AuthorizePayment">,
   provider: PaymentProvider,
-): Promise<void> {
+): Promise<AuthorizationOutcome> {
   const { orderId, amount, token } = command.data;
-  const meta = replyTo(command);
-  await lockOrder(trx, orderId);
-  const existing = await findIntentByOrder(trx, orderId);
-  if (existing) return enqueue(trx, stateOf(existing, meta));
-
+  if (await findIntentByOrder(db, orderId)) return "known";
   const paymentId = command.data.paymentId ?? paymentIdFor(orderId);
   const authorizationKey = idempotencyKey("authorize", paymentId);
-  let result: ProviderResult | "timeout";
   try {
-    result = await provider.authorize({ idempotencyKey: authorizationKey, token, ...amount });
+    return await provider.authorize({ idempotencyKey: authorizationKey, token, ...amount });
   } catch (error) {
     // Unknown outcome: make sure it cannot stay held (unless our own breaker or bulkhead stopped the call
     // before it left). If the void fails too, the command is retried.
     if (!(isBrokenCircuitError(error) || error instanceof BulkheadRejectedError)) {
       await provider.void({ idempotencyKey: idempotencyKey("void", paymentId), authorizationKey });
     }
-    result = "timeout";
+    return "timeout";
   }
+}
 
+/**
+ * AuthorizePayment, in the consumer's transaction: records the intent, the ledger hold and the answer the
+ * processor gave (see requestAuthorization). An intent recorded meanwhile wins: its state is the answer.
+ */
+export async function recordAuthorization(
+  trx: Kysely<Database>,
+  command: MessageOf<"AuthorizePayment">,
+  outcome: AuthorizationOutcome,
+): Promise<void> {
+  const { orderId, amount } = command.data;
+  const meta = replyTo(command);
+  await lockOrder(trx, orderId);
+  const existing = await findIntentByOrder(trx, orderId);
+  if (existing) return enqueue(trx, stateOf(existing, meta));
+  // Known at prepare time yet gone now cannot happen (intents are never deleted); ask again to be sure.
+  if (outcome === "known") throw new Error(`payment intent of order ${orderId} vanished`);
+
+  const paymentId = command.data.paymentId ?? paymentIdFor(orderId);
   const intent = {
     payment_id: paymentId,
     order_id: orderId,
     amount_minor: amount.amountMinor,
     currency: amount.currency,
   };
-  if (result === "timeout") {
+  if (outcome === "timeout") {
     await insertIntent(trx, { ...intent, status: "FAILED" });
     return enqueue(trx, createMessage("PaymentTimedOut", { orderId, paymentId }, meta));
   }
-  if (!result.ok) {
-    await insertIntent(trx, { ...intent, status: "DECLINED", decline_code: result.code });
-    return enqueue(trx, createMessage("PaymentDeclined", { orderId, paymentId, reason: result.code }, meta));
+  if (!outcome.ok) {
+    await insertIntent(trx, { ...intent, status: "DECLINED", decline_code: outcome.code });
+    return enqueue(trx, createMessage("PaymentDeclined", { orderId, paymentId, reason: outcome.code }, meta));
   }
-  await insertIntent(trx, { ...intent, status: "AUTHORIZED", provider_reference: result.reference });
+  await insertIntent(trx, { ...intent, status: "AUTHORIZED", provider_reference: outcome.reference });
   await post(trx, { paymentId, movement: "AUTHORIZE", ...amount });
   await enqueue(trx, createMessage("PaymentAuthorized", { orderId, paymentId, amount }, meta));
 }

@@ -7,33 +7,51 @@ import {
 } from "@qc/contracts";
 import type { Kysely } from "kysely";
 import type { Bus, IncomingRecord } from "../bus";
+import { transact } from "../db/transaction";
 import type { Stoppable } from "../runtime/context";
 import type { Logger } from "../telemetry/logger";
 import { withMessageSpan } from "../telemetry/messaging";
 import { metrics, stopwatch } from "../telemetry/metrics";
 import { deadLetterOf, REPLAY_HEADER } from "./dead-letter";
+import { groupCommits } from "./group-commit";
 
 export type MessageHandler = (trx: Kysely<any>, message: AnyMessage) => Promise<void>;
+
+/**
+ * A handler with work that must not hold a transaction open (a call to a card processor): `prepare` runs
+ * before the transaction, concurrently across keys and in order within a key, and its result is handed to
+ * `apply`, which runs in the transaction like a plain handler. `prepare` may run again for a redelivered
+ * message, so what it calls must be idempotent (the processor's idempotency key makes it so).
+ */
+export interface PreparedHandler<P = unknown> {
+  prepare(message: AnyMessage): Promise<P>;
+  apply(trx: Kysely<any>, message: AnyMessage, prepared: P): Promise<void>;
+}
 
 export interface ConsumerOptions {
   /** Consumer group id; also the inbox scope, so two groups of one service dedupe separately. */
   groupId: string;
   topics: TopicName[];
   /** Handlers by message type; types without a handler are acknowledged and skipped. */
-  handlers: Partial<Record<AnyMessage["type"], MessageHandler>>;
+  handlers: Partial<Record<AnyMessage["type"], MessageHandler | PreparedHandler<any>>>;
   /** Attempts per message before it is dead-lettered (default 3, first delay 1 s, multiplier 2). */
   retry?: { attempts?: number; initialDelayMs?: number; multiplier?: number };
-  /** Partitions handled at once (default 3); each partition stays strictly in order. */
+  /** Partitions handled at once (default: every partition of every topic); each stays strictly in order. */
   concurrency?: number;
-  /** Most consecutive messages of one partition committed in one transaction (default 100; 1 = one each). */
+  /** Most consecutive messages of one partition handed over at once (default 100). */
   batchSize?: number;
 }
 
 interface Accepted {
   record: IncomingRecord;
   message: AnyMessage;
-  handler: MessageHandler;
+  handler: PreparedHandler;
 }
+
+type Prepared = Accepted & { prepared: unknown };
+
+const keyOf = (one: Accepted) => one.record.key ?? "";
+const byKey = (a: Accepted, b: Accepted) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0);
 
 export interface ConsumerDeps {
   db: Kysely<any>;
@@ -51,13 +69,36 @@ const parseRecord = (record: IncomingRecord): AnyMessage => {
   }
 };
 
+const asPrepared = (handler: MessageHandler | PreparedHandler): PreparedHandler =>
+  typeof handler === "function"
+    ? { prepare: async () => undefined, apply: (trx, message) => handler(trx, message) }
+    : handler;
+
+const hasPrepare = (handler: MessageHandler | PreparedHandler) => typeof handler !== "function";
+
+/** Runs `work` for each key's messages in order, different keys at once. */
+async function perKey<T>(items: T[], keyOf: (item: T) => string, work: (item: T) => Promise<void>) {
+  const byKey = new Map<string, T[]>();
+  for (const item of items) byKey.set(keyOf(item), [...(byKey.get(keyOf(item)) ?? []), item]);
+  await Promise.all(
+    [...byKey.values()].map(async (queue) => {
+      for (const item of queue) await work(item);
+    }),
+  );
+}
+
 /**
  * Runs a consumer group whose handler commits in the same Postgres transaction as the inbox row that
- * records the message id: a redelivered message has no second effect. Under load, consecutive messages of
- * a partition share one transaction (see handleBatch). A transient failure is retried with
- * exponential backoff; a message that fails every attempt, or fails its schema, goes to `<topic>.dlq` with
- * the error, the attempt count and its original headers, and the group moves on. Offsets are committed only
- * after the handler's transaction has committed (see the bus). stop() drains: the in-flight messages finish
+ * records the message id: a redelivered message has no second effect.
+ *
+ * Group commit: the partitions of one fetch arrive together, and the records of every partition ready at
+ * the same moment are applied in ONE transaction (one commit, one fsync, for all of them instead of one per
+ * message or partition). Handlers with a `prepare` phase do their outside calls first, concurrently across
+ * keys. If a shared transaction fails, its messages are handled again one by one with retries and
+ * exponential backoff, so only the failing one is
+ * retried or dead-lettered; a message that fails every attempt, or fails its schema, goes to `<topic>.dlq`
+ * with the error, the attempt count and its original headers, and the group moves on. Offsets are committed
+ * only after the transaction has committed (see the bus). stop() drains: the in-flight messages finish
  * (including their retries), their offsets are committed, then the consumer leaves the group.
  */
 export async function startConsumer(options: ConsumerOptions, deps: ConsumerDeps): Promise<Stoppable> {
@@ -65,7 +106,7 @@ export async function startConsumer(options: ConsumerOptions, deps: ConsumerDeps
   const initialDelayMs = options.retry?.initialDelayMs ?? 1_000;
   const multiplier = options.retry?.multiplier ?? 2;
 
-  // Consumers of several services share a process in dev and tests; their spans show under their own name.
+  // Consumers of several services share a process in tests; their spans show under their own name.
   const service = deps.logger.bindings().service as string | undefined;
   const group = options.groupId;
 
@@ -80,44 +121,90 @@ export async function startConsumer(options: ConsumerOptions, deps: ConsumerDeps
   const traced = <T>({ record, message }: Accepted, work: () => Promise<T>) =>
     withMessageSpan({ message, headers: record.headers, topic: record.topic, group, service }, work);
 
-  /** The inbox row and the effect, in the caller's transaction; a message already in the inbox is skipped. */
-  const applyOnce = async (trx: Kysely<any>, message: AnyMessage, handler: MessageHandler) => {
-    // On a concurrent duplicate (another member still holds it mid-rebalance) this waits for that
-    // transaction: if it commits we skip, if it rolls back we go ahead.
-    const inserted = await trx
-      .insertInto("inbox")
-      .values({ consumer_group: group, message_id: message.id, type: message.type })
-      .onConflict((conflict) => conflict.doNothing())
-      .returning("message_id")
-      .executeTakeFirst();
-    if (inserted) await handler(trx, message);
+  /** Ids of these messages already in the inbox (handled before), so their prepare is not repeated. */
+  const alreadyHandled = async (messages: Accepted[]): Promise<Set<string>> => {
+    if (messages.length === 0) return new Set();
+    const rows = await deps.db
+      .selectFrom("inbox")
+      .select("message_id")
+      .where("consumer_group", "=", group)
+      .where(
+        "message_id",
+        "in",
+        messages.map(({ message }) => message.id),
+      )
+      .execute();
+    return new Set(rows.map((row) => row.message_id as string));
   };
 
-  const withRetries = (accepted: Accepted) =>
-    traced(accepted, async () => {
-      const { record, message, handler } = accepted;
-      for (let attempt = 1; ; attempt++) {
-        const elapsed = stopwatch();
-        try {
-          await deps.db.transaction().execute((trx) => applyOnce(trx, message, handler));
-          metrics.handlerDuration(group, message.type, "ok", elapsed());
-          return;
-        } catch (error) {
-          // An invalid message will not become valid by waiting.
-          if (attempt >= attempts || error instanceof InvalidMessageError) {
-            metrics.handlerDuration(group, message.type, "dead_letter", elapsed());
-            await deadLetter(record, error, attempt);
-            return;
-          }
-          metrics.handlerDuration(group, message.type, "retry", elapsed());
-          deps.logger.warn(
-            { err: error, type: message.type, id: message.id, attempt },
-            "handler failed; retrying",
-          );
-          await Bun.sleep(initialDelayMs * multiplier ** (attempt - 1));
-        }
+  /**
+   * The inbox rows and the effects of `accepted`, in one transaction; messages already in the inbox are
+   * skipped. On a concurrent duplicate (another member still holds it mid-rebalance) the insert waits for
+   * that transaction: if it commits we skip, if it rolls back we go ahead.
+   */
+  const applyAll = (accepted: Prepared[]) =>
+    transact(deps.db, async (trx) => {
+      const fresh = new Map(accepted.map(({ message }) => [message.id, message.type]));
+      const inserted = await trx
+        .insertInto("inbox")
+        .values([...fresh].map(([message_id, type]) => ({ consumer_group: group, message_id, type })))
+        .onConflict((conflict) => conflict.doNothing())
+        .returning("message_id")
+        .execute();
+      const firstTime = new Set(inserted.map((row) => row.message_id as string));
+      for (const one of accepted) {
+        if (!firstTime.delete(one.message.id)) continue;
+        await traced(one, () => one.handler.apply(trx, one.message, one.prepared));
       }
     });
+
+  /** Every message's prepare (outside any transaction): concurrently across keys, in order within a key. */
+  const prepareAll = async (accepted: Accepted[]): Promise<Prepared[]> => {
+    const prepared = new Map<Accepted, unknown>();
+    const preparing = accepted.filter((one) => hasPrepare(one.handler));
+    if (preparing.length > 0) {
+      const done = await alreadyHandled(preparing);
+      await perKey(
+        preparing.filter((one) => !done.has(one.message.id)),
+        keyOf,
+        async (one) => {
+          prepared.set(one, await traced(one, () => one.handler.prepare(one.message)));
+        },
+      );
+    }
+    return accepted.map((one) => ({ ...one, prepared: prepared.get(one) }));
+  };
+
+  // The applies that are ready together share one transaction, in key order, so that concurrent
+  // transactions lock aggregates in the same order (a key's messages keep theirs: the sort is stable).
+  const applies = groupCommits<Prepared[]>((groups) => applyAll(groups.flat().sort(byKey)));
+
+  const handle = async (accepted: Accepted[]) => applies.submit(await prepareAll(accepted));
+
+  const withRetries = async (accepted: Accepted) => {
+    const { record, message } = accepted;
+    for (let attempt = 1; ; attempt++) {
+      const elapsed = stopwatch();
+      try {
+        await handle([accepted]);
+        metrics.handlerDuration(group, message.type, "ok", elapsed());
+        return;
+      } catch (error) {
+        // An invalid message will not become valid by waiting.
+        if (attempt >= attempts || error instanceof InvalidMessageError) {
+          metrics.handlerDuration(group, message.type, "dead_letter", elapsed());
+          await deadLetter(record, error, attempt);
+          return;
+        }
+        metrics.handlerDuration(group, message.type, "retry", elapsed());
+        deps.logger.warn(
+          { err: error, type: message.type, id: message.id, attempt },
+          "handler failed; retrying",
+        );
+        await Bun.sleep(initialDelayMs * multiplier ** (attempt - 1));
+      }
+    }
+  };
 
   /** The records worth a handler; the ones that fail their schema go straight to the DLQ. */
   const accept = async (records: IncomingRecord[]): Promise<Accepted[]> => {
@@ -135,36 +222,33 @@ export async function startConsumer(options: ConsumerOptions, deps: ConsumerDeps
       if (record.headers[REPLAY_HEADER]) {
         deps.logger.info({ id: message.id, from: record.headers[REPLAY_HEADER] }, "replaying a dead letter");
       }
-      accepted.push({ record, message, handler });
+      accepted.push({ record, message, handler: asPrepared(handler) });
     }
     return accepted;
   };
 
   /**
-   * One partition's consecutive records: all in one transaction (one commit instead of one per message,
-   * which is what bounds throughput), and if any of them fails, all of them again one by one with retries,
-   * so only the failing one is retried or dead-lettered. Order is kept either way.
+   * A partition's records: prepared, then applied in the transaction of every partition ready at the same
+   * moment (group commit), so a slow prepare (a processor timing out) holds back only its own partition. If
+   * that transaction fails, these records are handled again one by one with retries.
    */
   const handleBatch = async (records: IncomingRecord[]) => {
     const accepted = await accept(records);
-    if (accepted.length > 1) {
-      const elapsed = stopwatch();
-      try {
-        await deps.db.transaction().execute(async (trx) => {
-          for (const one of accepted) await traced(one, () => applyOnce(trx, one.message, one.handler));
-        });
-        // Each message of the batch was done only when the shared transaction committed.
-        const seconds = elapsed();
-        for (const { message } of accepted) metrics.handlerDuration(group, message.type, "ok", seconds);
-        return;
-      } catch (error) {
-        deps.logger.warn(
-          { err: error, count: accepted.length },
-          "batch failed; handling its messages one by one",
-        );
-      }
+    if (accepted.length === 0) return;
+    const elapsed = stopwatch();
+    try {
+      await handle(accepted);
+      // Each message was done only when the shared transaction committed.
+      const seconds = elapsed();
+      for (const { message } of accepted) metrics.handlerDuration(group, message.type, "ok", seconds);
+      return;
+    } catch (error) {
+      deps.logger.warn(
+        { err: error, count: accepted.length },
+        "batch failed; handling its messages one by one",
+      );
     }
-    for (const one of accepted) await withRetries(one);
+    await perKey(accepted, keyOf, withRetries);
   };
 
   return deps.bus.subscribe({
@@ -174,6 +258,6 @@ export async function startConsumer(options: ConsumerOptions, deps: ConsumerDeps
     handle: (record) => handleBatch([record]),
     handleBatch,
     maxBatchSize: options.batchSize ?? 100,
-    partitionsConsumedConcurrently: options.concurrency ?? 3,
+    partitionsConsumedConcurrently: options.concurrency ?? 64,
   });
 }

@@ -1,10 +1,12 @@
 import { type AnyMessage, topicOf } from "@qc/contracts";
 import type { Kysely } from "kysely";
+import { afterCommit } from "../db/transaction";
 import { currentTraceparent } from "../telemetry/tracing";
+import { outboxCommitted } from "./wakeup";
 
 /**
  * Writes outgoing messages into the service's outbox. Call it with the transaction that writes the
- * state change, so both commit or neither does; the relay publishes them afterwards.
+ * state change, so both commit or neither does; the relay publishes them afterwards, woken by the commit.
  *
  * Each message carries the active span's `traceparent` (the HTTP request or consumed message that wrote
  * it), falling back to the one it was created with, so every hop of a saga joins the trace that caused it
@@ -29,4 +31,5 @@ export async function enqueue(trx: Kysely<any>, ...messages: AnyMessage[]): Prom
       }),
     )
     .execute();
+  afterCommit(trx, outboxCommitted);
 }

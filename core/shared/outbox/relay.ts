@@ -7,7 +7,7 @@ import { metrics } from "../telemetry/metrics";
 import { measureBacklog } from "./backlog";
 import { claimBatch, markPublished, type OutboxRow, prunePublished } from "./claim";
 import { startPublishSpans } from "./producer-spans";
-import { listenForCommits, pollOnly, type Wakeup } from "./wakeup";
+import { pollOnly, wakeOnCommit } from "./wakeup";
 
 export interface RelayOptions {
   db: Kysely<any>;
@@ -17,12 +17,12 @@ export interface RelayOptions {
   /** Most rows published per Kafka request (default 500); a full batch is followed by the next at once. */
   batchSize?: number;
   /**
-   * The database URL, to LISTEN for the outbox trigger's NOTIFY: the relay then wakes within milliseconds
-   * of a commit and polls only as a safety net. Without it the relay polls every idleDelayMs.
+   * Wait between polls when no commit woke the relay (default 250 ms): only the safety net for rows committed
+   * without `transact`, whose commits do not wake it.
    */
-  databaseUrl?: string;
-  /** Wait between polls when idle (default 50 ms without databaseUrl, 1 s with it). */
   idleDelayMs?: number;
+  /** Woken by this process's outbox commits (default true); false polls only. */
+  wakeOnCommit?: boolean;
   /** Published rows are deleted once older than retentionMs (default 1 day), checked every intervalMs (default 1 min). */
   prune?: { intervalMs?: number; retentionMs?: number };
   /** Labels the backlog metric (default the logger's `service`). */
@@ -40,15 +40,18 @@ const BACKLOG_INTERVAL_MS = 1_000;
  */
 export function startRelay(options: RelayOptions): Stoppable {
   const batchSize = options.batchSize ?? 500;
-  const idleDelayMs = options.idleDelayMs ?? (options.databaseUrl ? 1_000 : 50);
+  const idleDelayMs = options.idleDelayMs ?? 250;
   const pruneIntervalMs = options.prune?.intervalMs ?? 60_000;
   const retentionMs = options.prune?.retentionMs ?? 24 * 60 * 60 * 1000;
   let running = true;
-  let wakeup: Wakeup = pollOnly;
+  const wakeup = options.wakeOnCommit === false ? pollOnly : wakeOnCommit();
   const service = options.service ?? String(options.logger.bindings().service ?? "unknown");
 
   const publishBatch = (): Promise<number> =>
     options.db.transaction().execute(async (trx) => {
+      // Losing this commit in a crash only republishes the batch, which the consumers' inbox absorbs: it
+      // need not wait for its own fsync (asynchronous commit), so the relay costs the disk almost nothing.
+      await sql`set local synchronous_commit = off`.execute(trx);
       const rows = await claimBatch(trx, batchSize);
       if (rows.length === 0) return 0;
       const destination = (row: OutboxRow) => withPrefix(options.topicPrefix, row.topic);
@@ -85,14 +88,6 @@ export function startRelay(options: RelayOptions): Stoppable {
   };
 
   const loop = (async () => {
-    if (options.databaseUrl) {
-      const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(options.db);
-      wakeup = listenForCommits({
-        url: options.databaseUrl,
-        schema: rows[0]?.schema ?? "public",
-        logger: options.logger,
-      });
-    }
     let nextPruneAt = Date.now() + pruneIntervalMs;
     let nextBacklogAt = 0;
     while (running) {
@@ -112,13 +107,13 @@ export function startRelay(options: RelayOptions): Stoppable {
         await Bun.sleep(1_000);
       }
     }
-    await wakeup.close();
+    wakeup.close();
   })();
 
   return {
     async stop() {
       running = false;
-      await wakeup.close();
+      wakeup.close();
       await loop;
     },
   };

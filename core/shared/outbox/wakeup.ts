@@ -1,64 +1,32 @@
-import pg from "pg";
-import type { Logger } from "../telemetry/logger";
-
-/** The channel the outbox trigger (shared migration 20260101000001) notifies, with the schema as payload. */
-export const OUTBOX_CHANNEL = "qc_outbox";
-
+/**
+ * Wakes the relays of this process when a transaction that wrote an outbox commits. In process, after the
+ * commit (see `transact`): no NOTIFY inside the business transaction, whose commit Postgres would otherwise
+ * serialise on its global notify lock, so concurrent commits could not share an fsync. Every relay writes
+ * its own service's outbox in its own process, so nobody else needs to hear of it; a commit this signal
+ * misses (a transaction opened without `transact`) is found by the relay's poll.
+ */
 export interface Wakeup {
-  /** Resolves on the next commit into the schema's outbox, or after `maxWaitMs`, whichever comes first. */
+  /** Resolves on the next commit into an outbox of this process, or after `maxWaitMs`, whichever is first. */
   wait(maxWaitMs: number): Promise<void>;
-  close(): Promise<void>;
+  close(): void;
 }
 
-/**
- * Wakes the relay when a transaction that wrote the outbox commits (Postgres LISTEN/NOTIFY). A commit that
- * lands while the relay is busy is remembered, so the next wait returns at once. If the listening
- * connection drops it reconnects; meanwhile the caller's maxWaitMs poll still finds the rows.
- */
-export function listenForCommits(options: { url: string; schema: string; logger: Logger }): Wakeup {
-  let pending = false;
-  let wake: (() => void) | undefined;
-  let client: pg.Client | undefined;
-  let closed = false;
+const listeners = new Set<() => void>();
 
-  const notified = () => {
+/** Tells every relay of this process that outbox rows were committed. */
+export function outboxCommitted(): void {
+  for (const listener of listeners) listener();
+}
+
+/** A relay's wake-up: a commit that lands while the relay is busy is remembered, so its next wait returns at once. */
+export function wakeOnCommit(): Wakeup {
+  let pending = true;
+  let wake: (() => void) | undefined;
+  const listener = () => {
     pending = true;
     wake?.();
   };
-
-  const connect = async () => {
-    while (!closed) {
-      const next = new pg.Client({
-        connectionString: options.url,
-        application_name: `${options.schema}-relay`,
-      });
-      try {
-        next.on("notification", (message) => {
-          if (message.payload === options.schema) notified();
-        });
-        next.on("error", () => {
-          if (closed || client !== next) return;
-          options.logger.warn("outbox listener lost its connection; reconnecting");
-          client = undefined;
-          next.end().catch(() => {});
-          setTimeout(() => void connect(), 1_000);
-        });
-        await next.connect();
-        await next.query(`listen ${OUTBOX_CHANNEL}`);
-        client = next;
-        // Rows committed while we were not listening must not wait for the poll.
-        notified();
-        if (closed) await next.end();
-        return;
-      } catch (error) {
-        next.end().catch(() => {});
-        options.logger.warn({ err: error }, "outbox listener could not connect; retrying");
-        await Bun.sleep(1_000);
-      }
-    }
-  };
-  const connecting = connect();
-
+  listeners.add(listener);
   return {
     async wait(maxWaitMs) {
       if (!pending) {
@@ -71,17 +39,15 @@ export function listenForCommits(options: { url: string; schema: string; logger:
       }
       pending = false;
     },
-    async close() {
-      closed = true;
+    close() {
+      listeners.delete(listener);
       wake?.();
-      await connecting;
-      await client?.end().catch(() => {});
     },
   };
 }
 
-/** A wake-up without LISTEN: the relay simply polls every maxWaitMs. */
+/** A wake-up that hears no commit: the relay simply polls every maxWaitMs (for comparison in the backbone bench). */
 export const pollOnly: Wakeup = {
   wait: (maxWaitMs) => Bun.sleep(maxWaitMs),
-  close: async () => {},
+  close: () => {},
 };

@@ -25,11 +25,12 @@ const orderIdOf = (data: unknown): string | undefined => {
 export function withMessageSpan<T>(consumed: ConsumedMessage, fn: () => Promise<T>): Promise<T> {
   const { message } = consumed;
   const carrier = { traceparent: message.traceparent ?? undefined, ...consumed.headers };
+  const orderId = orderIdOf(message.data);
   const parent = scopedContext(
     {
       service: consumed.service,
       correlationId: message.correlationId,
-      orderId: orderIdOf(message.data),
+      orderId,
     },
     extractContext(carrier),
   );
@@ -40,6 +41,8 @@ export function withMessageSpan<T>(consumed: ConsumedMessage, fn: () => Promise<
       "messaging.operation.type": "process",
       "messaging.message.id": message.id,
       "messaging.kafka.message.key": message.subject,
+      // One name for the order on every span and log line, so one search finds the whole order.
+      ...(orderId ? { orderId } : {}),
       ...(consumed.topic ? { "messaging.destination.name": consumed.topic } : {}),
       ...(consumed.group ? { "messaging.consumer.group.name": consumed.group } : {}),
     },

@@ -2,17 +2,25 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 
 export type TopicConfig = { partitions: number; retentionMs: number };
 
-const busy = { partitions: 6, retentionMs: 7 * DAY_MS } as const;
+// A consumer hands every partition of a fetch to one transaction (group commit), so partitions are not
+// what bounds throughput: enough for a few instances of each service to share, few enough that a fetch
+// stays cheap.
+const busy = { partitions: 8, retentionMs: 7 * DAY_MS } as const;
 const quiet = { partitions: 3, retentionMs: 7 * DAY_MS } as const;
 
-/** Every topic, named `<context>.<events|commands>.v<major>`; keys are aggregate ids. */
+/**
+ * Every topic, named `<context>.<events|commands|replies>.v<major>`; keys are aggregate ids. Saga replies
+ * have their own topics, so the orchestrator reads only its replies and public subscribers only facts.
+ */
 export const topics = {
   "order.events.v1": busy,
   "inventory.commands.v1": busy,
+  "inventory.replies.v1": busy,
   "inventory.events.v1": busy,
   "payment.commands.v1": busy,
-  "payment.events.v1": busy,
+  "payment.replies.v1": busy,
   "delivery.commands.v1": busy,
+  "delivery.replies.v1": busy,
   "delivery.events.v1": busy,
   "catalog.events.v1": quiet,
   "pricing.events.v1": quiet,

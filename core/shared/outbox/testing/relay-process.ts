@@ -29,6 +29,5 @@ startRelay({
   logger: createLogger("relay-process", "warn"),
   topicPrefix: env("TOPIC_PREFIX"),
   batchSize: Number(process.env.RELAY_BATCH_SIZE ?? 100),
-  databaseUrl: env("DATABASE_URL"),
 });
 console.log("relay started");

@@ -5,6 +5,7 @@ import { defineMessage } from "./define";
 const byOrder = (data: { orderId: string }) => data.orderId;
 const commands = "delivery.commands.v1";
 const events = "delivery.events.v1";
+const replies = "delivery.replies.v1";
 
 export const CreateDeliveryData = z.object({ orderId: Id, storeId: Id, address: Address });
 export type CreateDeliveryData = z.infer<typeof CreateDeliveryData>;
@@ -52,21 +53,21 @@ export const deliveryMessages = [
   }),
   defineMessage({
     type: "DeliveryCreated",
-    topic: events,
+    topic: replies,
     version: 1,
     schema: DeliveryCreatedData,
     subject: byOrder,
   }),
   defineMessage({
     type: "DeliveryFailed",
-    topic: events,
+    topic: replies,
     version: 1,
     schema: DeliveryFailedData,
     subject: byOrder,
   }),
   defineMessage({
     type: "DeliveryCancelled",
-    topic: events,
+    topic: replies,
     version: 1,
     schema: DeliveryCancelledData,
     subject: byOrder,

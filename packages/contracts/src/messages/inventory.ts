@@ -6,6 +6,7 @@ const Reservation = z.object({ orderId: Id, storeId: Id, lines: z.array(Line).mi
 const byOrder = (data: { orderId: string }) => data.orderId;
 const commands = "inventory.commands.v1";
 const events = "inventory.events.v1";
+const replies = "inventory.replies.v1";
 
 export const ReserveStockData = Reservation.extend({ expiresAt: IsoDateTime });
 export type ReserveStockData = z.infer<typeof ReserveStockData>;
@@ -79,35 +80,35 @@ export const inventoryMessages = [
   }),
   defineMessage({
     type: "StockReserved",
-    topic: events,
+    topic: replies,
     version: 1,
     schema: StockReservedData,
     subject: byOrder,
   }),
   defineMessage({
     type: "StockReservationFailed",
-    topic: events,
+    topic: replies,
     version: 1,
     schema: StockReservationFailedData,
     subject: byOrder,
   }),
   defineMessage({
     type: "StockCommitted",
-    topic: events,
+    topic: replies,
     version: 1,
     schema: StockCommittedData,
     subject: byOrder,
   }),
   defineMessage({
     type: "StockCommitFailed",
-    topic: events,
+    topic: replies,
     version: 1,
     schema: StockCommitFailedData,
     subject: byOrder,
   }),
   defineMessage({
     type: "StockReleased",
-    topic: events,
+    topic: replies,
     version: 1,
     schema: StockReleasedData,
     subject: byOrder,

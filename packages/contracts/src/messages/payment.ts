@@ -5,7 +5,7 @@ import { defineMessage } from "./define";
 
 const byOrder = (data: { orderId: string }) => data.orderId;
 const commands = "payment.commands.v1";
-const events = "payment.events.v1";
+const replies = "payment.replies.v1";
 const PaymentRef = z.object({ orderId: Id, paymentId: Id });
 
 export const AuthorizePaymentData = z.object({
@@ -73,49 +73,49 @@ export const paymentMessages = [
   }),
   defineMessage({
     type: "PaymentAuthorized",
-    topic: events,
+    topic: replies,
     version: 1,
     schema: PaymentAuthorizedData,
     subject: byOrder,
   }),
   defineMessage({
     type: "PaymentDeclined",
-    topic: events,
+    topic: replies,
     version: 1,
     schema: PaymentDeclinedData,
     subject: byOrder,
   }),
   defineMessage({
     type: "PaymentTimedOut",
-    topic: events,
+    topic: replies,
     version: 1,
     schema: PaymentTimedOutData,
     subject: byOrder,
   }),
   defineMessage({
     type: "PaymentCaptured",
-    topic: events,
+    topic: replies,
     version: 1,
     schema: PaymentCapturedData,
     subject: byOrder,
   }),
   defineMessage({
     type: "PaymentCaptureFailed",
-    topic: events,
+    topic: replies,
     version: 1,
     schema: PaymentCaptureFailedData,
     subject: byOrder,
   }),
   defineMessage({
     type: "PaymentVoided",
-    topic: events,
+    topic: replies,
     version: 1,
     schema: PaymentVoidedData,
     subject: byOrder,
   }),
   defineMessage({
     type: "PaymentRefunded",
-    topic: events,
+    topic: replies,
     version: 1,
     schema: PaymentRefundedData,
     subject: byOrder,

@@ -74,7 +74,7 @@ describe("upcasting", () => {
   const registry = createRegistry([
     defineMessage({
       type: "PaymentSettled",
-      topic: "payment.events.v1",
+      topic: "payment.replies.v1",
       version: 3,
       schema: V3,
       subject: (data) => data.orderId,

@@ -1,0 +1,130 @@
+import { type Kysely, sql } from "kysely";
+import {
+  evolve,
+  fromSnapshot,
+  type OrderEvent,
+  type OrderState,
+  type PlacedOrder,
+  replay,
+  toSnapshot,
+} from "../domain/order";
+import type { SagaState } from "../domain/saga";
+import { appendEvents, loadEvents } from "./event-store";
+import { project } from "./projections";
+import type { Database, SagaData } from "./schema";
+
+/** The order aggregate as one step sees it: the folded order, its saga and what the saga's commands need. */
+export interface OrderAggregate {
+  orderId: string;
+  order: OrderState;
+  saga: SagaState;
+  data: SagaData;
+}
+
+/** What a step changes: the saga's new state, the events it records, and when the saga next times out. */
+export interface StepChange {
+  saga: SagaState;
+  events: readonly OrderEvent[];
+  deadlineAt: Date | null;
+}
+
+const row = (saga: SagaState, order: OrderState, deadlineAt: Date | null) => ({
+  step: saga.outstanding.join("+"),
+  status: saga.status,
+  deadline_at: deadlineAt,
+  state: JSON.stringify(saga),
+  order_state: JSON.stringify(toSnapshot(order)),
+  version: order.version,
+});
+
+/**
+ * A new order: its OrderPlaced event, its snapshot row with the fresh saga, and its projection — the
+ * three writes of the step that places it.
+ */
+export async function createAggregate(
+  db: Kysely<Database>,
+  orderId: string,
+  placed: PlacedOrder,
+  saga: SagaState,
+  data: SagaData,
+  deadlineAt: Date | null,
+): Promise<OrderState> {
+  const [event] = await appendEvents(db, orderId, 0, [{ type: "OrderPlaced", data: placed }]);
+  if (!event) throw new Error(`order ${orderId}: OrderPlaced was not appended`);
+  const order = evolve(orderId, null, event);
+  await db
+    .insertInto("sagas")
+    .values({ order_id: orderId, data: JSON.stringify(data), ...row(saga, order, deadlineAt) })
+    .execute();
+  await project(db, order);
+  return order;
+}
+
+const selectAggregate = (db: Kysely<Database>) =>
+  db.selectFrom("sagas").select(["order_id", "state", "data", "order_state"]);
+
+const toAggregate = (found: {
+  order_id: string;
+  state: SagaState;
+  data: SagaData;
+  order_state: Parameters<typeof fromSnapshot>[0];
+}): OrderAggregate => ({
+  orderId: found.order_id,
+  saga: found.state,
+  data: found.data,
+  order: fromSnapshot(found.order_state),
+});
+
+/** Loads and locks one order for the rest of the transaction, so its inputs are applied one at a time. */
+export async function lockAggregate(db: Kysely<Database>, orderId: string): Promise<OrderAggregate | null> {
+  const found = await selectAggregate(db).where("order_id", "=", orderId).forUpdate().executeTakeFirst();
+  return found ? toAggregate(found) : null;
+}
+
+/**
+ * Claims one order whose saga deadline has passed, locked for this transaction; orders another sweeper holds
+ * are skipped, so several order instances can sweep at once.
+ */
+export async function claimOverdue(db: Kysely<Database>): Promise<OrderAggregate | null> {
+  const found = await selectAggregate(db)
+    .where("deadline_at", "<=", sql<Date>`now()`)
+    .orderBy("deadline_at")
+    .limit(1)
+    .forUpdate()
+    .skipLocked()
+    .executeTakeFirst();
+  return found ? toAggregate(found) : null;
+}
+
+/**
+ * Records one step of a locked order: appends its events after the snapshot's version (a concurrent writer of
+ * the same version fails with a ConcurrencyError), saves the snapshot and the saga, and updates the
+ * projection once. Returns the order's new state.
+ */
+export async function saveStep(
+  db: Kysely<Database>,
+  aggregate: OrderAggregate,
+  change: StepChange,
+): Promise<OrderState> {
+  const appended = await appendEvents(db, aggregate.orderId, aggregate.order.version, change.events);
+  const order = appended.reduce((state, event) => evolve(aggregate.orderId, state, event), aggregate.order);
+  await db
+    .updateTable("sagas")
+    .set({ ...row(change.saga, order, change.deadlineAt), updated_at: new Date() })
+    .where("order_id", "=", aggregate.orderId)
+    .execute();
+  if (appended.length > 0) await project(db, order);
+  return order;
+}
+
+/** The order's current state from its snapshot (unlocked, for reads); null for an unknown order. */
+export async function loadOrder(db: Kysely<Database>, orderId: string): Promise<OrderState | null> {
+  const found = await db
+    .selectFrom("sagas")
+    .select("order_state")
+    .where("order_id", "=", orderId)
+    .executeTakeFirst();
+  if (found) return fromSnapshot(found.order_state);
+  const events = await loadEvents(db, orderId);
+  return events.length === 0 ? null : replay(orderId, events);
+}

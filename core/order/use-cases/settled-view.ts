@@ -1,0 +1,26 @@
+import type { OrderView } from "@qc/contracts";
+import type { Kysely } from "kysely";
+import { findView } from "../db/order-views";
+import type { Database } from "../db/schema";
+import { nextStatusChange } from "./status-changes";
+
+/**
+ * The order's view once it is no longer PENDING, or as it is after `timeoutMs`: waits on the order's next
+ * status change (told after commit, in process or through Redis), never by polling the database.
+ */
+export async function settledView(
+  db: Kysely<Database>,
+  orderId: string,
+  timeoutMs: number,
+): Promise<OrderView | null> {
+  // Listen first, then read: a change committed between the two is not missed.
+  const change = nextStatusChange(orderId, timeoutMs);
+  try {
+    const view = await findView(db, orderId);
+    if (view?.status !== "PENDING") return view;
+    await change.changed;
+    return findView(db, orderId);
+  } finally {
+    change.cancel();
+  }
+}

@@ -1,0 +1,69 @@
+import type { OrderStatus } from "@qc/contracts";
+import type { RedisClient } from "bun";
+import { createRedis } from "../../shared/redis";
+import type { Stoppable } from "../../shared/runtime/context";
+import type { Logger } from "../../shared/telemetry/logger";
+
+// How a request waiting on an order (`Prefer: wait`) hears that it moved, without polling the database:
+// the instance that committed the change tells its own waiters at once and every other instance through
+// Redis pub/sub (the saga's replies may be handled by another order instance than the one holding the POST).
+const CHANNEL = "order:status-changed";
+const waiters = new Map<string, Set<() => void>>();
+let publisher: RedisClient | undefined;
+
+const wakeWaiters = (orderId: string) => {
+  const found = waiters.get(orderId);
+  if (!found) return;
+  waiters.delete(orderId);
+  for (const wake of found) wake();
+};
+
+/** Called after the commit that changed an order's status. */
+export function orderStatusChanged(orderId: string, status: OrderStatus): void {
+  wakeWaiters(orderId);
+  publisher?.publish(CHANNEL, `${orderId} ${status}`).catch(() => {});
+}
+
+/**
+ * Resolves at the next status change of the order, or after `timeoutMs`. Register before reading the order,
+ * so a change that lands between the read and the wait is not missed.
+ */
+export function nextStatusChange(
+  orderId: string,
+  timeoutMs: number,
+): { changed: Promise<void>; cancel(): void } {
+  const { promise, resolve } = Promise.withResolvers<void>();
+  const set = waiters.get(orderId) ?? new Set();
+  waiters.set(orderId, set.add(resolve));
+  const timer = setTimeout(resolve, timeoutMs);
+  const cancel = () => {
+    clearTimeout(timer);
+    set.delete(resolve);
+    if (set.size === 0 && waiters.get(orderId) === set) waiters.delete(orderId);
+    resolve();
+  };
+  promise.then(cancel);
+  return { changed: promise, cancel };
+}
+
+/** Joins this instance to the other order instances' status changes (a subscriber connection of its own). */
+export async function shareStatusChanges(
+  redis: RedisClient,
+  redisUrl: string,
+  logger: Logger,
+): Promise<Stoppable> {
+  publisher = redis;
+  const subscriber = createRedis(redisUrl);
+  try {
+    await subscriber.subscribe(CHANNEL, (message: string) => wakeWaiters(message.split(" ")[0] ?? ""));
+  } catch (error) {
+    // Waiters on this instance still hear this instance's changes; others fall back to their timeout.
+    logger.warn({ err: error }, "order status changes are not shared: Redis subscribe failed");
+  }
+  return {
+    async stop() {
+      publisher = undefined;
+      subscriber.close();
+    },
+  };
+}

@@ -44,7 +44,7 @@ try {
   const pollStatus = async (orderId: string) => {
     for (;;) {
       const row = await world.orders
-        .selectFrom("orders")
+        .selectFrom("order_views")
         .select("status")
         .where("order_id", "=", orderId)
         .executeTakeFirst();
@@ -84,7 +84,7 @@ try {
     from timed where waited is not null group by step order by mean_ms desc`.execute(world.orders);
   console.table(steps.rows);
   const reasons = await world.orders
-    .selectFrom("orders")
+    .selectFrom("order_views")
     .select(["reason", sql<number>`count(*)::int`.as("orders")])
     .where("reason", "is not", null)
     .groupBy("reason")

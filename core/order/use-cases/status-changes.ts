@@ -55,6 +55,7 @@ export async function shareStatusChanges(
   publisher = redis;
   const subscriber = createRedis(redisUrl);
   try {
+    await subscriber.connect();
     await subscriber.subscribe(CHANNEL, (message: string) => wakeWaiters(message.split(" ")[0] ?? ""));
   } catch (error) {
     // Waiters on this instance still hear this instance's changes; others fall back to their timeout.

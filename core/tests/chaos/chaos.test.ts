@@ -174,7 +174,7 @@ describe("checkout under chaos", () => {
             () => "a fresh checkout confirmed",
             async (error: unknown) => {
               const row = await world?.orders
-                .selectFrom("orders")
+                .selectFrom("order_views")
                 .select("reason")
                 .where("order_id", "=", probeId)
                 .executeTakeFirst();
@@ -183,7 +183,7 @@ describe("checkout under chaos", () => {
           )
         : "a fresh checkout was not accepted";
       const outcomes = await world.orders
-        .selectFrom("orders")
+        .selectFrom("order_views")
         .select(["status", "reason", (eb) => eb.fn.countAll<number>().as("count")])
         .groupBy(["status", "reason"])
         .execute();

@@ -49,7 +49,7 @@ async function timedCheckout(w: CheckoutWorld, storeId: string) {
   const status = (await w.awaitStatus(orderId, terminal, 60_000)) as OrderStatus;
   const ms = Math.round(performance.now() - started);
   const row = await w.orders
-    .selectFrom("orders")
+    .selectFrom("order_views")
     .select("reason")
     .where("order_id", "=", orderId)
     .executeTakeFirst();

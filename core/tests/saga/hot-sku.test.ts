@@ -49,7 +49,7 @@ describe("200 shoppers racing for 20 units of one SKU", () => {
     expect(outcomes.filter((status) => status === "CONFIRMED")).toHaveLength(units);
     expect(outcomes.filter((status) => status === "REJECTED")).toHaveLength(shoppers - units);
     const reasons = await world.orders
-      .selectFrom("orders")
+      .selectFrom("order_views")
       .select("reason")
       .where("order_id", "in", orderIds)
       .where("status", "=", "REJECTED")

@@ -170,7 +170,7 @@ export async function startCheckoutWorld(
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const row = await orders
-          .selectFrom("orders")
+          .selectFrom("order_views")
           .select("status")
           .where("order_id", "=", orderId)
           .executeTakeFirst();

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { loadConfig } from "../core/shared/config";
 import { startKafka } from "./infra/kafka";
+import { ensurePrometheus } from "./infra/prometheus";
 import { ensureMachineServices } from "./infra/services";
 
 /**
@@ -72,6 +73,8 @@ await check("lint and format (biome)", [join(root, "node_modules/.bin/biome"), "
 
 const config = loadConfig();
 await ensureMachineServices(config.DATABASE_URL, config.REDIS_URL);
+// The alert-rule tests run promtool and fail without it: a fresh machine (CI) gets Debian's package here.
+await ensurePrometheus();
 const kafka = await startKafka({
   port: Number(config.KAFKA_BROKERS[0]?.split(":")[1] ?? 9092),
   log: console.log,

@@ -37,8 +37,10 @@ export interface PlatformOptions {
   edgeVars?: Record<string, string>;
   /** Loads the demo stores, products and riders (default true). */
   seed?: boolean;
-  /** Where children's lines go: `pretty`/`json` on stdout, or `ignore` (default `pretty`). */
+  /** Children's lines: `pretty`/`json` on stdout, or `ignore` (default `pretty`). */
   output?: LogFormat | "ignore";
+  /** Writes children's lines (as `output` formats them) to this file instead of stdout. */
+  logFile?: string;
   /** The launcher's own progress lines (default: `[dev] …` on stdout). */
   log?: (line: string) => void;
   /** Called when a child exits while the platform is running (not when stop() stops it). */
@@ -97,7 +99,12 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
   const env: Record<string, string> = { ...(process.env as Record<string, string>), ...options.env };
   const config = loadConfig(env);
   const output = options.output ?? "pretty";
-  const format = lineFormatter(output === "json" ? "json" : "pretty", process.stdout.isTTY ?? false);
+  const format = lineFormatter(
+    output === "json" ? "json" : "pretty",
+    !options.logFile && (process.stdout.isTTY ?? false),
+  );
+  const sink = options.logFile ? Bun.file(options.logFile).writer() : undefined;
+  const print = (line: string) => (sink ? void sink.write(`${line}\n`) : console.log(line));
   const children: { name: string; child: Subprocess }[] = [];
   let stopping = false;
   let kafka: KafkaBroker | undefined;
@@ -112,9 +119,9 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       stderr: output === "ignore" ? "ignore" : "pipe",
     });
     if (output !== "ignore") {
-      const print = (line: string) => console.log(format(name, line));
-      void forEachLine(child.stdout as ReadableStream<Uint8Array>, print).catch(() => {});
-      void forEachLine(child.stderr as ReadableStream<Uint8Array>, print).catch(() => {});
+      const show = (line: string) => print(format(name, line));
+      void forEachLine(child.stdout as ReadableStream<Uint8Array>, show).catch(() => {});
+      void forEachLine(child.stderr as ReadableStream<Uint8Array>, show).catch(() => {});
     }
     children.push({ name, child });
     child.exited.then((code) => {
@@ -134,6 +141,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     await Promise.all(order.map(({ child }) => child.exited));
     await kafka?.stop();
     await zipkin?.stop();
+    await sink?.end();
   };
 
   try {

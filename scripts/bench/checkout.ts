@@ -1,32 +1,77 @@
 /**
- * Checkout end to end with the whole core running in this process (every service of core/services.ts on
- * the real Postgres, Redis and Kafka): N shoppers with one unit in their cart check out, C at a time; each
- * checkout is timed from POST /v1/orders to the moment its OrderConfirmed event was recorded (read back from
- * the event store, so polling, every 100 ms, adds no error and little load). Stock and riders
- * suffice for every order. Prints completed orders/s and p50/p99 checkout-to-CONFIRMED latency.
- * `bun scripts/bench.ts checkout [N=200] [C=16]`
+ * Checkout end to end in core, one process per service as in production (every service of core/services.ts
+ * spawned as `bun core/<service>/main.ts` on the real Postgres, Redis and Kafka): N shoppers with one unit
+ * in their cart check out, C at a time, each with `POST /v1/orders` and `Prefer: wait=10`, which answers
+ * once the order left PENDING. Prints confirmed orders/s, checkout→CONFIRMED p50/p99 (POST sent → 201
+ * received), one order on the idle platform, where each order waited (mean per saga step), Postgres commits
+ * per order and CPU seconds per 1,000 orders for each process from /proc.
+ * `npm run bench -- checkout [N=200] [C=16]`
  */
 import { sql } from "kysely";
-import { startCheckoutWorld, terminal } from "../../core/tests/support/checkout-world";
+import { SERVICE_NAMES } from "../../core/shared/runtime/context";
+import { address, startCheckoutWorld } from "../../core/tests/support/checkout-world";
+import { cpuReport, cpuSnapshot } from "./support/process-cpu";
 
 const total = Number(process.argv[3] ?? 200);
 const concurrency = Number(process.argv[4] ?? 16);
 const sku = "BENCH-1";
+const idleOrders = 5;
 
+// The saga's services hold a connection per concurrent consumer transaction and request; the rest read.
+const pools: Record<string, string> = { order: "12", inventory: "8", payment: "8", delivery: "8", cart: "8" };
 const world = await startCheckoutWorld({
   database: "qc_bench_checkout",
-  env: { LOG_LEVEL: "silent", PAYMENT_PROVIDER_LATENCY_MS: "30" },
+  env: { LOG_LEVEL: "error", PAYMENT_PROVIDER_LATENCY_MS: "30", ORDER_SWEEP_INTERVAL_MS: "1000" },
+  spawn: [...SERVICE_NAMES],
+  spawnEnv: Object.fromEntries(SERVICE_NAMES.map((name) => [name, { DB_POOL_MAX: pools[name] ?? "4" }])),
 });
 try {
-  const storeId = await world.seedStore({ sku, onHand: total, riders: total });
-  const shoppers: Awaited<ReturnType<typeof world.shopperWithCart>>[] = [];
-  for (let i = 0; i < total; i += 20) {
-    const batch = Math.min(20, total - i);
-    shoppers.push(
-      ...(await Promise.all(Array.from({ length: batch }, () => world.shopperWithCart(storeId, sku)))),
-    );
+  const orders = total + idleOrders;
+  const storeId = await world.seedStore({ sku, onHand: orders, riders: 0 });
+  const batches = <T>(count: number, make: (i: number) => Promise<T>) =>
+    (async () => {
+      const made: T[] = [];
+      for (let i = 0; i < count; i += 25)
+        made.push(
+          ...(await Promise.all(Array.from({ length: Math.min(25, count - i) }, (_, j) => make(i + j)))),
+        );
+      return made;
+    })();
+  // Every confirmed order keeps its rider (nobody delivers in this bench): one rider per order.
+  await batches(orders, async (i) => {
+    const response = await world.call.delivery("POST", `/v1/admin/stores/${storeId}/riders`, {
+      body: { name: `Rider ${i}`, userId: crypto.randomUUID() },
+      user: { userId: "00000000-0000-4000-8000-000000000001", roles: ["admin"] },
+    });
+    if (!response.ok) throw new Error(`rider: ${response.status} ${await response.text()}`);
+  });
+  const shoppers = await batches(orders, () => world.shopperWithCart(storeId, sku));
+
+  /** One checkout: POST with Prefer: wait, answered 201 once the order left PENDING. */
+  const checkout = async (shopper: (typeof shoppers)[number]) => {
+    const started = performance.now();
+    const response = await world.call.order("POST", "/v1/orders", {
+      body: { storeId, address, payment: { token: "tok_visa" } },
+      user: shopper,
+      headers: { "idempotency-key": crypto.randomUUID(), prefer: "wait=10" },
+    });
+    const body = (await response.json()) as { status: string };
+    return { ms: performance.now() - started, status: response.status === 201 ? body.status : "PENDING" };
+  };
+
+  const idle: number[] = [];
+  for (const shopper of shoppers.splice(0, idleOrders)) {
+    idle.push((await checkout(shopper)).ms);
+    await Bun.sleep(300);
   }
 
+  const commits = async () =>
+    Number(
+      (
+        await sql<{ commits: string }>`select xact_commit as commits from pg_stat_database
+          where datname = current_database()`.execute(world.orders)
+      ).rows[0]?.commits ?? 0,
+    );
   const latencies: number[] = [];
   const outcomes = new Map<string, number>();
   let next = 0;
@@ -34,45 +79,38 @@ try {
     while (next < shoppers.length) {
       const shopper = shoppers[next++];
       if (!shopper) return;
-      const started = Date.now();
-      const orderId = await world.checkout(shopper, storeId);
-      const status = await pollStatus(orderId);
-      if (status === "CONFIRMED") latencies.push((await confirmedAt(orderId)) - started);
+      const { ms, status } = await checkout(shopper);
+      if (status === "CONFIRMED") latencies.push(ms);
       outcomes.set(status, (outcomes.get(status) ?? 0) + 1);
     }
   };
-  const pollStatus = async (orderId: string) => {
-    for (;;) {
-      const row = await world.orders
-        .selectFrom("order_views")
-        .select("status")
-        .where("order_id", "=", orderId)
-        .executeTakeFirst();
-      if (row && terminal.includes(row.status)) return row.status;
-      await Bun.sleep(100);
-    }
-  };
-  const confirmedAt = async (orderId: string) => {
-    const row = await world.orders
-      .selectFrom("order_events")
-      .select("occurred_at")
-      .where("order_id", "=", orderId)
-      .where("type", "=", "OrderConfirmed")
-      .executeTakeFirstOrThrow();
-    return row.occurred_at.getTime();
-  };
-
+  const cpuBefore = cpuSnapshot({ root: process.pid });
+  const commitsBefore = await commits();
   const started = performance.now();
   await Promise.all(Array.from({ length: concurrency }, worker));
   const seconds = (performance.now() - started) / 1000;
+  const committed = (await commits()) - commitsBefore;
+  const cpuAfter = cpuSnapshot({ root: process.pid });
+
   latencies.sort((a, b) => a - b);
   const at = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0;
+  const confirmed = outcomes.get("CONFIRMED") ?? 0;
   const ledger = await world.ledger();
+  idle.sort((a, b) => a - b);
   console.log(
-    `checkout: ${total} orders, concurrency ${concurrency}: ${((outcomes.get("CONFIRMED") ?? 0) / seconds).toFixed(1)} ` +
-      `confirmed orders/s, checkout→CONFIRMED p50 ${at(0.5).toFixed(0)} ms, p99 ${at(0.99).toFixed(0)} ms; ` +
-      `outcomes ${JSON.stringify(Object.fromEntries(outcomes))}; ledger balanced: ${ledger.balanced}`,
+    `checkout: ${total} orders, concurrency ${concurrency}, one process per service: ` +
+      `${(confirmed / seconds).toFixed(1)} confirmed orders/s, checkout→CONFIRMED p50 ${at(0.5).toFixed(0)} ms, ` +
+      `p99 ${at(0.99).toFixed(0)} ms; outcomes ${JSON.stringify(Object.fromEntries(outcomes))}; ` +
+      `ledger balanced: ${ledger.balanced}`,
   );
+  console.log(
+    `one order on the idle platform: POST → CONFIRMED ${idle.map((ms) => ms.toFixed(0)).join(", ")} ms ` +
+      `(median ${(idle[Math.floor(idle.length / 2)] ?? 0).toFixed(0)} ms)`,
+  );
+  console.log(
+    `Postgres: ${(committed / total).toFixed(1)} commits per order (every service and the card simulator)`,
+  );
+  cpuReport(cpuBefore, cpuAfter, total);
   // Where the time goes: the mean wait before each recorded saga fact, and why orders were rejected.
   const steps = await sql<{ step: string; orders: number; mean_ms: number; max_ms: number }>`
     with timed as (

@@ -44,12 +44,12 @@ export async function stockInvariant(db: Kysely<unknown>): Promise<InvariantResu
   };
 }
 
-/** Every confirmed order sold exactly its units: committed reservations belong to confirmed orders only. */
+/** Stock is sold (committed at pick-up) only for orders that went out, and held for no finished one. */
 export async function soldMatchesOrdersInvariant(db: Kysely<unknown>): Promise<InvariantResult> {
   const broken = await rows(
     sql<{ order_id: string; reservation: string; status: string | null }>`
       select r.order_id, r.status as reservation, o.status
-      from inventory.reservations r left join "order".orders o on o.order_id = r.order_id
+      from inventory.reservations r left join "order".order_views o on o.order_id = r.order_id
       where (r.status = 'COMMITTED' and (o.status is null or o.status not in (${sql.join(CONFIRMED_OR_LATER)})))
          or (r.status = 'RESERVED' and o.status in ('REJECTED', 'CANCELLED'))
     `.execute(db),
@@ -62,7 +62,7 @@ export async function soldMatchesOrdersInvariant(db: Kysely<unknown>): Promise<I
   };
 }
 
-/** A payment is captured at most once, and every capture has a confirmed order. */
+/** A payment is captured at most once, and only for a delivered order (the amount is final only then). */
 export async function captureInvariant(db: Kysely<unknown>): Promise<InvariantResult> {
   const twice = await rows(
     sql<{ order_id: string; captures: number }>`
@@ -76,12 +76,12 @@ export async function captureInvariant(db: Kysely<unknown>): Promise<InvariantRe
       select i.order_id, o.status
       from payment.payment_captures c
       join payment.payment_intents i on i.payment_id = c.payment_id
-      left join "order".orders o on o.order_id = i.order_id
-      where i.status <> 'REFUNDED' and (o.status is null or o.status not in (${sql.join(CONFIRMED_OR_LATER)}))
+      left join "order".order_views o on o.order_id = i.order_id
+      where i.status <> 'REFUNDED' and (o.status is null or o.status <> 'DELIVERED')
     `.execute(db),
   );
   return {
-    invariant: "no double capture: at most one capture per order, each for a confirmed order",
+    invariant: "no double capture: at most one capture per order, each for a delivered order",
     violations: [
       ...twice.map((row) => `order ${row.order_id} captured ${row.captures} times`),
       ...unconfirmed.map((row) => `order ${row.order_id} is ${row.status ?? "unknown"} but was captured`),
@@ -89,7 +89,10 @@ export async function captureInvariant(db: Kysely<unknown>): Promise<InvariantRe
   };
 }
 
-/** Every ledger transaction balances, and no money stays held on a card once sagas have ended. */
+/**
+ * Every ledger transaction balances, and money stays held on a card only for an order on its way (confirmed,
+ * not yet delivered, its authorization still open): a rejected, cancelled or delivered order holds nothing.
+ */
 export async function ledgerInvariant(db: Kysely<unknown>): Promise<InvariantResult> {
   const unbalanced = await rows(
     sql<{ txn_id: string; debit: number; credit: number }>`
@@ -99,13 +102,21 @@ export async function ledgerInvariant(db: Kysely<unknown>): Promise<InvariantRes
   );
   const held = await rows(
     sql<{ currency: string; held: string }>`
-      select currency, sum(debit_minor - credit_minor)::bigint as held
-      from payment.ledger_entries where account = 'card_holds'
-      group by currency having sum(debit_minor - credit_minor) <> 0
+      with holds as (
+        select l.payment_id, l.currency, sum(l.debit_minor - l.credit_minor) as held
+        from payment.ledger_entries l where l.account = 'card_holds'
+        group by l.payment_id, l.currency having sum(l.debit_minor - l.credit_minor) <> 0)
+      select h.currency, sum(h.held)::bigint as held
+      from holds h
+      left join payment.payment_intents i on i.payment_id = h.payment_id
+      left join "order".order_views o on o.order_id = i.order_id
+      where not (i.status = 'AUTHORIZED' and o.status in ('CONFIRMED', 'PICKED_UP', 'OUT_FOR_DELIVERY'))
+         or i.status is null or o.status is null
+      group by h.currency
     `.execute(db),
   );
   return {
-    invariant: "ledger balanced, nothing left held on cards",
+    invariant: "ledger balanced, nothing held on cards but for orders on their way",
     violations: [
       ...unbalanced.map((t) => `transaction ${t.txn_id}: debit ${t.debit} ≠ credit ${t.credit}`),
       ...held.map((h) => `${h.held} ${h.currency} still held on cards`),
@@ -117,7 +128,7 @@ export async function ledgerInvariant(db: Kysely<unknown>): Promise<InvariantRes
 export async function terminalInvariant(db: Kysely<unknown>): Promise<InvariantResult> {
   const open = await rows(
     sql<{ order_id: string; status: string }>`
-      select order_id, status from "order".orders where status not in (${sql.join(SAGA_TERMINAL)})
+      select order_id, status from "order".order_views where status not in (${sql.join(SAGA_TERMINAL)})
     `.execute(db),
   );
   return {

@@ -43,6 +43,8 @@ export interface CheckoutWorld {
   ledger(): Promise<LedgerBalance>;
   /** Money still held on cards (authorized, neither captured nor voided), from the ledger. */
   heldOnCards(): Promise<number>;
+  /** What confirmed-but-undelivered orders among these should hold on cards: the sum of their totals. */
+  owedHolds(orderIds: string[]): Promise<number>;
   /** The payment intent of an order, if payment saw one. */
   paymentOf(orderId: string): Promise<{ status: string; captures: number } | null>;
   /** Messages an order's service wrote to its outbox about an order (e.g. AuthorizePayment). */
@@ -56,7 +58,13 @@ export interface CheckoutWorld {
  * (`bun core/<svc>/main.ts`) so a test can SIGKILL and restart them; the rest run in this process.
  */
 export async function startCheckoutWorld(
-  options: { env?: Record<string, string>; spawn?: Participant[]; database?: string } = {},
+  options: {
+    env?: Record<string, string>;
+    spawn?: Participant[];
+    /** Extra environment of a spawned service's process (e.g. its pool size). */
+    spawnEnv?: Partial<Record<Participant, Record<string, string>>>;
+    database?: string;
+  } = {},
 ): Promise<CheckoutWorld> {
   const env = await testEnvironment({
     database: options.database ?? "qc_test_saga",
@@ -71,7 +79,7 @@ export async function startCheckoutWorld(
   for (const definition of services) {
     const name = definition.name;
     if (options.spawn?.includes(name)) {
-      const child = await spawnService(definition, env.config);
+      const child = await spawnService(definition, env.config, options.spawnEnv?.[name]);
       spawned[name] = child;
       call[name] = (method, path, callOptions) => child.call(method, path, callOptions);
     } else {
@@ -198,6 +206,16 @@ export async function startCheckoutWorld(
     async heldOnCards() {
       const holds = (await ledger()).accounts.filter((account) => account.account === "card_holds");
       return holds.reduce((sum, account) => sum + account.balanceMinor, 0);
+    },
+    async owedHolds(orderIds) {
+      if (orderIds.length === 0) return 0;
+      const rows = await orders
+        .selectFrom("order_views")
+        .select("total_minor")
+        .where("order_id", "in", orderIds)
+        .where("status", "in", ["CONFIRMED", "PICKED_UP", "OUT_FOR_DELIVERY"])
+        .execute();
+      return rows.reduce((sum, row) => sum + row.total_minor, 0);
     },
     async paymentOf(orderId) {
       const intent = await payments

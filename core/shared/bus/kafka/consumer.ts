@@ -32,6 +32,10 @@ function runConfig(subscribe: SubscribeOptions): ConsumerRunConfig {
   const maxBatchSize = subscribe.maxBatchSize ?? 100;
   const common = {
     autoCommit: true,
+    // Resolved offsets go to the broker at most twice a second (and always before a rebalance and on stop)
+    // instead of one OffsetCommit per handled batch: a crash redelivers at most that much, which the inbox
+    // absorbs, and the broker is spared a request per message.
+    autoCommitInterval: 500,
     partitionsConsumedConcurrently: subscribe.partitionsConsumedConcurrently ?? 1,
   };
   if (!handleBatch)

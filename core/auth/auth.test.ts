@@ -38,8 +38,8 @@ describe("auth", () => {
     expect(response.status).toBe(201);
     return { email, password, userId: ((await response.json()) as { userId: string }).userId };
   };
-  const login = (email: string, password: string) =>
-    auth.call("POST", "/v1/auth/login", { body: { email, password } });
+  const login = (email: string, password: string, clientIp = "203.0.113.10") =>
+    auth.call("POST", "/v1/auth/login", { body: { email, password }, clientIp });
   const tokensFor = async (email: string, password: string) => {
     const response = await login(email, password);
     expect(response.status).toBe(200);
@@ -305,6 +305,21 @@ describe("auth", () => {
       expect((await refresh(refreshToken)).status).toBe(401);
     });
 
+    it("names a store member's stores in the token (issue 11, item 5)", async () => {
+      const { email, password, userId } = await register();
+      const storeId = crypto.randomUUID();
+      const { refreshToken } = await tokensFor(email, password);
+      const granted = await auth.call("PUT", `/v1/admin/users/${userId}/roles`, {
+        body: { roles: ["store_staff"], storeIds: [storeId] },
+        user: admin,
+      });
+      expect(await granted.json()).toEqual({ userId, roles: ["store_staff"], storeIds: [storeId] });
+      const pair = (await (await refresh(refreshToken)).json()) as TokenPair;
+      const { payload } = await verify(pair.accessToken);
+      expect(payload.roles).toEqual(["store_staff"]);
+      expect(payload.storeIds).toEqual([storeId]);
+    });
+
     it("carries roles granted by an admin from the next refresh", async () => {
       const { email, password, userId } = await register();
       const { refreshToken } = await tokensFor(email, password);
@@ -320,7 +335,7 @@ describe("auth", () => {
         body: { roles: ["shopper", "rider"] },
         user: admin,
       });
-      expect(await granted.json()).toEqual({ userId, roles: ["shopper", "rider"] });
+      expect(await granted.json()).toEqual({ userId, roles: ["shopper", "rider"], storeIds: [] });
       const pair = (await (await refresh(refreshToken)).json()) as TokenPair;
       expect((await verify(pair.accessToken)).payload.roles).toEqual(["shopper", "rider"]);
     });
@@ -354,6 +369,37 @@ describe("auth", () => {
     );
 
     it(
+      "locks out only the guessing client: the owner signs in from elsewhere (issue 11, item 6)",
+      async () => {
+        const { email, password } = await register();
+        for (let attempt = 0; attempt < 5; attempt++)
+          expect((await login(email, "wrong-password", "198.51.100.66")).status).toBe(401);
+        expect((await login(email, password, "198.51.100.66")).status).toBe(429);
+        expect((await login(email, password, "203.0.113.77")).status).toBe(200);
+      },
+      SLOW_FLOW_MS,
+    );
+
+    it(
+      "slows each further failure of one client down, doubling",
+      async () => {
+        const { email } = await register();
+        const timed = async () => {
+          const started = performance.now();
+          expect((await login(email, "wrong-password", "192.0.2.5")).status).toBe(401);
+          return performance.now() - started;
+        };
+        const first = await timed();
+        await timed();
+        await timed();
+        const fourth = await timed();
+        // LOGIN_FAILURE_DELAY_MS is 10 here: 10, 20, 40, 80 ms.
+        expect(fourth - first).toBeGreaterThan(50);
+      },
+      SLOW_FLOW_MS,
+    );
+
+    it(
       "forgets earlier failures after a successful login",
       async () => {
         const { email, password } = await register();
@@ -376,11 +422,29 @@ describe("auth", () => {
       return (await response.json()) as { keyId: string; key: string; prefix: string };
     };
     const verifyKey = (key: string, scope: string) =>
-      fetch(`${auth.url}/internal/v1/api-keys/verify`, {
+      auth.call("POST", "/internal/v1/api-keys/verify", { body: { key, scope }, caller: "edge" });
+
+    it("answers only a signed service on /internal (issue 11, item 4)", async () => {
+      const { key } = await createKey(["catalog:read"]);
+      const unsigned = await fetch(`${auth.url}/internal/v1/api-keys/verify`, {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({ key, scope }),
+        body: JSON.stringify({ key, scope: "catalog:read" }),
       });
+      expect(unsigned.status).toBe(401);
+      const forged = await fetch(`${auth.url}/internal/v1/api-keys/verify`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "x-service-name": "order",
+          "x-service-timestamp": String(Date.now()),
+          "x-service-signature": "00".repeat(32),
+        },
+        body: JSON.stringify({ key, scope: "catalog:read" }),
+      });
+      expect(forged.status).toBe(401);
+      expect((await verifyKey(key, "catalog:read")).status).toBe(200);
+    });
 
     it("accepts a key for a scope it holds and answers 403 for one it lacks", async () => {
       const { key, keyId } = await createKey(["catalog:read"]);

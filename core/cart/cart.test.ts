@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import type { CartLines, CartView } from "@qc/contracts";
+import { SignJWT } from "jose";
 import type { Kysely } from "kysely";
 import { inventoryService } from "../inventory/main";
 import { pricingService } from "../pricing/main";
@@ -56,7 +57,18 @@ const read = async (user: Shopper) => {
   return (await response.json()) as CartView;
 };
 const internalLines = async (userId: string) =>
-  ((await (await fetch(`${cart.url}/internal/v1/carts/${userId}/${storeId}`)).json()) as CartLines).lines;
+  (
+    (await (
+      await cart.call("GET", `/internal/v1/carts/${userId}/${storeId}`, { caller: "order" })
+    ).json()) as CartLines
+  ).lines;
+const newGuest = async () => {
+  const response = await cart.call("POST", "/v1/cart/guest");
+  expect(response.status).toBe(201);
+  expect(response.headers.get("cache-control")).toBe("no-store");
+  return ((await response.json()) as { guestToken: string }).guestToken;
+};
+const asGuest = (guestToken: string) => ({ headers: { "X-Guest-Token": guestToken } });
 const until = async (check: () => Promise<boolean>, timeoutMs = 15_000) => {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
@@ -140,21 +152,76 @@ describe("cart", () => {
   });
 
   it("merges a guest cart into the shopper's, capped at the limit, and empties the guest cart", async () => {
-    const [user, guest] = [shopper(), shopper()];
+    const user = shopper();
+    const guestToken = await newGuest();
     await put(user, "MILK-1L", 8);
-    await put(guest, "MILK-1L", 5);
-    await put(guest, "BREAD-1", 2);
-    const response = await cart.call("POST", "/v1/cart/merge", {
-      body: { guestId: guest.userId, storeId },
-      user,
-    });
+    for (const [sku, quantity] of [
+      ["MILK-1L", 5],
+      ["BREAD-1", 2],
+    ] as const)
+      expect(
+        (
+          await cart.call("PUT", `/v1/cart/items/${sku}`, {
+            body: { storeId, quantity },
+            ...asGuest(guestToken),
+          })
+        ).status,
+      ).toBe(200);
+    const guestView = (await (
+      await cart.call("GET", `/v1/cart?storeId=${storeId}`, asGuest(guestToken))
+    ).json()) as CartView;
+    expect(guestView.lines).toHaveLength(2);
+    const response = await cart.call("POST", "/v1/cart/merge", { body: { guestToken, storeId }, user });
     expect(response.status).toBe(200);
     const view = (await response.json()) as CartView;
     expect(view.lines.map((line) => [line.sku, line.quantity])).toEqual([
       ["BREAD-1", 2],
       ["MILK-1L", 10],
     ]);
-    expect(await internalLines(guest.userId)).toEqual([]);
+    const after = (await (
+      await cart.call("GET", `/v1/cart?storeId=${storeId}`, asGuest(guestToken))
+    ).json()) as CartView;
+    expect(after.lines).toEqual([]);
+  });
+
+  it("never lets a merge name another shopper's cart (issue 11, item 2)", async () => {
+    const [victim, attacker] = [shopper(), shopper()];
+    await put(victim, "MILK-1L", 3);
+    const byId = await cart.call("POST", "/v1/cart/merge", {
+      body: { guestId: victim.userId, storeId },
+      user: attacker,
+    });
+    expect(byId.status).toBe(400);
+    // A token cart did not sign (here: one minted with another secret) names no cart either.
+    const forged = await new SignJWT({})
+      .setProtectedHeader({ alg: "HS256" })
+      .setSubject(victim.userId)
+      .setIssuer("quickcommerce-cart")
+      .setAudience("quickcommerce-guest-cart")
+      .setExpirationTime("1h")
+      .sign(new TextEncoder().encode("not-the-guest-token-secret-at-all"));
+    const byForgedToken = await cart.call("POST", "/v1/cart/merge", {
+      body: { guestToken: forged, storeId },
+      user: attacker,
+    });
+    expect(byForgedToken.status).toBe(422);
+    expect((await read(victim)).lines.map((line) => [line.sku, line.quantity])).toEqual([["MILK-1L", 3]]);
+    expect((await read(attacker)).lines).toEqual([]);
+  });
+
+  it("answers a cart request with neither a user nor a guest token with 401", async () => {
+    expect((await cart.call("GET", `/v1/cart?storeId=${storeId}`)).status).toBe(401);
+    expect(
+      (await cart.call("GET", `/v1/cart?storeId=${storeId}`, asGuest("a.b.c-not-a-real-token"))).status,
+    ).toBe(401);
+  });
+
+  it("answers /internal only to a signed core service (issue 11, item 4)", async () => {
+    const user = shopper();
+    await put(user, "MILK-1L", 2);
+    const unsigned = await fetch(`${cart.url}/internal/v1/carts/${user.userId}/${storeId}`);
+    expect(unsigned.status).toBe(401);
+    expect(await internalLines(user.userId)).toEqual([{ sku: "MILK-1L", quantity: 2 }]);
   });
 
   it("empties the cart on DELETE", async () => {

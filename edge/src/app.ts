@@ -5,6 +5,7 @@ import { correlation } from "./middleware/correlation";
 import { problemErrors } from "./middleware/problem-errors";
 import { rateLimit } from "./middleware/rate-limit";
 import { requestLog } from "./middleware/request-log";
+import { securityHeaders } from "./middleware/security-headers";
 import { adminRoutes } from "./routes/admin";
 import { auth } from "./routes/auth";
 import { cart } from "./routes/cart";
@@ -19,12 +20,13 @@ import { stores } from "./routes/stores";
 const { onError, notFound } = problemErrors();
 
 /**
- * The edge: correlation → request log → body limit → per-IP limit on /v1, then each sub-app adds
+ * The edge: security headers → correlation → request log → body limit → per-IP limit on /v1, then each sub-app adds
  * its own auth, roles, stricter limits, validation and cache before forwarding to core.
  */
 export const app = new Hono<AppEnv>()
   .onError(onError)
   .notFound(notFound)
+  .use(securityHeaders())
   .use(correlation())
   .use(requestLog())
   .use(bodySizeLimit())

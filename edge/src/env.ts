@@ -4,6 +4,8 @@ import type { Role } from "@qc/contracts";
 export interface User {
   id: string;
   roles: Role[];
+  /** The stores a store_staff member or rider belongs to (from the token). */
+  storeIds?: string[];
 }
 
 export type CacheStatus = "HIT" | "MISS" | "STALE" | "BYPASS";

@@ -20,7 +20,7 @@ function readBody(request: IncomingMessage): Promise<string> {
 
 /**
  * A real HTTP server standing in for every core service in edge tests. It serves auth's JWKS, records
- * each request by `X-Request-Id`, and answers by path: `/slow…` after 2 s, a checkout with `Prefer: wait=N` after N s with 201, `/fail…` with 500, `/shed…` with 503 + Retry-After, Cloudflare's KV `…/bulk` with success, anything
+ * each request by `X-Request-Id`, and answers by path: `/slow…` after 2 s, a checkout with `Prefer: wait=N` after N s with 201, `/fail…` with 500, `/gateway…` with 502, `/bad-input…` with 400, `/shed…` with 503 + Retry-After, Cloudflare's KV `…/bulk` with success, anything
  * else with a JSON echo that carries a serial number (so a refill is distinguishable from a cached copy).
  */
 export function startCoreDouble(port: number, jwks: JSONWebKeySet): Promise<Server> {
@@ -61,6 +61,9 @@ export function startCoreDouble(port: number, jwks: JSONWebKeySet): Promise<Serv
       }, Number(wait) * 1_000);
     }
     if (url.pathname.startsWith("/fail")) return json(500, { failed: true });
+    if (url.pathname.startsWith("/gateway")) return json(502, { failed: true });
+    if (url.pathname.startsWith("/bad-input"))
+      return json(400, { type: "urn:quickcommerce:problem:invalid_input", status: 400 });
     if (url.pathname.startsWith("/shed")) {
       response.writeHead(503, { "content-type": "application/problem+json", "retry-after": "1" });
       return response.end(JSON.stringify({ type: "urn:quickcommerce:problem:overloaded", status: 503 }));

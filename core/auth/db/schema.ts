@@ -9,6 +9,8 @@ export interface UsersTable {
   name: string;
   password_hash: string;
   roles: Role[];
+  /** The stores a store_staff member or rider belongs to. */
+  store_ids: Generated<string[]>;
   created_at: Generated<Date>;
 }
 

@@ -26,17 +26,21 @@ export function findUserById(db: Kysely<Database>, id: string): Promise<User | u
   return db.selectFrom("users").selectAll().where("id", "=", id).executeTakeFirst();
 }
 
-/** Replaces a user's roles; undefined when no such user. */
+/** Replaces a user's roles and stores; undefined when no such user. */
 export async function setUserRoles(
   db: Kysely<Database>,
   id: string,
   roles: Role[],
-): Promise<Role[] | undefined> {
+  storeIds: string[] = [],
+): Promise<{ roles: Role[]; storeIds: string[] } | undefined> {
   const row = await db
     .updateTable("users")
-    .set({ roles: sql<Role[]>`${sql.val(roles)}::text[]` })
+    .set({
+      roles: sql<Role[]>`${sql.val(roles)}::text[]`,
+      store_ids: sql<string[]>`${sql.val(storeIds)}::uuid[]`,
+    })
     .where("id", "=", id)
-    .returning("roles")
+    .returning(["roles", "store_ids"])
     .executeTakeFirst();
-  return row?.roles;
+  return row && { roles: row.roles, storeIds: row.store_ids };
 }

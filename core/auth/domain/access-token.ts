@@ -6,6 +6,8 @@ export const SIGNING_ALG = "ES256";
 export interface AccessTokenInput {
   userId: string;
   roles: Role[];
+  /** Stores of a store_staff member or rider; left out of the token when empty. */
+  storeIds?: string[];
   issuer: string;
   audience: string;
   ttlSeconds: number;
@@ -13,7 +15,8 @@ export interface AccessTokenInput {
 
 /** Signs a short-lived access token; `kid` tells verifiers which JWKS key to use. */
 export function signAccessToken(input: AccessTokenInput, key: CryptoKey, kid: string): Promise<string> {
-  return new SignJWT({ roles: input.roles })
+  const storeIds = input.storeIds ?? [];
+  return new SignJWT({ roles: input.roles, ...(storeIds.length > 0 ? { storeIds } : {}) })
     .setProtectedHeader({ alg: SIGNING_ALG, kid, typ: "JWT" })
     .setSubject(input.userId)
     .setIssuer(input.issuer)

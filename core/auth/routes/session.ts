@@ -1,8 +1,21 @@
-import { LoginBody, LogoutBody, RefreshBody, RegisterBody, RegisterResponse, TokenPair } from "@qc/contracts";
+import {
+  CLIENT_IP_HEADER,
+  LoginBody,
+  LogoutBody,
+  RefreshBody,
+  RegisterBody,
+  RegisterResponse,
+  TokenPair,
+} from "@qc/contracts";
 import { Elysia } from "elysia";
 import { AppError, unauthorized } from "../../shared/http/errors";
 import type { ServiceContext } from "../../shared/runtime/context";
-import { clearLoginFailures, lockedForSeconds, recordLoginFailure } from "../db/login-attempts";
+import {
+  clearLoginFailures,
+  failureDelayMs,
+  lockedForSeconds,
+  recordLoginFailure,
+} from "../db/login-attempts";
 import { lockRefreshToken, markRotated, revokeFamily, revokeFamilyOf } from "../db/refresh-token-repository";
 import type { Database } from "../db/schema";
 import { findUserByEmail, findUserById } from "../db/user-repository";
@@ -69,11 +82,15 @@ export const sessionRoutes = (ctx: ServiceContext<Database>) =>
       },
       { body: RegisterBody, response: { 201: RegisterResponse } },
     )
-    /** Exchanges email and password for tokens; repeated failures slow down, then lock the email. */
+    /**
+     * Exchanges email and password for tokens; one client's repeated failures slow down (doubling), then lock
+     * the email for that client only. The client is the address the edge signed (`X-Client-Ip`).
+     */
     .post(
       "/login",
       async ({ body, request }) => {
-        const retryAfter = await lockedForSeconds(ctx.redis, body.email);
+        const client = request.headers.get(CLIENT_IP_HEADER) ?? "unknown";
+        const retryAfter = await lockedForSeconds(ctx.redis, body.email, client);
         if (retryAfter > 0) return locked(retryAfter);
         const user = await findUserByEmail(ctx.db, body.email);
         const valid = await passwords.verify(
@@ -82,13 +99,11 @@ export const sessionRoutes = (ctx: ServiceContext<Database>) =>
           request.signal,
         );
         if (!user || !valid) {
-          const failures = await recordLoginFailure(ctx.redis, body.email, ctx.config);
-          await Bun.sleep(
-            Math.min(failures, ctx.config.LOGIN_MAX_FAILURES) * ctx.config.LOGIN_FAILURE_DELAY_MS,
-          );
+          const failures = await recordLoginFailure(ctx.redis, body.email, client, ctx.config);
+          await Bun.sleep(failureDelayMs(failures, ctx.config));
           throw new AppError(401, "invalid_credentials", "The email or password is wrong");
         }
-        await clearLoginFailures(ctx.redis, body.email);
+        await clearLoginFailures(ctx.redis, body.email, client);
         return issueTokenPair(ctx.db, ctx.config, user, Bun.randomUUIDv7());
       },
       { body: LoginBody },

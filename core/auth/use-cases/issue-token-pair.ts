@@ -14,7 +14,7 @@ import { currentSigner } from "./keyring";
 export async function issueTokenPair(
   db: Kysely<Database>,
   config: Config,
-  user: { id: string; roles: Role[] },
+  user: { id: string; roles: Role[]; store_ids?: string[] },
   familyId: string,
 ): Promise<TokenPair> {
   const refreshToken = randomSecret(32);
@@ -29,6 +29,7 @@ export async function issueTokenPair(
     {
       userId: user.id,
       roles: user.roles,
+      storeIds: user.store_ids ?? [],
       issuer: config.JWT_ISSUER,
       audience: config.JWT_AUDIENCE,
       ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,

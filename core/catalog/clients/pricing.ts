@@ -1,8 +1,10 @@
 import {
+  EDGE_NONCE_HEADER,
   EDGE_SIGNATURE_HEADER,
   EDGE_TIMESTAMP_HEADER,
   type Money,
   REQUEST_ID_HEADER,
+  newNonce,
   signRequest,
   USER_ID_HEADER,
   USER_ROLES_HEADER,
@@ -40,6 +42,7 @@ export function pricingClient(config: Config): PricingClient {
       const path = `/v1/admin/stores/${storeId}/prices/${sku}`;
       const body = JSON.stringify({ price });
       const timestamp = Date.now();
+      const nonce = newNonce();
       const signature = await signRequest({
         secret: config.EDGE_SIGNING_SECRET,
         method: "PUT",
@@ -48,6 +51,7 @@ export function pricingClient(config: Config): PricingClient {
         body,
         userId: admin.userId,
         roles: admin.roles,
+        nonce,
       });
       const response = await fetch(`${baseUrl}${path}`, {
         method: "PUT",
@@ -59,6 +63,7 @@ export function pricingClient(config: Config): PricingClient {
           [USER_ID_HEADER]: admin.userId,
           [USER_ROLES_HEADER]: admin.roles.join(","),
           [EDGE_TIMESTAMP_HEADER]: String(timestamp),
+          [EDGE_NONCE_HEADER]: nonce,
           [EDGE_SIGNATURE_HEADER]: signature,
         },
       });

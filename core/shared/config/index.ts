@@ -19,6 +19,20 @@ export const ConfigSchema = z.object({
   TOPIC_PREFIX: z.string().default(""),
   EDGE_SIGNING_SECRET: z.string().min(16).default("dev-edge-signing-secret-change-me"),
   EDGE_SIGNATURE_MAX_SKEW_MS: z.coerce.number().int().min(1000).default(30_000),
+  // service → service: each caller→callee pair signs with HMAC(SERVICE_AUTH_SECRET, "caller>callee"), or with
+  // the pair's key given in SERVICE_KEYS (JSON {"order>cart": "<hex>"}), so a process can hold only its own pairs
+  SERVICE_AUTH_SECRET: z.string().min(16).default("dev-service-auth-secret-change-me"),
+  SERVICE_KEYS: z
+    .string()
+    .transform((value, ctx) => {
+      try {
+        return z.record(z.string().regex(/^[a-z]+>[a-z]+$/), z.string().min(32)).parse(JSON.parse(value));
+      } catch {
+        ctx.addIssue({ code: "custom", message: 'expected JSON {"caller>callee": "<key of 32+ bytes>"}' });
+        return z.NEVER;
+      }
+    })
+    .optional(),
   AUTH_PORT: port(4001),
   CATALOG_PORT: port(4002),
   PRICING_PORT: port(4003),
@@ -44,6 +58,7 @@ export const ConfigSchema = z.object({
   LOGIN_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
   LOGIN_LOCK_SECONDS: z.coerce.number().int().min(1).default(900),
   LOGIN_FAILURE_DELAY_MS: z.coerce.number().int().min(0).default(200),
+  LOGIN_MAX_DELAY_MS: z.coerce.number().int().min(0).default(5_000),
   // inventory
   INVENTORY_SWEEP_INTERVAL_MS: z.coerce.number().int().min(10).default(5_000),
   // order
@@ -53,11 +68,13 @@ export const ConfigSchema = z.object({
   ORDER_DEADLINE_DELIVERY_MS: z.coerce.number().int().min(10).default(90_000),
   ORDER_DEADLINE_CAPTURE_MS: z.coerce.number().int().min(10).default(15_000),
   ORDER_SWEEP_INTERVAL_MS: z.coerce.number().int().min(10).default(1_000),
+  // Stock stays reserved from checkout until the rider picks the order up (CommitStock): picking and hand-over
+  // take minutes, so the reservation outlives them; a saga that gave up releases it long before.
   ORDER_RESERVATION_TTL_MS: z.coerce
     .number()
     .int()
     .min(1000)
-    .default(15 * 60_000),
+    .default(2 * 60 * 60_000),
   ORDER_IDEMPOTENCY_TTL_HOURS: z.coerce.number().int().min(24).default(24),
   // payment
   PAYMENT_PROVIDER_LATENCY_MS: z.coerce.number().int().min(0).default(30),
@@ -82,6 +99,12 @@ export const ConfigSchema = z.object({
     .string()
     .regex(/^[A-Z]{3}$/)
     .default("INR"),
+  GUEST_TOKEN_SECRET: z.string().min(16).default("dev-guest-token-secret-change-me"),
+  GUEST_TOKEN_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .default(30 * 24 * 3600),
   CART_REDIS_TTL_SECONDS: z.coerce
     .number()
     .int()
@@ -104,6 +127,38 @@ export const ConfigSchema = z.object({
 
 export type Config = z.infer<typeof ConfigSchema>;
 
+/**
+ * Secrets that protect a trust boundary. In production each must be set explicitly, differ from the
+ * development default above and hold at least 32 bytes; otherwise the process refuses to start.
+ */
+export const SECRET_SETTINGS = [
+  "EDGE_SIGNING_SECRET",
+  "SERVICE_AUTH_SECRET",
+  "SIGNING_KEY_ENCRYPTION_SECRET",
+  "ADMIN_PASSWORD",
+  "PRICING_QUOTE_SECRET",
+  "PURGE_SECRET",
+  "GUEST_TOKEN_SECRET",
+] as const satisfies readonly (keyof Config)[];
+
+const MIN_SECRET_BYTES = 32;
+
+/** What is wrong with each secret in a production environment (empty when all are fine). */
+export function productionSecretProblems(env: Record<string, string | undefined>): string[] {
+  const defaults = ConfigSchema.parse({});
+  const problems: string[] = [];
+  for (const name of SECRET_SETTINGS) {
+    const value = env[name];
+    // A process given its pairs' keys (SERVICE_KEYS) needs no root secret.
+    if (name === "SERVICE_AUTH_SECRET" && env.SERVICE_KEYS && value === undefined) continue;
+    if (value === undefined || value === "") problems.push(`${name}: required in production`);
+    else if (value === defaults[name]) problems.push(`${name}: is the development default`);
+    else if (new TextEncoder().encode(value).byteLength < MIN_SECRET_BYTES)
+      problems.push(`${name}: shorter than ${MIN_SECRET_BYTES} bytes`);
+  }
+  return problems;
+}
+
 export class ConfigError extends Error {
   override name = "ConfigError";
 }
@@ -111,7 +166,11 @@ export class ConfigError extends Error {
 /** Parses and validates the environment once; a bad value throws a ConfigError naming each variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const parsed = ConfigSchema.safeParse(env);
-  if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+  if (parsed.success && parsed.data.NODE_ENV === "production")
+    problems.push(...productionSecretProblems(env));
+  if (parsed.success && problems.length === 0) return parsed.data;
   throw new ConfigError(`invalid configuration:\n  ${problems.join("\n  ")}`);
 }

@@ -23,6 +23,17 @@ interface ValidationIssue {
   summary?: string;
 }
 
+/**
+ * Postgres' "data exception" class (SQLSTATE 22xxx: 22021 invalid byte sequence, 22P02 invalid text
+ * representation, 22003 out of range, 22P05 untranslatable character...) means the input could not be
+ * stored or compared: the client's fault, so 400, never a 500 that would count against the service.
+ */
+export function isPostgresInputError(error: unknown): error is Error & { code: string } {
+  if (!(error instanceof Error)) return false;
+  const { code, severity } = error as { code?: unknown; severity?: unknown };
+  return typeof code === "string" && /^22[0-9A-Z]{3}$/.test(code) && typeof severity === "string";
+}
+
 /** Maps every error of a service to an RFC 9457 problem+json response, in one place. */
 export const problemDetails = new Elysia({ name: "problem-details" }).onError(
   { as: "global" },
@@ -37,6 +48,14 @@ export const problemDetails = new Elysia({ name: "problem-details" }).onError(
         },
         error.headers,
       );
+    }
+    if (isPostgresInputError(error)) {
+      return problem({
+        type: "urn:quickcommerce:problem:invalid_input",
+        title: "The request holds a value that cannot be processed",
+        status: 400,
+        detail: `invalid input (SQLSTATE ${error.code})`,
+      });
     }
     switch (code) {
       case "VALIDATION": {

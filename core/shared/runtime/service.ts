@@ -4,11 +4,12 @@ import type { Kysely } from "kysely";
 import { createKafkaBus } from "../bus/kafka";
 import { type Config, loadConfig } from "../config";
 import { createDb } from "../db";
-import { identityFrom } from "../http/edge-identity";
+import { identityFrom, useReplayCache } from "../http/edge-identity";
 import { health } from "../http/health";
 import { openApi } from "../http/openapi";
 import { problemDetails } from "../http/problem";
 import { startRelay } from "../outbox/relay";
+import { serviceAuth, signInternalCalls } from "../http/service-auth";
 import { createRedis } from "../redis";
 import { observeRequests, requestTelemetry } from "../telemetry/http";
 import { createLogger } from "../telemetry/logger";
@@ -66,12 +67,15 @@ export async function startService<Database>(
     databaseUrl: config.DATABASE_URL,
   });
 
+  useReplayCache(config, redis);
+  signInternalCalls(definition.name, config);
   const app = new Elysia({ name: definition.name })
     .use(problemDetails)
     .use(requestTelemetry(definition.name))
     .use(health(ctx))
     .use(openApi(definition.name))
     .use(identityFrom(config))
+    .use(serviceAuth(config, definition.name))
     .use(definition.app(ctx));
   // Served by Bun directly so the whole request, Elysia's hooks included, runs inside its server span.
   const server = Bun.serve({

@@ -2,6 +2,7 @@ import type { Kysely } from "kysely";
 import { type Config, loadConfig } from "../config";
 import { createDb, dropDatabase, ensureDatabase } from "../db";
 import { migrateSchema } from "../db/migrate";
+import { INTERNAL_PREFIX, serviceAuthHeaders } from "../http/service-auth";
 import { SERVICE_NAMES, type ServiceName } from "../runtime/context";
 import { type RunningService, type ServiceDefinition, startService } from "../runtime/service";
 import { type SignedRequestOptions, signedRequest } from "./signed-request";
@@ -16,8 +17,15 @@ export interface TestEnvironment {
 }
 
 export interface TestService extends RunningService {
-  /** Sends a request to the service signed as the edge would, optionally as a user. */
-  call(method: string, path: string, options?: Omit<SignedRequestOptions, "baseUrl">): Promise<Response>;
+  /**
+   * Sends a request to the service signed as the edge would, optionally as a user; an `/internal/v1` path is
+   * also signed as a calling service (`caller`, default `tests`).
+   */
+  call(
+    method: string,
+    path: string,
+    options?: Omit<SignedRequestOptions, "baseUrl"> & { caller?: string },
+  ): Promise<Response>;
 }
 
 const freePort = (): number => {
@@ -72,14 +80,24 @@ export async function testEnvironment(
       started.push(running);
       return {
         ...running,
-        call: async (method, path, callOptions = {}) =>
-          fetch(
+        call: async (method, path, { caller, ...callOptions } = {}) => {
+          const headers = { ...callOptions.headers };
+          if (path.startsWith(INTERNAL_PREFIX)) {
+            const body = callOptions.body === undefined ? "" : JSON.stringify(callOptions.body);
+            Object.assign(
+              headers,
+              await serviceAuthHeaders(config, caller ?? "tests", definition.name, { method, path, body }),
+            );
+          }
+          return fetch(
             await signedRequest(method, path, {
               ...callOptions,
+              headers,
               baseUrl: running.url,
               secret: config.EDGE_SIGNING_SECRET,
             }),
-          ),
+          );
+        },
       };
     },
     db(schema) {

@@ -42,9 +42,13 @@ describe("signed forwarding", () => {
       body: sent.body,
       userId: sent.headers["x-user-id"],
       roles: sent.headers["x-user-roles"]?.split(","),
+      nonce: sent.headers["x-edge-nonce"],
+      clientIp: sent.headers["x-client-ip"],
       now: Date.now(),
     });
     expect(verdict).toEqual({ ok: true });
+    expect(sent.headers["x-edge-nonce"]).toMatch(/^[0-9a-f]{32}$/);
+    expect(sent.headers["x-client-ip"]).toBe(headers["cf-connecting-ip"]);
     expect(sent.headers["x-user-roles"]).toBe("shopper");
     expect(JSON.parse(sent.body)).toEqual({ storeId: STORE, quantity: 2 });
     const tampered = await verifyRequest({
@@ -81,6 +85,34 @@ describe("signed forwarding", () => {
     expect(response.status).toBe(201);
     const sent = (await receivedByCore(id)).find((request) => request.method === "POST");
     expect(sent?.headers["idempotency-key"]).toBe(key);
+    // The key is signed (issue 11, item 9): swapping it on a captured request breaks the signature.
+    const signed = {
+      secret: env.EDGE_SIGNING_SECRET,
+      method: "POST",
+      path: sent?.path ?? "",
+      timestamp: sent?.headers["x-edge-timestamp"],
+      signature: sent?.headers["x-edge-signature"],
+      body: sent?.body,
+      userId: sent?.headers["x-user-id"],
+      roles: sent?.headers["x-user-roles"]?.split(","),
+      nonce: sent?.headers["x-edge-nonce"],
+      clientIp: sent?.headers["x-client-ip"],
+      now: Date.now(),
+    };
+    expect(await verifyRequest({ ...signed, idempotencyKey: key })).toEqual({ ok: true });
+    expect((await verifyRequest({ ...signed, idempotencyKey: `${key}-other` })).ok).toBe(false);
+  });
+
+  it("gives every call a nonce of its own", async () => {
+    const id = requestId();
+    const headers = { ...(await as()), "x-request-id": id };
+    await edge("/v1/orders", { headers });
+    await edge("/v1/orders", { headers });
+    const nonces = (await receivedByCore(id))
+      .filter((request) => request.path === "/v1/orders")
+      .map((request) => request.headers["x-edge-nonce"]);
+    expect(nonces).toHaveLength(2);
+    expect(new Set(nonces).size).toBe(2);
   });
 });
 
@@ -102,9 +134,17 @@ describe("timeout and circuit breaker", () => {
     expect(open.headers["retry-after"]).toBe("10");
   });
 
-  it("counts 5xx answers as failures and opens on them too", async () => {
-    const failing = `${CORE_DOUBLE_URL}/fail`;
-    for (let i = 0; i < 5; i++) expect((await call({ ORDER_URL: failing })).status).toBe(500);
+  it("never counts a client error or a 500 against the service (issue 11, item 1)", async () => {
+    for (const path of ["/bad-input", "/fail"]) {
+      const url = `${CORE_DOUBLE_URL}${path}-${crypto.randomUUID()}`;
+      for (let i = 0; i < 8; i++)
+        expect((await call({ ORDER_URL: url })).status).toBe(path === "/fail" ? 500 : 400);
+    }
+  });
+
+  it("counts 502-504 answers as failures and opens on them", async () => {
+    const failing = `${CORE_DOUBLE_URL}/gateway`;
+    for (let i = 0; i < 5; i++) expect((await call({ ORDER_URL: failing })).status).toBe(502);
     const id = requestId();
     const error = await callCore(
       { ...env, ORDER_URL: failing },

@@ -1,11 +1,15 @@
 import {
+  CLIENT_IP_HEADER,
+  EDGE_NONCE_HEADER,
   EDGE_SIGNATURE_HEADER,
   EDGE_TIMESTAMP_HEADER,
   IDEMPOTENCY_KEY_HEADER,
+  newNonce,
   REQUEST_ID_HEADER,
   signRequest,
   USER_ID_HEADER,
   USER_ROLES_HEADER,
+  USER_STORES_HEADER,
 } from "@qc/contracts";
 import type { User } from "../env";
 import { problem } from "../errors";
@@ -22,6 +26,8 @@ export interface CoreRequest {
   requestId: string;
   traceparent: string;
   idempotencyKey?: string | undefined;
+  /** The client's address as the edge established it (signed: auth locks sign-ins per email and client). */
+  clientIp?: string | undefined;
   /** Other headers core reads (e.g. `Prefer`); not part of the signature. */
   headers?: Record<string, string>;
   timeoutMs?: number;
@@ -35,6 +41,15 @@ const DEFAULT_TIMEOUT_MS = 3_000;
  */
 const isShed = (response: Response) => response.status === 503 && response.headers.has("retry-after");
 
+/**
+ * What counts against a service's breaker: only a gateway-class answer (502, 504, or a 503 that is not a
+ * load shed). Any 4xx, and a 500 too, is an answer to *this* request: counting it would let anyone open the
+ * breaker for everyone with a handful of bad requests (a NUL byte once did it). Timeouts and connection
+ * errors count where they are thrown.
+ */
+export const countsAsDependencyFailure = (response: Response): boolean =>
+  response.status === 502 || response.status === 504 || (response.status === 503 && !isShed(response));
+
 // One breaker per service base URL, for the life of the isolate.
 const breakers = new Map<string, CircuitBreaker>();
 
@@ -47,10 +62,15 @@ function breakerFor(baseUrl: string): CircuitBreaker {
   return breaker;
 }
 
-/** The headers core needs: correlation, trace, identity and the HMAC signature over all of it. */
+/**
+ * The headers core needs: correlation, trace, identity and the HMAC signature over all of it, with a nonce
+ * (core refuses a replay inside the window) and the `Idempotency-Key` (it cannot be swapped on a captured call).
+ */
 async function signedHeaders(env: Env, request: CoreRequest): Promise<Headers> {
   const timestamp = Date.now();
+  const nonce = newNonce();
   const roles = request.user?.roles ?? [];
+  const storeIds = request.user?.storeIds ?? [];
   const signature = await signRequest({
     secret: env.EDGE_SIGNING_SECRET,
     method: request.method,
@@ -59,18 +79,25 @@ async function signedHeaders(env: Env, request: CoreRequest): Promise<Headers> {
     body: request.body,
     userId: request.user?.id ?? null,
     roles,
+    nonce,
+    idempotencyKey: request.idempotencyKey ?? null,
+    storeIds,
+    clientIp: request.clientIp ?? null,
   });
   const headers = new Headers({
     accept: "application/json",
     [REQUEST_ID_HEADER]: request.requestId,
     traceparent: request.traceparent,
     [EDGE_TIMESTAMP_HEADER]: String(timestamp),
+    [EDGE_NONCE_HEADER]: nonce,
     [EDGE_SIGNATURE_HEADER]: signature,
   });
   if (request.user) {
     headers.set(USER_ID_HEADER, request.user.id);
     headers.set(USER_ROLES_HEADER, roles.join(","));
+    if (storeIds.length > 0) headers.set(USER_STORES_HEADER, storeIds.join(","));
   }
+  if (request.clientIp) headers.set(CLIENT_IP_HEADER, request.clientIp);
   if (request.body !== undefined) headers.set("content-type", "application/json");
   if (request.idempotencyKey) headers.set(IDEMPOTENCY_KEY_HEADER, request.idempotencyKey);
   for (const [name, value] of Object.entries(request.headers ?? {})) headers.set(name, value);
@@ -84,8 +111,8 @@ export function callCoreTimeoutMs(env: Env, service: Service): number {
 
 /**
  * Calls core signed, with a timeout, behind the service's circuit breaker. A dead or hanging core becomes
- * a fast 503 (or 504 on timeout) problem instead of a hanging request; 5xx answers count as failures,
- * except a 503 with `Retry-After` (load shed by a live service).
+ * a fast 503 (or 504 on timeout) problem instead of a hanging request; only timeouts, connection errors
+ * and 502–504 answers count as failures (see countsAsDependencyFailure).
  */
 export async function callCore(env: Env, request: CoreRequest): Promise<Response> {
   const baseUrl = serviceUrl(env, request.service);
@@ -100,7 +127,7 @@ export async function callCore(env: Env, request: CoreRequest): Promise<Response
           body: request.body ?? null,
           signal: AbortSignal.timeout(timeoutMs),
         }),
-      (response) => response.status >= 500 && !isShed(response),
+      countsAsDependencyFailure,
     );
   } catch (error) {
     if (error instanceof BreakerOpenError) {

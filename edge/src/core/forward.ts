@@ -1,6 +1,7 @@
 import { IDEMPOTENCY_KEY_HEADER, PREFERENCE_APPLIED_HEADER } from "@qc/contracts";
 import type { Context } from "hono";
 import type { AppEnv } from "../env";
+import { clientIp } from "../middleware/rate-limit";
 import { type CoreRequest, callCore } from "./call";
 import type { Service } from "./services";
 
@@ -29,6 +30,7 @@ function coreRequestFor(c: Context<AppEnv>, service: Service, body?: unknown) {
     requestId: c.get("requestId"),
     traceparent: c.get("traceparent"),
     idempotencyKey: c.req.header(IDEMPOTENCY_KEY_HEADER),
+    clientIp: clientIp(c),
   };
 }
 

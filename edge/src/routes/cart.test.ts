@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { as, edge } from "../../test/helpers";
+import { as, edge, freshIp, receivedByCore, requestId } from "../../test/helpers";
 
 describe("/v1/cart", () => {
   it("caches the shopper's cart and retires it when the shopper changes it", async () => {
@@ -22,5 +22,39 @@ describe("/v1/cart", () => {
     await edge(`/v1/cart?storeId=${store}`, { headers: await as() });
     const other = await edge(`/v1/cart?storeId=${store}`, { headers: await as() });
     expect(other.headers.get("x-cache")).toBe("MISS");
+  });
+
+  it("serves a guest's cart by the token cart issued, never cached, and refuses a cart without either (issue 11, item 2)", async () => {
+    const store = crypto.randomUUID();
+    const anonymous = await edge(`/v1/cart?storeId=${store}`, { headers: { "cf-connecting-ip": freshIp() } });
+    expect(anonymous.status).toBe(401);
+    const id = requestId();
+    const guestToken = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJndWVzdCJ9.c2lnbmF0dXJlLXBhcnQ";
+    const response = await edge(`/v1/cart?storeId=${store}`, {
+      headers: { "x-guest-token": guestToken, "x-request-id": id, "cf-connecting-ip": freshIp() },
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("x-cache")).toBeNull();
+    const [sent] = await receivedByCore(id);
+    expect(sent?.headers["x-guest-token"]).toBe(guestToken);
+    expect(sent?.headers["x-user-id"]).toBeUndefined();
+  });
+
+  it("merges only by a guest token, never by a user id", async () => {
+    const response = await edge("/v1/cart/merge", {
+      method: "POST",
+      headers: { ...(await as()), "content-type": "application/json" },
+      body: JSON.stringify({ guestId: crypto.randomUUID(), storeId: crypto.randomUUID() }),
+    });
+    expect(response.status).toBe(400);
+  });
+
+  it("hands out guest tokens to anyone, not to be stored by caches", async () => {
+    const response = await edge("/v1/cart/guest", {
+      method: "POST",
+      headers: { "cf-connecting-ip": freshIp() },
+    });
+    expect(response.status).toBe(201);
+    expect(response.headers.get("cache-control")).toBe("no-store");
   });
 });

@@ -10,7 +10,9 @@ interface Document {
 // Hono lists one entry per handler and middleware; the served routes are the method-specific ones.
 function servedRoutes(): string[] {
   const routes = app.routes
-    .filter((route) => route.method !== "ALL" && !["/openapi.json", "/docs"].includes(route.path))
+    .filter(
+      (route) => route.method !== "ALL" && !["/openapi.json", "/docs", "/docs/app.js"].includes(route.path),
+    )
     .map((route) => `${route.method} ${route.path.replace(/:(\w+)/g, "{$1}").replace(/(.)\/$/, "$1")}`);
   return [...new Set(routes)].sort();
 }
@@ -37,6 +39,17 @@ describe("API documentation", () => {
     const response = await edge("/docs");
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toContain("text/html");
-    expect(await response.text()).toContain('spec-url="/openapi.json"');
+    expect(await response.text()).toContain('data-spec-url="/openapi.json"');
+  });
+
+  it("runs only the Worker's own script on the page, no third party's (issue 11, item 12)", async () => {
+    const response = await edge("/docs");
+    const html = await response.text();
+    const sources = [...html.matchAll(/<script[^>]*src="([^"]+)"/g)].map((match) => match[1]);
+    expect(sources).toEqual(["/docs/app.js"]);
+    expect(response.headers.get("content-security-policy")).toContain("script-src 'self'");
+    const script = await edge("/docs/app.js");
+    expect(script.status).toBe(200);
+    expect(script.headers.get("content-type")).toContain("javascript");
   });
 });

@@ -5,16 +5,15 @@ import {
   problemFromZodError,
   verifyRequest,
 } from "@qc/contracts";
+import type { Context } from "hono";
 import { Hono } from "hono";
 import { purgerFor } from "../cache/purger";
 import type { AppEnv } from "../env";
 import { ProblemError, problem } from "../errors";
+import { purgeKeys } from "../middleware/auth/jwks";
 
-/**
- * POST /internal/purge: core's invalidation consumer retires cached reads. Signed like edge→core calls
- * (HMAC over method, path, timestamp and body digest) with PURGE_SECRET, and refused outside 30 s.
- */
-export const internal = new Hono<AppEnv>().post("/purge", async (c) => {
+/** Refuses a call core did not sign with PURGE_SECRET inside the 30 s window; returns the body text. */
+async function verifiedPurgeCall(c: Context<AppEnv>): Promise<string> {
   const text = await c.req.text();
   const url = new URL(c.req.url);
   const verdict = await verifyRequest({
@@ -27,14 +26,30 @@ export const internal = new Hono<AppEnv>().post("/purge", async (c) => {
     now: Date.now(),
   });
   if (!verdict.ok) throw problem(401, "unauthorized", `Purge signature ${verdict.reason.replace("_", " ")}`);
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw problem(400, "bad-request", "The body is not valid JSON");
-  }
-  const body = PurgeBody.safeParse(json);
-  if (!body.success) throw new ProblemError(problemFromZodError(body.error, 400, c.req.path));
-  await purgerFor(c.env).purge(body.data.scopes);
-  return c.body(null, 204);
-});
+  return text;
+}
+
+/**
+ * POST /internal/purge: core's invalidation consumer retires cached reads. Signed like edge→core calls
+ * (HMAC over method, path, timestamp and body digest) with PURGE_SECRET, and refused outside 30 s.
+ */
+export const internal = new Hono<AppEnv>()
+  /** POST /internal/jwks/purge: auth rotated its signing key; the cached JWKS goes, the next token refetches it. */
+  .post("/jwks/purge", async (c) => {
+    await verifiedPurgeCall(c);
+    await purgeKeys(c.env);
+    return c.body(null, 204);
+  })
+  .post("/purge", async (c) => {
+    const text = await verifiedPurgeCall(c);
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw problem(400, "bad-request", "The body is not valid JSON");
+    }
+    const body = PurgeBody.safeParse(json);
+    if (!body.success) throw new ProblemError(problemFromZodError(body.error, 400, c.req.path));
+    await purgerFor(c.env).purge(body.data.scopes);
+    return c.body(null, 204);
+  });

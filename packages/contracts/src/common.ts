@@ -1,5 +1,12 @@
 import { z } from "zod";
 
+/**
+ * Every string a client sends: NUL (U+0000) is refused here, in one place, because Postgres cannot store it
+ * in `text` or `jsonb` (22021 / 22P05) and nothing legitimate contains it.
+ */
+export const text = () =>
+  z.string().refine((value) => !value.includes("\u0000"), "must not contain NUL (\\u0000)");
+
 /** Any entity id (users, stores, orders, payments, deliveries, riders). */
 export const Id = z.uuid();
 export type Id = z.infer<typeof Id>;
@@ -17,7 +24,7 @@ export const LatLng = z.object({
 export type LatLng = z.infer<typeof LatLng>;
 
 export const Address = z.object({
-  line1: z.string().trim().min(1).max(200),
+  line1: text().trim().min(1).max(200),
   lat: LatLng.shape.lat,
   lng: LatLng.shape.lng,
 });
@@ -73,4 +80,4 @@ export function fromQuery<S extends z.ZodType>(schema: S) {
 }
 
 export const Limit = fromQuery(z.coerce.number().int().min(1).max(100).default(20));
-export const Cursor = z.string().min(1).max(512).optional();
+export const Cursor = text().min(1).max(512).optional();

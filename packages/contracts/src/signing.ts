@@ -5,6 +5,16 @@ export const USER_ID_HEADER = "X-User-Id";
 export const USER_ROLES_HEADER = "X-User-Roles";
 export const REQUEST_ID_HEADER = "X-Request-Id";
 export const IDEMPOTENCY_KEY_HEADER = "Idempotency-Key";
+/** A random value per signed request; core refuses a nonce it has already seen within the window. */
+export const EDGE_NONCE_HEADER = "X-Edge-Nonce";
+/** The stores a store_staff member or rider belongs to (comma-separated ids), from the access token. */
+export const USER_STORES_HEADER = "X-User-Stores";
+/** The client's address as the edge established it (auth locks failed sign-ins per email and client). */
+export const CLIENT_IP_HEADER = "X-Client-Ip";
+/** Service-to-service calls inside core: who calls, when, and the HMAC under the caller→callee key. */
+export const SERVICE_NAME_HEADER = "X-Service-Name";
+export const SERVICE_TIMESTAMP_HEADER = "X-Service-Timestamp";
+export const SERVICE_SIGNATURE_HEADER = "X-Service-Signature";
 
 export const DEFAULT_MAX_SKEW_MS = 30_000;
 
@@ -20,6 +30,12 @@ export type SignInput = {
   body?: RequestBody;
   userId?: string | null;
   roles?: readonly string[] | null;
+  /** Unique per request (edge → core); lets the receiver refuse a replay inside the window. */
+  nonce?: string | null;
+  /** The `Idempotency-Key` forwarded with the request, so it cannot be swapped on a captured request. */
+  idempotencyKey?: string | null;
+  storeIds?: readonly string[] | null;
+  clientIp?: string | null;
 };
 
 export type VerifyInput = Omit<SignInput, "timestamp"> & {
@@ -69,6 +85,10 @@ export async function canonicalRequest(input: Omit<SignInput, "secret">): Promis
     await sha256Hex(input.body),
     input.userId ?? "",
     (input.roles ?? []).join(","),
+    input.nonce ?? "",
+    input.idempotencyKey ?? "",
+    (input.storeIds ?? []).join(","),
+    input.clientIp ?? "",
   ].join("\n");
 }
 
@@ -93,4 +113,19 @@ export async function verifyRequest(input: VerifyInput): Promise<VerifyResult> {
   const data = encoder.encode(await canonicalRequest({ ...input, timestamp }));
   const valid = await crypto.subtle.verify("HMAC", key, signature, data);
   return valid ? { ok: true } : { ok: false, reason: "bad_signature" };
+}
+
+/** A fresh nonce: 128 random bits, hex. */
+export function newNonce(): string {
+  return toHex(crypto.getRandomValues(new Uint8Array(16)).buffer as ArrayBuffer);
+}
+
+/**
+ * The key one core service signs its calls to another with: HMAC(root, "caller>callee"). Deployment tooling
+ * derives each pair's key from a root only it holds, so a process holds the keys of its own calls and of
+ * the calls made to it, never another service's: a compromised cart cannot call pricing as order.
+ */
+export async function deriveServiceKey(root: string, caller: string, callee: string): Promise<string> {
+  const key = await hmacKey(root, "sign");
+  return toHex(await crypto.subtle.sign("HMAC", key, encoder.encode(`qc-service:${caller}>${callee}`)));
 }

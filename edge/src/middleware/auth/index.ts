@@ -41,7 +41,7 @@ async function verifiedUser(
   }
   const claims = AccessTokenClaims.safeParse(verified.payload);
   if (!claims.success) throw new errors.JWTClaimValidationFailed("unexpected claims", verified.payload);
-  return { id: claims.data.sub, roles: claims.data.roles };
+  return { id: claims.data.sub, roles: claims.data.roles, storeIds: claims.data.storeIds ?? [] };
 }
 
 function unauthorizedFor(error: unknown) {

@@ -3,7 +3,12 @@ import { callCore } from "../../core/call";
 
 export const JWKS_KV_KEY = "jwks:auth:v1";
 export const JWKS_PATH = "/v1/auth/.well-known/jwks.json";
-const JWKS_KV_TTL_SECONDS = 24 * 60 * 60;
+/**
+ * How long a fetched key set is trusted: well inside auth's SIGNING_KEY_GRACE_SECONDS (3600), so a key auth
+ * stopped publishing stops verifying soon after its grace ends. Auth also purges the copy on every rotation
+ * (`POST /internal/jwks/purge`), so a rotation after a key leak takes effect at once.
+ */
+export const JWKS_KV_TTL_SECONDS = 300;
 
 type KeyResolver = ReturnType<typeof createLocalJWKSet>;
 
@@ -21,6 +26,12 @@ export interface JwksSource {
   env: Env;
   requestId: string;
   traceparent: string;
+}
+
+/** Forgets the stored key set: the next verification fetches auth's current JWKS. */
+export async function purgeKeys(env: Env): Promise<void> {
+  resolverMemo = null;
+  await env.JWKS.delete(JWKS_KV_KEY);
 }
 
 /** The key set kept in KV, or null when none was stored yet. */

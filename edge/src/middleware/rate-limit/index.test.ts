@@ -59,6 +59,21 @@ describe("rateLimit", () => {
     expect((await hit(app, freshIp())).status).toBe(200);
   });
 
+  it("never takes the client's word for its address: X-Real-IP and X-Forwarded-For do not open a new window (issue 11, item 7)", async () => {
+    const app = limitedApp();
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const spoofed = freshIp();
+      const response = await app.fetch(
+        new Request("http://edge.test/", { headers: { "x-real-ip": spoofed, "x-forwarded-for": spoofed } }),
+        env,
+        createExecutionContext(),
+      );
+      statuses.push(response.status);
+    }
+    expect(statuses).toEqual([200, 200, 200, 429, 429]);
+  });
+
   it("fails open when Redis is unreachable, if told to", async () => {
     const response = await hit(limitedApp("open"), freshIp(), { UPSTASH_REDIS_REST_URL: DEAD_URL });
     expect(response.status).toBe(200);

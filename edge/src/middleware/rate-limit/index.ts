@@ -57,9 +57,13 @@ function limiterFor(env: Env, options: Required<RateLimitOptions>): Ratelimit {
   return limiter;
 }
 
-/** The client's address as Cloudflare reports it. */
+/**
+ * The client's address: `CF-Connecting-IP`, which Cloudflare sets on every request (overwriting a client's
+ * own) and which wrangler dev sets locally from the socket. `X-Real-IP` and `X-Forwarded-For` are whatever
+ * the client wrote and never count: trusting them let anyone pick a fresh rate-limit window per request.
+ */
 export function clientIp(c: Context<AppEnv>): string {
-  return c.req.header("cf-connecting-ip") ?? c.req.header("x-real-ip") ?? "unknown";
+  return c.req.header("cf-connecting-ip") ?? "unknown";
 }
 
 function identifier(c: Context<AppEnv>, by: "user" | "ip"): string {

@@ -1,12 +1,16 @@
 import { z } from "zod";
-import { Id, IsoDateTime, Role } from "../common";
+import { Id, IsoDateTime, Role, text } from "../common";
 
 /** PUT /v1/admin/users/:userId/roles: replaces the user's roles; they apply from the next token refresh. */
 export const UserParams = z.object({ userId: Id });
 export type UserParams = z.infer<typeof UserParams>;
-export const SetRolesBody = z.object({ roles: z.array(Role).min(1).max(4) });
+/** `storeIds`: the stores a store_staff member or rider works for; they may act only on those stores. */
+export const SetRolesBody = z.object({
+  roles: z.array(Role).min(1).max(4),
+  storeIds: z.array(Id).max(50).default([]),
+});
 export type SetRolesBody = z.infer<typeof SetRolesBody>;
-export const UserRolesView = z.object({ userId: Id, roles: z.array(Role) });
+export const UserRolesView = z.object({ userId: Id, roles: z.array(Role), storeIds: z.array(Id) });
 export type UserRolesView = z.infer<typeof UserRolesView>;
 
 /** A partner permission such as `catalog:read`. */
@@ -17,7 +21,7 @@ export type ApiKeyScope = z.infer<typeof ApiKeyScope>;
 
 /** POST /v1/admin/api-keys */
 export const CreateApiKeyBody = z.object({
-  name: z.string().trim().min(1).max(100),
+  name: text().trim().min(1).max(100),
   scopes: z.array(ApiKeyScope).min(1).max(32),
 });
 export type CreateApiKeyBody = z.infer<typeof CreateApiKeyBody>;
@@ -43,7 +47,7 @@ export const CreatedApiKey = ApiKeyView.extend({ key: z.string() });
 export type CreatedApiKey = z.infer<typeof CreatedApiKey>;
 
 /** edge → auth: POST /internal/v1/api-keys/verify — 200, 401 unknown or revoked, 403 missing scope. */
-export const VerifyApiKeyBody = z.object({ key: z.string().min(1).max(256), scope: ApiKeyScope });
+export const VerifyApiKeyBody = z.object({ key: text().min(1).max(256), scope: ApiKeyScope });
 export type VerifyApiKeyBody = z.infer<typeof VerifyApiKeyBody>;
 export const VerifiedApiKey = z.object({ keyId: Id, scopes: z.array(ApiKeyScope) });
 export type VerifiedApiKey = z.infer<typeof VerifiedApiKey>;

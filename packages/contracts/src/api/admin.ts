@@ -1,11 +1,11 @@
 import { z } from "zod";
-import { Id, LatLng, Sku } from "../common";
+import { Id, LatLng, Sku, text } from "../common";
 import { Money } from "../money";
 
 /** Creates a store, or changes it when `storeId` is given. */
 export const UpsertStoreBody = z.object({
   storeId: Id.optional(),
-  name: z.string().trim().min(1).max(200),
+  name: text().trim().min(1).max(200),
   location: LatLng,
   serviceRadiusMeters: z.int().min(100).max(50_000),
   active: z.boolean().default(true),
@@ -17,16 +17,19 @@ export type StoreView = z.infer<typeof StoreView>;
 /** Creates or changes a product; optional per-store prices are set in the same call. */
 export const UpsertProductBody = z.object({
   sku: Sku,
-  name: z.string().trim().min(1).max(200),
-  description: z.string().max(2000).nullable().default(null),
-  category: z.string().trim().min(1).max(64),
-  brand: z.string().trim().min(1).max(100).nullable().default(null),
+  name: text().trim().min(1).max(200),
+  description: text().max(2000).nullable().default(null),
+  category: text().trim().min(1).max(64),
+  brand: text().trim().min(1).max(100).nullable().default(null),
   /** How the product is sold, e.g. `500 g` or `1 L`. */
-  unit: z.string().trim().min(1).max(32).nullable().default(null),
-  imageUrl: z.url().nullable().default(null),
-  attributes: z
-    .record(z.string().max(64), z.union([z.string().max(500), z.number(), z.boolean()]))
-    .default({}),
+  unit: text().trim().min(1).max(32).nullable().default(null),
+  /** Shown in shoppers' browsers: only http(s), never `javascript:` or `data:`. */
+  imageUrl: z
+    .url({ protocol: /^https?$/ })
+    .max(2048)
+    .nullable()
+    .default(null),
+  attributes: z.record(text().max(64), z.union([text().max(500), z.number(), z.boolean()])).default({}),
   active: z.boolean().default(true),
   prices: z.array(z.object({ storeId: Id, price: Money })).default([]),
 });
@@ -55,7 +58,7 @@ export type StockView = z.infer<typeof StockView>;
 
 /** A rider of one store; `location` defaults to the store's (riders wait at the dark store). */
 export const AddRiderBody = z.object({
-  name: z.string().trim().min(1).max(100),
+  name: text().trim().min(1).max(100),
   userId: Id.optional(),
   location: LatLng.optional(),
 });

@@ -1,16 +1,16 @@
 import { z } from "zod";
-import { Email, Id, Role } from "../common";
+import { Email, Id, Role, text } from "../common";
 
 export const RegisterBody = z.object({
   email: Email,
-  password: z.string().min(8).max(128),
-  name: z.string().trim().min(1).max(100),
+  password: text().min(8).max(128),
+  name: text().trim().min(1).max(100),
 });
 export type RegisterBody = z.infer<typeof RegisterBody>;
 export const RegisterResponse = z.object({ userId: Id });
 export type RegisterResponse = z.infer<typeof RegisterResponse>;
 
-export const LoginBody = z.object({ email: Email, password: z.string().min(1).max(128) });
+export const LoginBody = z.object({ email: Email, password: text().min(1).max(128) });
 export type LoginBody = z.infer<typeof LoginBody>;
 
 export const TokenPair = z.object({
@@ -21,7 +21,7 @@ export const TokenPair = z.object({
 });
 export type TokenPair = z.infer<typeof TokenPair>;
 
-export const RefreshBody = z.object({ refreshToken: z.string().min(1).max(4096) });
+export const RefreshBody = z.object({ refreshToken: text().min(1).max(4096) });
 export type RefreshBody = z.infer<typeof RefreshBody>;
 export const LogoutBody = RefreshBody;
 export type LogoutBody = z.infer<typeof LogoutBody>;
@@ -30,6 +30,8 @@ export type LogoutBody = z.infer<typeof LogoutBody>;
 export const AccessTokenClaims = z.object({
   sub: Id,
   roles: z.array(Role),
+  /** The stores a store_staff member or rider belongs to (absent: none). */
+  storeIds: z.array(Id).max(50).optional(),
   iss: z.string(),
   aud: z.union([z.string(), z.array(z.string())]),
   exp: z.int(),

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Id, IsoDateTime, Sku } from "../common";
+import { Id, IsoDateTime, Sku, text } from "../common";
 import { Money } from "../money";
 
 export const CartQuery = z.object({ storeId: Id });
@@ -40,6 +40,18 @@ export const CartView = z.object({
 });
 export type CartView = z.infer<typeof CartView>;
 
-/** POST /v1/cart/merge: folds a guest's cart in a store into the signed-in shopper's cart. */
-export const MergeCartBody = z.object({ guestId: Id, storeId: Id });
+/** The header that carries a guest's signed identity on cart requests made before sign-in. */
+export const GUEST_TOKEN_HEADER = "X-Guest-Token";
+/** A guest token as cart issues it: a compact JWS, never a bare id a client could choose. */
+export const GuestToken = text()
+  .min(20)
+  .max(1024)
+  .regex(/^[\w-]+\.[\w-]+\.[\w-]+$/, "expected a signed guest token");
+export type GuestToken = z.infer<typeof GuestToken>;
+/** POST /v1/cart/guest: a new guest identity, signed by cart. */
+export const GuestTokenResponse = z.object({ guestToken: z.string(), expiresIn: z.int().positive() });
+export type GuestTokenResponse = z.infer<typeof GuestTokenResponse>;
+
+/** POST /v1/cart/merge: folds the cart of the guest the token names, in a store, into the signed-in shopper's cart. */
+export const MergeCartBody = z.object({ guestToken: GuestToken, storeId: Id });
 export type MergeCartBody = z.infer<typeof MergeCartBody>;

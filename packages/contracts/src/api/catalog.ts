@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Cursor, Id, Limit, Sku } from "../common";
+import { Cursor, Id, Limit, Sku, text } from "../common";
 import { Money } from "../money";
 
 export const StoreQuery = z.object({ storeId: Id });
@@ -18,8 +18,8 @@ export type CategoriesResponse = z.infer<typeof CategoriesResponse>;
 
 export const ProductsQuery = z.object({
   storeId: Id,
-  category: z.string().min(1).max(64).optional(),
-  q: z.string().trim().min(1).max(100).optional(),
+  category: text().min(1).max(64).optional(),
+  q: text().trim().min(1).max(100).optional(),
   limit: Limit,
   cursor: Cursor,
 });

@@ -11,12 +11,11 @@ export const ServiceHealth = z.object({
 });
 export type ServiceHealth = z.infer<typeof ServiceHealth>;
 
-/** GET /v1/health: the edge and every core service. */
+/** GET /v1/health: the overall state; operators (admin) also get every core service's. */
 export const HealthView = z.object({
   status: HealthState,
-  services: z.record(
-    z.string(),
-    ServiceHealth.omit({ service: true }).extend({ latencyMs: z.number().nullable() }),
-  ),
+  services: z
+    .record(z.string(), ServiceHealth.omit({ service: true }).extend({ latencyMs: z.number().nullable() }))
+    .optional(),
 });
 export type HealthView = z.infer<typeof HealthView>;

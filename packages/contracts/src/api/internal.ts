@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Id, IsoDateTime, Line, Sku } from "../common";
+import { Id, IsoDateTime, Line, Sku, text } from "../common";
 import { AmountMinor, Currency } from "../money";
 
 // Service-to-service contracts inside core (`/internal/v1/...`); the edge never exposes these.
@@ -13,7 +13,7 @@ export const QuoteRequest = z.object({
   userId: Id,
   storeId: Id,
   lines: z.array(Line).min(1).max(100),
-  couponCode: z.string().trim().min(1).max(64).optional(),
+  couponCode: text().trim().min(1).max(64).optional(),
 });
 export type QuoteRequest = z.infer<typeof QuoteRequest>;
 

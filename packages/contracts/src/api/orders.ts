@@ -1,14 +1,14 @@
 import { z } from "zod";
-import { Address, Cursor, Id, IsoDateTime, Limit, OrderStatus, RejectReason, Sku } from "../common";
+import { Address, Cursor, Id, IsoDateTime, Limit, OrderStatus, RejectReason, Sku, text } from "../common";
 import { Money } from "../money";
 
-export const IdempotencyKey = z.string().min(8).max(255);
+export const IdempotencyKey = text().min(8).max(255);
 
 export const PlaceOrderBody = z.object({
   storeId: Id,
   address: Address,
-  payment: z.object({ token: z.string().min(1).max(200) }),
-  couponCode: z.string().trim().min(1).max(64).optional(),
+  payment: z.object({ token: text().min(1).max(200) }),
+  couponCode: text().trim().min(1).max(64).optional(),
 });
 export type PlaceOrderBody = z.infer<typeof PlaceOrderBody>;
 

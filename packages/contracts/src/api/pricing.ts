@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Id, IsoDateTime, Sku } from "../common";
+import { Id, IsoDateTime, Sku, text } from "../common";
 import { AmountMinor } from "../money";
 import { Quote } from "./internal";
 
@@ -83,7 +83,7 @@ export const CouponRedemption = z.object({
 export type CouponRedemption = z.infer<typeof CouponRedemption>;
 
 /** POST /internal/v1/quotes/verify */
-export const VerifyQuoteBody = z.object({ token: z.string().min(1).max(100_000) });
+export const VerifyQuoteBody = z.object({ token: text().min(1).max(100_000) });
 export type VerifyQuoteBody = z.infer<typeof VerifyQuoteBody>;
 /** `valid` means pricing signed it (even if expired); `quote` is null when the signature fails. */
 export const QuoteVerdict = z.object({ valid: z.boolean(), expired: z.boolean(), quote: Quote.nullable() });

@@ -170,7 +170,7 @@ const coreOnlyPublicRoutes: readonly RouteSpec[] = [
 ];
 
 // The edge's own routes (its health roll-up and cache purge) are not core's.
-const edgeOnlyPaths = new Set(["/v1/health", "/internal/purge"]);
+const edgeOnlyPaths = new Set(["/v1/health", "/internal/purge", "/internal/jwks/purge"]);
 
 /** Every route of core: the public /v1 routes the edge forwards, core-only ones, internal and operational. */
 export const coreRoutes: readonly RouteSpec[] = [

@@ -53,7 +53,10 @@ describe("OpenAPI documents", () => {
     ]) {
       expect(documented).toContain(route);
     }
-    expect(documented.filter((route) => !route.includes(" /v1/"))).toEqual(["POST /internal/purge"]);
+    expect(documented.filter((route) => !route.includes(" /v1/"))).toEqual([
+      "POST /internal/purge",
+      "POST /internal/jwks/purge",
+    ]);
   });
 
   it("describes core's service-to-service routes, and keeps them out of the public document", () => {

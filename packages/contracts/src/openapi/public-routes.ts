@@ -21,7 +21,14 @@ import {
   UpsertStoreBody,
 } from "../api/admin";
 import { LoginBody, RefreshBody, RegisterBody, RegisterResponse, TokenPair } from "../api/auth";
-import { CartQuery, CartView, MergeCartBody, PutCartItemBody, PutCartItemParams } from "../api/cart";
+import {
+  CartQuery,
+  CartView,
+  GuestTokenResponse,
+  MergeCartBody,
+  PutCartItemBody,
+  PutCartItemParams,
+} from "../api/cart";
 import {
   CategoriesQuery,
   CategoriesResponse,
@@ -62,7 +69,7 @@ export const publicRoutes: readonly RouteSpec[] = [
   {
     method: "get",
     path: "/v1/health",
-    summary: "Readiness of the edge and every core service",
+    summary: "Overall readiness; operators (admin) also see each core service's, probed at most every 5 s",
     tag: "health",
     responses: { 200: ok(HealthView), 503: ok(HealthView, "Some service is degraded or down") },
   },
@@ -163,6 +170,15 @@ export const publicRoutes: readonly RouteSpec[] = [
     roles: ["shopper"],
     request: { query: CartQuery },
     responses: { 204: noContent },
+  },
+  {
+    method: "post",
+    path: "/v1/cart/guest",
+    summary:
+      "A signed guest identity for a cart before sign-in: send it as X-Guest-Token on GET/PUT/DELETE /v1/cart " +
+      "instead of a bearer token, and merge that cart after sign-in",
+    tag: "cart",
+    responses: { 201: ok(GuestTokenResponse) },
   },
   {
     method: "post",
@@ -350,6 +366,13 @@ export const publicRoutes: readonly RouteSpec[] = [
     summary: "Core retires cached reads (HMAC-signed with the purge secret, refused outside 30 s)",
     tag: "internal",
     request: { body: PurgeBody },
+    responses: { 204: noContent },
+  },
+  {
+    method: "post",
+    path: "/internal/jwks/purge",
+    summary: "Auth rotated its signing key: the cached JWKS is dropped (signed like /internal/purge)",
+    tag: "internal",
     responses: { 204: noContent },
   },
 ];

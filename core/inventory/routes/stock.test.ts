@@ -2,12 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { type TestEnvironment, type TestService, testEnvironment } from "../../shared/testing/service";
 import { inventoryService } from "../main";
 
-const staff = { userId: crypto.randomUUID(), roles: ["store_staff" as const] };
+const storeId = crypto.randomUUID();
+const staff = { userId: crypto.randomUUID(), roles: ["store_staff" as const], storeIds: [storeId] };
 
 describe("stock administration", () => {
   let env: TestEnvironment;
   let inventory: TestService;
-  const storeId = crypto.randomUUID();
   const path = `/v1/admin/stores/${storeId}/stock/EGGS-12`;
 
   beforeAll(async () => {
@@ -42,6 +42,16 @@ describe("stock administration", () => {
     expect((await inventory.call("PUT", path, { body: { onHand: 1 } })).status).toBe(401);
   });
 
+  it("refuses staff of another store (issue 11, item 5)", async () => {
+    const elsewhere = { ...staff, storeIds: [crypto.randomUUID()] };
+    expect((await inventory.call("PUT", path, { body: { onHand: 99 }, user: elsewhere })).status).toBe(403);
+    expect(
+      (await inventory.call("GET", `/v1/admin/stores/${storeId}/stock`, { user: elsewhere })).status,
+    ).toBe(403);
+    const storeless = { userId: crypto.randomUUID(), roles: ["store_staff" as const] };
+    expect((await inventory.call("PUT", path, { body: { onHand: 99 }, user: storeless })).status).toBe(403);
+  });
+
   it("names the field of a bad count", async () => {
     const response = await inventory.call("PUT", path, { body: { onHand: -3 }, user: staff });
     expect(response.status).toBe(400);
@@ -62,11 +72,14 @@ describe("stock administration", () => {
   });
 
   it("answers availability to other services, 0 for SKUs the store does not stock", async () => {
-    const response = await fetch(`${inventory.url}/internal/v1/availability`, {
+    const body = { storeId, skus: ["EGGS-12", "NOPE-1"] };
+    const unsigned = await fetch(`${inventory.url}/internal/v1/availability`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ storeId, skus: ["EGGS-12", "NOPE-1"] }),
+      body: JSON.stringify(body),
     });
+    expect(unsigned.status).toBe(401);
+    const response = await inventory.call("POST", "/internal/v1/availability", { body, caller: "cart" });
     expect(await response.json()).toEqual({
       storeId,
       items: [

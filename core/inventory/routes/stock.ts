@@ -1,7 +1,7 @@
 import { SetStockBody, StockView, StoreParams, StoreSkuParams } from "@qc/contracts";
 import { Elysia } from "elysia";
 import { z } from "zod";
-import { identityFrom, requireRole } from "../../shared/http/edge-identity";
+import { identityFrom, requireStoreRole } from "../../shared/http/edge-identity";
 import type { ServiceContext } from "../../shared/runtime/context";
 import type { Database, StockRow } from "../db/schema";
 import { listStock } from "../db/stock-repository";
@@ -15,14 +15,14 @@ const view = (row: StockRow): StockView => ({
   available: row.on_hand - row.reserved,
 });
 
-/** Store staff receive and count stock; admins too. */
+/** Store staff receive and count stock of their own stores (the token names them); admins of any store. */
 export const stockRoutes = (ctx: ServiceContext<Database>) =>
   new Elysia()
     .use(identityFrom(ctx.config))
     .put(
       "/v1/admin/stores/:storeId/stock/:sku",
       async ({ identity, params, body }) => {
-        requireRole(identity, "admin", "store_staff");
+        requireStoreRole(identity, params.storeId, "store_staff");
         return view(await adjustStock(ctx.db, { ...params, onHand: body.onHand }));
       },
       { params: StoreSkuParams, body: SetStockBody, response: StockView },
@@ -30,7 +30,7 @@ export const stockRoutes = (ctx: ServiceContext<Database>) =>
     .get(
       "/v1/admin/stores/:storeId/stock",
       async ({ identity, params }) => {
-        requireRole(identity, "admin", "store_staff");
+        requireStoreRole(identity, params.storeId, "store_staff");
         return { items: (await listStock(ctx.db, params.storeId)).map(view) };
       },
       { params: StoreParams, response: z.object({ items: z.array(StockView) }) },

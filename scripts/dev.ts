@@ -54,6 +54,18 @@ if (starting.signal.aborted) {
   say("stopped");
   process.exit(exitCode);
 }
+// PROMETHEUS=1: a real Prometheus (Debian's package, installed when missing) scraping every service's
+// /metrics with the repository's alert rules, so an operator can watch an alert go pending and fire.
+if (process.env.PROMETHEUS === "1") {
+  const { startPrometheus } = await import("./infra/prometheus");
+  const { SERVICE_NAMES, serviceUrl } = await import("../core/shared/runtime/context");
+  const { config } = platform;
+  await startPrometheus({
+    targets: SERVICE_NAMES.map((name) => ({ name, url: serviceUrl(config, name) })),
+    port: Number(process.env.PROMETHEUS_PORT) || 9090,
+    log: say,
+  });
+}
 const edge = platform.edgeUrl;
 say(
   `ready: ${edge} (edge) — try ${edge}/v1/health, the API at ${edge}/docs, the operators' dashboard at ` +

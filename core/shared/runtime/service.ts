@@ -3,6 +3,8 @@ import { Elysia } from "elysia";
 import type { Kysely } from "kysely";
 import { createKafkaBus } from "../bus/kafka";
 import { type Config, loadConfig } from "../config";
+import { startInboxPrune } from "../consumer/inbox-prune";
+import { startLagSampler } from "../consumer/lag-sampler";
 import { createDb } from "../db";
 import { identityFrom, useReplayCache } from "../http/edge-identity";
 import { health } from "../http/health";
@@ -84,6 +86,10 @@ export async function startService<Database>(
     fetch: observeRequests(definition.name, (request) => app.handle(request)),
   });
   const background = (await definition.background?.(ctx)) ?? [];
+  // kafka_consumer_lag for every group the service subscribed (its consumers, started just above), and
+  // inbox rows dropped once no copy of their message can come back.
+  const lagSampler = startLagSampler(bus, logger);
+  const inboxPrune = startInboxPrune(db as Kysely<any>, logger);
   const url = `http://${config.HOST}:${server.port}`;
   logger.info({ url }, "service started");
 
@@ -93,6 +99,7 @@ export async function startService<Database>(
     ctx: ctx as ServiceContext,
     async stop() {
       await server.stop();
+      await Promise.all([lagSampler.stop(), inboxPrune.stop()]);
       for (const part of [...background].reverse()) await part.stop();
       await relay.stop();
       await bus.disconnect();

@@ -8,6 +8,23 @@ import type { Database } from "../db/schema";
 import { idempotencyKey } from "../domain/keys";
 import { moneyOf, replyTo, stateOf } from "../domain/replies";
 
+/** CapturePayment's call to the processor, before the transaction: the capture `capturePayment` will make. */
+export async function captureAtProcessor(
+  db: Kysely<Database>,
+  command: MessageOf<"CapturePayment">,
+  provider: PaymentProvider,
+): Promise<void> {
+  const intent = await findIntentByOrder(db, command.data.orderId);
+  if (intent?.status !== "AUTHORIZED") return;
+  const { amount } = command.data;
+  if (amount.amountMinor > (intent.amount_minor ?? 0) || amount.currency !== intent.currency) return;
+  await provider.capture({
+    idempotencyKey: idempotencyKey("capture", intent.payment_id),
+    authorizationKey: idempotencyKey("authorize", intent.payment_id),
+    amountMinor: amount.amountMinor,
+  });
+}
+
 /**
  * CapturePayment: only an authorized intent is captured, at most once (one capture key at the processor,
  * one payment_captures row here). A capture of a voided, declined, failed or unknown payment answers

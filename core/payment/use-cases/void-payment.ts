@@ -15,6 +15,25 @@ const unlessOurOwnRefusal = (error: unknown) => {
 };
 
 /**
+ * VoidPayment's call to the processor, before the transaction: the void `voidPayment` will make for the
+ * intent as it stands (a captured payment's refund is left to the transaction: it is rare).
+ */
+export async function voidAtProcessor(
+  db: Kysely<Database>,
+  command: MessageOf<"VoidPayment">,
+  provider: PaymentProvider,
+): Promise<void> {
+  const intent = await findIntentByOrder(db, command.data.orderId);
+  const id = intent?.payment_id ?? command.data.paymentId;
+  const keys = {
+    idempotencyKey: idempotencyKey("void", id),
+    authorizationKey: idempotencyKey("authorize", id),
+  };
+  if (!intent || intent.status === "AUTHORIZED") await provider.void(keys);
+  else if (intent.status === "FAILED") await provider.void(keys).catch(unlessOurOwnRefusal);
+}
+
+/**
  * VoidPayment, the compensation of AuthorizePayment: an authorized intent's hold is released. For a payment
  * we never recorded (the void overtook its authorization, or the authorization crashed mid-way) the
  * processor is told to void the key anyway and a VOIDED tombstone is kept, so a late AuthorizePayment

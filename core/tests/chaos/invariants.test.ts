@@ -35,12 +35,12 @@ describe("the invariant checks", () => {
   it("find an order left pending, and a capture and a sale for an order that was rejected", async () => {
     const orderId = crypto.randomUUID();
     const paymentId = crypto.randomUUID();
-    await sql`insert into "order".orders (order_id, user_id, store_id, status, reason, total_minor, currency,
-                version, created_at, updated_at)
+    await sql`insert into "order".order_views (order_id, user_id, store_id, status, reason, total_minor, currency,
+                version, view, created_at, updated_at)
               values (${orderId}, ${crypto.randomUUID()}, ${crypto.randomUUID()}, 'REJECTED', 'PAYMENT_TIMEOUT',
-                100, 'INR', 3, now(), now()),
+                100, 'INR', 3, '{}', now(), now()),
                      (${crypto.randomUUID()}, ${crypto.randomUUID()}, ${crypto.randomUUID()}, 'PENDING', null,
-                100, 'INR', 1, now(), now())`.execute(db);
+                100, 'INR', 1, '{}', now(), now())`.execute(db);
     await sql`insert into payment.payment_intents (payment_id, order_id, status, amount_minor, currency)
               values (${paymentId}, ${orderId}, 'CAPTURED', 100, 'INR')`.execute(db);
     await sql`insert into payment.payment_captures (payment_id, amount_minor, currency, provider_reference)

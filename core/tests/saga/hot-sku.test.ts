@@ -65,8 +65,12 @@ describe("200 shoppers racing for 20 units of one SKU", () => {
     expect(lowestAvailable).toBeGreaterThanOrEqual(0);
 
     // The losers' authorizations (made in parallel with their reservations) are voided; the winners' held.
+    const authorized = async () =>
+      (await Promise.all(orderIds.map((id) => world.paymentOf(id)))).filter(
+        (payment) => payment?.status === "AUTHORIZED",
+      ).length;
+    await waitUntil(async () => (await authorized()) === units, "the losers' authorizations voided", 30_000);
     const payments = await Promise.all(orderIds.map((id) => world.paymentOf(id)));
-    expect(payments.filter((payment) => payment?.status === "AUTHORIZED")).toHaveLength(units);
     expect(payments.every((payment) => (payment?.captures ?? 0) === 0)).toBe(true);
     const owed = await world.owedHolds(orderIds);
     await waitUntil(async () => (await world.heldOnCards()) === owed, "only the winners' totals held");

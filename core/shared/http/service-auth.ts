@@ -102,7 +102,9 @@ function calleeAt(config: Config, url: URL): ServiceName | undefined {
 }
 
 function bodyText(body: unknown): string | null | undefined {
-  if (body == null || typeof body === "string") return body;
+  // A call without a body (a GET) signs the empty body, as the callee verifies it.
+  if (body == null) return "";
+  if (typeof body === "string") return body;
   if (body instanceof URLSearchParams) return body.toString();
   return undefined;
 }

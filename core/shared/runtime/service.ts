@@ -10,8 +10,8 @@ import { identityFrom, useReplayCache } from "../http/edge-identity";
 import { health } from "../http/health";
 import { openApi } from "../http/openapi";
 import { problemDetails } from "../http/problem";
-import { startRelay } from "../outbox/relay";
 import { serviceAuth, signInternalCalls } from "../http/service-auth";
+import { startRelay } from "../outbox/relay";
 import { createRedis } from "../redis";
 import { observeRequests, requestTelemetry } from "../telemetry/http";
 import { createLogger } from "../telemetry/logger";
@@ -66,7 +66,6 @@ export async function startService<Database>(
     bus,
     logger,
     topicPrefix: config.TOPIC_PREFIX,
-    databaseUrl: config.DATABASE_URL,
   });
 
   useReplayCache(config, redis);

@@ -41,7 +41,7 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
   let probeAdmin: Admin | undefined;
   let probeTopic: string | undefined;
   const subscriptions = new Set<Subscription>();
-  const lag = createLagReader(kafka);
+  const lag = createLagReader(options);
 
   const getProducer = () => {
     producerReady ??= (async () => {

@@ -1,4 +1,4 @@
-import type { Admin, Kafka } from "kafkajs";
+import { type Admin, Kafka, logLevel } from "kafkajs";
 import type { ConsumerLag } from "../index";
 
 export interface LagReader {
@@ -15,7 +15,17 @@ export interface LagReader {
  * low watermark (every record still there is unread). A group stays tracked after its subscription stops:
  * a stopped or crashed consumer is exactly when its lag matters.
  */
-export function createLagReader(kafka: Kafka): LagReader {
+export function createLagReader(options: { brokers: string[]; clientId: string }): LagReader {
+  // Its own client with short deadlines and few retries: a round while the broker is down fails within
+  // seconds (the sampler tries again next round), so it never holds up a service's shutdown for long.
+  const kafka = new Kafka({
+    clientId: `${options.clientId}-lag`,
+    brokers: options.brokers,
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 2_000,
+    requestTimeout: 5_000,
+    retry: { initialRetryTime: 200, retries: 2, maxRetryTime: 1_000 },
+  });
   const groups = new Map<string, Set<string>>();
   let admin: Admin | undefined;
 

@@ -133,9 +133,14 @@ describe("serviceability", () => {
   });
 
   it("serves a store's location and radius to other services", async () => {
-    const response = await fetch(`${catalog.url}/internal/v1/stores/${central.storeId}`);
+    expect((await fetch(`${catalog.url}/internal/v1/stores/${central.storeId}`)).status).toBe(401);
+    const response = await catalog.call("GET", `/internal/v1/stores/${central.storeId}`, {
+      caller: "delivery",
+    });
     expect(await response.json()).toEqual({ ...central });
-    expect((await fetch(`${catalog.url}/internal/v1/stores/${Bun.randomUUIDv7()}`)).status).toBe(404);
+    expect(
+      (await catalog.call("GET", `/internal/v1/stores/${Bun.randomUUIDv7()}`, { caller: "delivery" })).status,
+    ).toBe(404);
   });
 });
 

@@ -225,7 +225,7 @@ describe("payment answering the saga's commands over Kafka", () => {
   });
 
   it("keeps the ledger balanced after the mixed run, holding exactly what is still authorized", async () => {
-    const response = await fetch(`${payment.url}/internal/v1/ledger/balance`);
+    const response = await payment.call("GET", "/internal/v1/ledger/balance");
     const balance = (await response.json()) as LedgerBalance;
     expect(balance.balanced).toBe(true);
     expect(balance.unbalancedTransactions).toBe(0);

@@ -40,7 +40,7 @@ describe("every service's HTTP telemetry", () => {
 
   it("answers each request inside a server span that continues the caller's traceparent", async () => {
     const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
-    const response = await fetch(`${service.url}/internal/v1/things/42`, {
+    const response = await service.call("GET", "/internal/v1/things/42", {
       headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01`, "x-request-id": "req-42" },
     });
     expect(response.status).toBe(200);
@@ -53,7 +53,7 @@ describe("every service's HTTP telemetry", () => {
 
   it("tags the service's log lines inside a request with its correlation id and trace id", async () => {
     const traceId = "0af7651916cd43dd8448eb211c80319c";
-    await fetch(`${service.url}/internal/v1/things/43`, {
+    await service.call("GET", "/internal/v1/things/43", {
       headers: { traceparent: `00-${traceId}-b7ad6b7169203331-01`, "x-request-id": "req-43" },
     });
     expect(logged.at(-1)).toMatchObject({
@@ -65,8 +65,8 @@ describe("every service's HTTP telemetry", () => {
   });
 
   it("counts requests and their latency per route template and status at GET /metrics", async () => {
-    await fetch(`${service.url}/internal/v1/things/7`);
-    expect((await fetch(`${service.url}/internal/v1/missing`)).status).toBe(404);
+    await service.call("GET", "/internal/v1/things/7");
+    expect((await service.call("GET", "/internal/v1/missing")).status).toBe(404);
     const scrape = await fetch(`${service.url}/metrics`);
     expect(scrape.headers.get("content-type")).toContain("text/plain");
     const text = await scrape.text();

@@ -2,6 +2,7 @@ import type { Subprocess } from "bun";
 import type { Config } from "../../shared/config";
 import { createDb } from "../../shared/db";
 import { migrateSchema } from "../../shared/db/migrate";
+import { INTERNAL_PREFIX, serviceAuthHeaders } from "../../shared/http/service-auth";
 import { portOf } from "../../shared/runtime/context";
 import type { ServiceDefinition } from "../../shared/runtime/service";
 import { signedRequest } from "../../shared/testing/signed-request";
@@ -81,10 +82,24 @@ export async function spawnService(
     get pid() {
       return running(child) ? child.pid : undefined;
     },
-    call: async (method, path, options = {}) =>
-      fetch(
-        await signedRequest(method, path, { ...options, baseUrl: url, secret: config.EDGE_SIGNING_SECRET }),
-      ),
+    call: async (method, path, options = {}) => {
+      // An /internal route answers only a signed service: the test calls as `tests`.
+      const body = options.body === undefined ? "" : JSON.stringify(options.body);
+      const headers = path.startsWith(INTERNAL_PREFIX)
+        ? {
+            ...options.headers,
+            ...(await serviceAuthHeaders(config, "tests", definition.name, { method, path, body })),
+          }
+        : options.headers;
+      return fetch(
+        await signedRequest(method, path, {
+          ...options,
+          ...(headers ? { headers } : {}),
+          baseUrl: url,
+          secret: config.EDGE_SIGNING_SECRET,
+        }),
+      );
+    },
     async kill() {
       child.kill("SIGKILL");
       await child.exited;

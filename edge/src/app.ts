@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import type { AppEnv } from "./env";
 import { bodySizeLimit } from "./middleware/body-limit";
+import { configGuard } from "./middleware/config-guard";
 import { correlation } from "./middleware/correlation";
 import { problemErrors } from "./middleware/problem-errors";
 import { rateLimit } from "./middleware/rate-limit";
@@ -27,6 +28,7 @@ export const app = new Hono<AppEnv>()
   .onError(onError)
   .notFound(notFound)
   .use(securityHeaders())
+  .use(configGuard())
   .use(correlation())
   .use(requestLog())
   .use(bodySizeLimit())

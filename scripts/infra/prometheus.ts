@@ -17,16 +17,18 @@ const run = async (command: string[], env: Record<string, string> = {}) => {
 
 /**
  * Makes sure `prometheus` and `promtool` are on the PATH: when either is missing, installs Debian's
- * `prometheus` package with apt-get (the machine runs as root; `apt-get update` first, since a fresh
+ * `prometheus` package with apt-get (as root, or through sudo; `apt-get update` first, since a fresh
  * machine's package lists may be empty or stale). Throws when they are still missing afterwards.
  */
 export async function ensurePrometheus(log: (line: string) => void = console.log): Promise<void> {
   if (Bun.which("prometheus") && Bun.which("promtool")) return;
   log("prometheus/promtool missing: installing Debian's prometheus package (apt-get)");
   const apt = { DEBIAN_FRONTEND: "noninteractive" };
+  // Root here; a CI runner's user goes through password-less sudo.
+  const asRoot = process.getuid?.() === 0 || !Bun.which("sudo") ? [] : ["sudo", "-n", "-E"];
   const installed =
-    (await run(["apt-get", "update", "-qq"], apt)) &&
-    (await run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "prometheus"], apt));
+    (await run([...asRoot, "apt-get", "update", "-qq"], apt)) &&
+    (await run([...asRoot, "apt-get", "install", "-y", "-qq", "--no-install-recommends", "prometheus"], apt));
   if (!installed || !Bun.which("prometheus") || !Bun.which("promtool")) {
     throw new Error("could not install Debian's prometheus package (needs root and apt-get)");
   }

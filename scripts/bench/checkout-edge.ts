@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { dropDatabase } from "../../core/shared/db";
 import { SERVICE_NAMES } from "../../core/shared/runtime/context";
-import { freePort } from "../infra/faults/process";
+import { quietPort } from "../platform/ports";
 import { type Platform, startPlatform } from "../platform/start";
 import { cpuReport, cpuSnapshot } from "./support/process-cpu";
 
@@ -112,7 +112,7 @@ const withRetries = async <T>(what: string, attempt: () => Promise<T>, tries = 6
 
 try {
   const ports = Object.fromEntries(
-    SERVICE_NAMES.map((name) => [`${name.toUpperCase()}_PORT`, String(freePort())]),
+    SERVICE_NAMES.map((name) => [`${name.toUpperCase()}_PORT`, String(quietPort())]),
   );
   say(`starting the platform (log: ${logFile})`);
   platform = await startPlatform({
@@ -121,9 +121,9 @@ try {
       DATABASE_URL: database,
       TOPIC_PREFIX: `bench${run}`,
       KAFKA_CLIENT_ID: `bench-edge-${run}`,
-      EDGE_URL: `http://127.0.0.1:${freePort()}`,
-      EDGE_INSPECTOR_PORT: String(freePort()),
-      UPSTASH_PORT: String(freePort()),
+      EDGE_URL: `http://127.0.0.1:${quietPort()}`,
+      EDGE_INSPECTOR_PORT: String(quietPort()),
+      UPSTASH_PORT: String(quietPort()),
       EDGE_PURGER: "edge",
       LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
     },
@@ -134,6 +134,7 @@ try {
       RATE_LIMIT_IP_PER_MINUTE: "100000000",
     },
     seed: false,
+    edgeLogLevel: "warn",
     logFile,
     persistTo,
     log: say,
@@ -201,6 +202,8 @@ try {
 
   const outcomes = new Map<string, number>();
   const count = (outcome: string) => outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+  // What the shoppers sent: whether core honoured `Prefer: wait` (201) or they had to poll (202).
+  const requests = { answered201: 0, answered202: 0, polls: 0 };
   const latencies: number[] = [];
 
   /** One checkout: cart, POST with Prefer: wait=10, then polling while still PENDING; the final status. */
@@ -222,10 +225,12 @@ try {
       // The warm-up checkout says why; during the run only the status is counted.
       return record ? `checkout ${placed.status}` : `checkout ${placed.status} ${problem.slice(0, 500)}`;
     }
+    if (record) requests[placed.status === 201 ? "answered201" : "answered202"]++;
     let order = (await placed.json()) as { orderId: string; status: string; reason?: string | null };
     const deadline = Date.now() + 30_000;
     while (order.status === "PENDING" && Date.now() < deadline) {
       await Bun.sleep(100);
+      if (record) requests.polls++;
       const polled = await call("GET", `/v1/orders/${order.orderId}`, { token });
       if (polled.ok) order = (await polled.json()) as typeof order;
       else await polled.body?.cancel();
@@ -270,7 +275,8 @@ try {
   console.log(
     `checkout-edge: ${concurrency} shoppers, ${elapsed.toFixed(1)} s: ${(confirmed / elapsed).toFixed(1)} confirmed ` +
       `orders/s, checkout POST→CONFIRMED p50 ${at(0.5).toFixed(0)} ms, p99 ${at(0.99).toFixed(0)} ms; ` +
-      `outcomes ${JSON.stringify(Object.fromEntries(outcomes))}`,
+      `outcomes ${JSON.stringify(Object.fromEntries(outcomes))}; POST answered 201 ×${requests.answered201}, ` +
+      `202 ×${requests.answered202}, then ${requests.polls} polls`,
   );
   cpuReport(before, after, confirmed);
   console.log(

@@ -45,6 +45,11 @@ export interface PlatformOptions {
   log?: (line: string) => void;
   /** Called when a child exits while the platform is running (not when stop() stops it). */
   onUnexpectedExit?: (name: string, code: number | null) => void;
+  /**
+   * `wrangler dev --log-level` (default wrangler's: every request and the Worker's log lines). A bench sets
+   * `warn`: printing a line per request through wrangler's Node process costs CPU production does not spend.
+   */
+  edgeLogLevel?: "debug" | "info" | "log" | "warn" | "error" | "none";
   /** Where wrangler keeps the edge's local KV (default `.qc/wrangler/<edge port>`, so runs don't share it). */
   persistTo?: string;
   /** Start a local Zipkin and send every service's spans to it. */
@@ -221,6 +226,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
         "--persist-to",
         persistTo,
         "--show-interactive-dev-session=false",
+        ...(options.edgeLogLevel ? ["--log-level", options.edgeLogLevel] : []),
         "--var",
         ...Object.entries(vars).map(([name, value]) => `${name}:${value}`),
       ],

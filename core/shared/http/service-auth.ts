@@ -113,8 +113,9 @@ let installed = false;
 
 /**
  * Signs every outgoing call to another core service's `/internal/v1` route as the service whose request or
- * message is being handled (the telemetry scope names it), so each service's clients authenticate without
- * code of their own. A call made outside any service's scope, or with a body that is not text, goes unsigned
+ * message is being handled (the telemetry scope names it; in a process of one service, that service), so each
+ * service's clients authenticate without code of their own. A call whose caller cannot be told (several
+ * services in one process, outside any request or message), or with a body that is not text, goes unsigned
  * and the callee refuses it.
  */
 export function signInternalCalls(service: ServiceName, config: Config): void {
@@ -124,7 +125,8 @@ export function signInternalCalls(service: ServiceName, config: Config): void {
   const original = globalThis.fetch;
   const signing = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const url = new URL(input instanceof Request ? input.url : String(input));
-    const caller = currentScope().service;
+    // Outside a request or message (a timer's sweep), a process running one service is that service.
+    const caller = currentScope().service ?? (callers.size === 1 ? [...callers.keys()][0] : undefined);
     const config = caller ? callers.get(caller) : undefined;
     if (!url.pathname.startsWith(INTERNAL_PREFIX) || !caller || !config) return original(input, init);
     const headers = new Headers(input instanceof Request ? input.headers : undefined);

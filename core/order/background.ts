@@ -3,9 +3,11 @@ import type { ServiceContext, Stoppable } from "../shared/runtime/context";
 import { every } from "../shared/runtime/every";
 import { deliveryProgressHandler } from "./consumers/delivery-progress";
 import { replyTypes, sagaReplyHandler } from "./consumers/saga-replies";
+import { extendDeadlines } from "./db/aggregate-repository";
 import { pruneExpiredKeys } from "./db/idempotency-repository";
 import type { Database } from "./db/schema";
 import { sweepOverdueSagas } from "./use-cases/deadline-sweeper";
+import { deadlinesMayFire } from "./use-cases/outage-guard";
 import { sagaSettings } from "./use-cases/settings";
 import { shareStatusChanges } from "./use-cases/status-changes";
 
@@ -28,9 +30,12 @@ export async function background(ctx: ServiceContext<Database>): Promise<Stoppab
     },
     { db: ctx.db, bus: ctx.bus, logger: ctx.logger, topicPrefix: ctx.config.TOPIC_PREFIX },
   );
+  const mayFire = deadlinesMayFire(ctx.bus, ctx.logger, () =>
+    extendDeadlines(ctx.db, ctx.config.ORDER_OUTAGE_GRACE_MS),
+  );
   const sweeper = every(
     ctx.config.ORDER_SWEEP_INTERVAL_MS,
-    () => sweepOverdueSagas(ctx.db, settings),
+    async () => (await mayFire()) && sweepOverdueSagas(ctx.db, settings),
     ctx.logger,
     "deadline sweep",
   );

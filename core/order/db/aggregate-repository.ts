@@ -128,3 +128,16 @@ export async function loadOrder(db: Kysely<Database>, orderId: string): Promise<
   const events = await loadEvents(db, orderId);
   return events.length === 0 ? null : replay(orderId, events);
 }
+
+/**
+ * Pushes every pending saga deadline to at least `graceMs` from now (after an outage of our own
+ * infrastructure, so the steps it delayed get their time again). Several instances doing it only lengthen it.
+ */
+export async function extendDeadlines(db: Kysely<Database>, graceMs: number): Promise<number> {
+  const result = await db
+    .updateTable("sagas")
+    .set({ deadline_at: sql<Date>`greatest(deadline_at, now() + ${graceMs} * interval '1 millisecond')` })
+    .where("deadline_at", "is not", null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}

@@ -46,7 +46,7 @@ export interface SubscribeOptions {
   maxBatchSize?: number;
   /** Partitions handled at once (each partition stays strictly ordered). */
   partitionsConsumedConcurrently?: number;
-  /** How long the group waits for a silent member before handing its partitions to others (default 10 s). */
+  /** How long the group waits for a silent member before handing its partitions to others (default 6 s). */
   sessionTimeoutMs?: number;
 }
 

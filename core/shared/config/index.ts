@@ -68,6 +68,8 @@ export const ConfigSchema = z.object({
   ORDER_DEADLINE_DELIVERY_MS: z.coerce.number().int().min(10).default(90_000),
   ORDER_DEADLINE_CAPTURE_MS: z.coerce.number().int().min(10).default(15_000),
   ORDER_SWEEP_INTERVAL_MS: z.coerce.number().int().min(10).default(1_000),
+  // After a broker outage, every pending saga deadline is at least this far away: groups rejoin, backlogs drain.
+  ORDER_OUTAGE_GRACE_MS: z.coerce.number().int().min(0).default(20_000),
   // Stock stays reserved from checkout until the rider picks the order up (CommitStock): picking and hand-over
   // take minutes, so the reservation outlives them; a saga that gave up releases it long before.
   ORDER_RESERVATION_TTL_MS: z.coerce

@@ -10,8 +10,10 @@ afterAll(() => pool.end());
 const app = new Elysia()
   .use(problemDetails)
   .get("/uuid/:value", async ({ params }) => (await pool.query("select $1::uuid as id", [params.value])).rows)
-  .get("/text/:value", async ({ params }) =>
-    (await pool.query("select $1::text as value", [decodeURIComponent(params.value)])).rows,
+  .get(
+    "/text/:value",
+    async ({ params }) =>
+      (await pool.query("select $1::text as value", [decodeURIComponent(params.value)])).rows,
   )
   .get("/broken", async () => (await pool.query("select * from no_such_table")).rows);
 

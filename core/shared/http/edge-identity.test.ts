@@ -41,7 +41,7 @@ describe("edge signature (issue 11, item 9)", () => {
 
   it("refuses a captured state-changing request sent again inside the window", async () => {
     const request = await signed("POST", { "Idempotency-Key": "key-00000001" });
-    const replay = request.clone();
+    const replay = request.clone() as Request;
     expect((await fetch(request)).status).toBe(200);
     const refused = await fetch(replay);
     expect(refused.status).toBe(401);
@@ -66,7 +66,7 @@ describe("edge signature (issue 11, item 9)", () => {
 
   it("lets a read be repeated (nothing changes; no Redis round trip per read)", async () => {
     const request = await signed("GET");
-    const again = request.clone();
+    const again = request.clone() as Request;
     expect((await fetch(request)).status).toBe(200);
     expect((await fetch(again)).status).toBe(200);
   });

@@ -1,6 +1,7 @@
 import { createMessage, type Role } from "@qc/contracts";
 import type { Kysely } from "kysely";
 import type { Config } from "../../shared/config";
+import { transact } from "../../shared/db/transaction";
 import { enqueue } from "../../shared/outbox/enqueue";
 import type { Database } from "../db/schema";
 import { insertUserIfAbsent } from "../db/user-repository";
@@ -12,7 +13,7 @@ export async function ensureAdmin(db: Kysely<Database>, config: Config): Promise
   const passwordHash = await Bun.password.hash(config.ADMIN_PASSWORD, ARGON2ID);
   const userId = Bun.randomUUIDv7();
   const roles: Role[] = ["admin"];
-  await db.transaction().execute(async (trx) => {
+  await transact(db, async (trx) => {
     const created = await insertUserIfAbsent(trx, {
       id: userId,
       email: config.ADMIN_EMAIL,

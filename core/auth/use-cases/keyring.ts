@@ -1,6 +1,7 @@
 import { createMessage } from "@qc/contracts";
 import { type CryptoKey, exportJWK, generateKeyPair, importJWK, type JWK } from "jose";
 import type { Kysely } from "kysely";
+import { transact } from "../../shared/db/transaction";
 import { enqueue } from "../../shared/outbox/enqueue";
 import type { Database, SigningKey } from "../db/schema";
 import {
@@ -70,7 +71,7 @@ export async function rotateSigningKey(
   correlationId: string,
 ): Promise<{ kid: string }> {
   const next = await generateSigningKey(secret);
-  await db.transaction().execute(async (trx) => {
+  await transact(db, async (trx) => {
     await replaceCurrentSigningKey(trx, next);
     await enqueue(
       trx,

@@ -1,4 +1,5 @@
 import { createMessage, type RegisterBody, type Role } from "@qc/contracts";
+import { transact } from "../../shared/db/transaction";
 import { enqueue } from "../../shared/outbox/enqueue";
 import type { ServiceContext } from "../../shared/runtime/context";
 import { decoyUserId } from "../db/register-decoys";
@@ -23,7 +24,7 @@ export async function registerUser(
   const passwordHash = await passwords.hash(body.password, options.signal);
   const userId = Bun.randomUUIDv7();
   const roles: Role[] = ["shopper"];
-  const created = await ctx.db.transaction().execute(async (trx) => {
+  const created = await transact(ctx.db, async (trx) => {
     const inserted = await insertUserIfAbsent(trx, {
       id: userId,
       email: body.email,

@@ -1,4 +1,5 @@
 import { type AnyMessage, createMessage, type Line } from "@qc/contracts";
+import { transact } from "../../shared/db/transaction";
 import { enqueue } from "../../shared/outbox/enqueue";
 import type { ServiceContext, Stoppable } from "../../shared/runtime/context";
 import { type CartRef, findCart, saveCart } from "../db/cart-repository";
@@ -65,7 +66,7 @@ export async function startWriteBehind(ctx: ServiceContext<Database>, store: Car
 
   const flushCart = async (cart: CartRef, writes: QueuedWrite[]) => {
     const current = await store.snapshot(cart);
-    await ctx.db.transaction().execute(async (trx) => {
+    await transact(ctx.db, async (trx) => {
       let state: { lines: Line[]; version: number };
       if (current) state = current;
       else {

@@ -1,5 +1,6 @@
 import { createMessage, SkuParams, UpsertProductBody } from "@qc/contracts";
 import { Elysia } from "elysia";
+import { transact } from "../../shared/db/transaction";
 import { type Identity, identityFrom, requireRole } from "../../shared/http/edge-identity";
 import { AppError, notFound } from "../../shared/http/errors";
 import { enqueue } from "../../shared/outbox/enqueue";
@@ -27,7 +28,7 @@ export const adminProductRoutes = (ctx: ServiceContext<Database>, pricing: Prici
         { path: "category", message: "needs at least one letter or digit" },
       ]);
     const correlationId = correlationOf(request);
-    const saved = await ctx.db.transaction().execute(async (trx) => {
+    const saved = await transact(ctx.db, async (trx) => {
       await ensureCategory(trx, categorySlug, body.category);
       const fields = productFields(await upsertProduct(trx, { ...body, categorySlug }));
       const { sku, name, description, category, imageUrl, active } = fields;
@@ -66,7 +67,7 @@ export const adminProductRoutes = (ctx: ServiceContext<Database>, pricing: Prici
         "/v1/admin/products/:sku",
         async ({ identity, params, request, set }) => {
           requireRole(identity, "admin");
-          await ctx.db.transaction().execute(async (trx) => {
+          await transact(ctx.db, async (trx) => {
             if (!(await deleteProduct(trx, params.sku))) throw notFound("product");
             await enqueue(
               trx,

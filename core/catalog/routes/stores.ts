@@ -7,6 +7,7 @@ import {
   UpsertStoreBody,
 } from "@qc/contracts";
 import { Elysia } from "elysia";
+import { transact } from "../../shared/db/transaction";
 import { identityFrom, requireRole } from "../../shared/http/edge-identity";
 import { AppError, notFound } from "../../shared/http/errors";
 import { enqueue } from "../../shared/outbox/enqueue";
@@ -19,7 +20,7 @@ import { correlationOf } from "./correlation";
 /** Dark stores: serviceability for shoppers, management for admins, lookups for other services. */
 export const storeRoutes = (ctx: ServiceContext<Database>) => {
   const save = (store: StoreView, request: Request) =>
-    ctx.db.transaction().execute(async (trx) => {
+    transact(ctx.db, async (trx) => {
       const row = await upsertStore(trx, store);
       const saved = storeView(row);
       await enqueue(

@@ -1,5 +1,6 @@
 import type { MessageMeta } from "@qc/contracts";
 import type { Kysely } from "kysely";
+import { transact } from "../../shared/db/transaction";
 import { enqueue } from "../../shared/outbox/enqueue";
 import { claimNearestFreeRider, claimWaiting, setRider, updateDelivery } from "../db/delivery-repository";
 import type { Database, DeliveryRow } from "../db/schema";
@@ -54,5 +55,5 @@ export async function freeRider(
 
 /** One pass over every waiting delivery (the assigner's timer runs this). */
 export function retryAllWaiting(db: Kysely<Database>): Promise<void> {
-  return db.transaction().execute(async (trx) => retryWaiting(trx, await claimWaiting(trx, 50)));
+  return transact(db, async (trx) => retryWaiting(trx, await claimWaiting(trx, 50)));
 }

@@ -1,5 +1,6 @@
 import { createMessage, type DeliveryStatus } from "@qc/contracts";
 import type { Kysely } from "kysely";
+import { transact } from "../../shared/db/transaction";
 import { conflict, forbidden, notFound } from "../../shared/http/errors";
 import { enqueue } from "../../shared/outbox/enqueue";
 import { extractContext, withSpan } from "../../shared/telemetry/tracing";
@@ -37,7 +38,7 @@ export function reportStatus(
   db: Kysely<Database>,
   report: { orderId: string; riderUserId: string; status: DeliveryStatus },
 ): Promise<DeliveryRow> {
-  return db.transaction().execute(async (trx) => {
+  return transact(db, async (trx) => {
     const delivery = await findDelivery(trx, report.orderId);
     if (!delivery?.rider_id) throw notFound("delivery");
     const rider = await findRider(trx, delivery.rider_id);

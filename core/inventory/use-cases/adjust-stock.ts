@@ -1,4 +1,5 @@
 import type { Kysely } from "kysely";
+import { transact } from "../../shared/db/transaction";
 import { AppError } from "../../shared/http/errors";
 import { enqueue } from "../../shared/outbox/enqueue";
 import type { Database, StockRow } from "../db/schema";
@@ -10,7 +11,7 @@ export async function adjustStock(
   db: Kysely<Database>,
   change: { storeId: string; sku: string; onHand: number },
 ): Promise<StockRow> {
-  return db.transaction().execute(async (trx) => {
+  return transact(db, async (trx) => {
     const current = await lockStock(trx, change.storeId, change.sku);
     if (current && change.onHand < current.reserved) {
       const message = `on hand ${change.onHand} is below the ${current.reserved} units reserved for orders`;

@@ -1,4 +1,5 @@
 import type { Kysely } from "kysely";
+import { transact } from "../../shared/db/transaction";
 import { enqueue } from "../../shared/outbox/enqueue";
 import { claimExpired, setReservationStatus } from "../db/reservation-repository";
 import type { Database } from "../db/schema";
@@ -12,7 +13,7 @@ const BATCH = 100;
  * StockReleased (reason EXPIRED) for each. Returns how many it released.
  */
 export async function expireReservations(db: Kysely<Database>): Promise<number> {
-  return db.transaction().execute(async (trx) => {
+  return transact(db, async (trx) => {
     const expired = await claimExpired(trx, BATCH);
     for (const reservation of expired) {
       const meta = replyTo(null);

@@ -1,5 +1,6 @@
 import { createMessage, REQUEST_ID_HEADER, SetPriceBody, StoreSkuParams } from "@qc/contracts";
 import { Elysia } from "elysia";
+import { transact } from "../../shared/db/transaction";
 import { identityFrom, requireRole } from "../../shared/http/edge-identity";
 import { enqueue } from "../../shared/outbox/enqueue";
 import type { ServiceContext } from "../../shared/runtime/context";
@@ -15,7 +16,7 @@ export const adminPriceRoutes = (ctx: ServiceContext<Database>, prices: PriceBoo
       requireRole(identity, "admin");
       const { storeId, sku } = params;
       const price = body.price;
-      await ctx.db.transaction().execute(async (trx) => {
+      await transact(ctx.db, async (trx) => {
         await upsertPrice(trx, {
           store_id: storeId,
           sku,

@@ -17,7 +17,7 @@ export interface RelayOptions {
   /** Most rows published per Kafka request (default 500); a full batch is followed by the next at once. */
   batchSize?: number;
   /**
-   * Wait between polls when no commit woke the relay (default 250 ms): only the safety net for rows committed
+   * Wait between polls when no commit woke the relay (default 1 s): only the safety net for rows committed
    * without `transact`, whose commits do not wake it.
    */
   idleDelayMs?: number;
@@ -29,8 +29,8 @@ export interface RelayOptions {
   service?: string;
 }
 
-// The backlog query counts the unpublished rows; once a second is plenty for a gauge scraped every 15 s.
-const BACKLOG_INTERVAL_MS = 1_000;
+// The backlog query counts the unpublished rows; every 5 s is plenty for a gauge scraped every 15 s.
+const BACKLOG_INTERVAL_MS = 5_000;
 
 /**
  * Publishes committed outbox rows to the bus and marks them published, at least once and in seq order per
@@ -40,7 +40,7 @@ const BACKLOG_INTERVAL_MS = 1_000;
  */
 export function startRelay(options: RelayOptions): Stoppable {
   const batchSize = options.batchSize ?? 500;
-  const idleDelayMs = options.idleDelayMs ?? 250;
+  const idleDelayMs = options.idleDelayMs ?? 1_000;
   const pruneIntervalMs = options.prune?.intervalMs ?? 60_000;
   const retentionMs = options.prune?.retentionMs ?? 24 * 60 * 60 * 1000;
   let running = true;
@@ -49,11 +49,11 @@ export function startRelay(options: RelayOptions): Stoppable {
 
   const publishBatch = (): Promise<number> =>
     options.db.transaction().execute(async (trx) => {
+      const rows = await claimBatch(trx, batchSize);
+      if (rows.length === 0) return 0;
       // Losing this commit in a crash only republishes the batch, which the consumers' inbox absorbs: it
       // need not wait for its own fsync (asynchronous commit), so the relay costs the disk almost nothing.
       await sql`set local synchronous_commit = off`.execute(trx);
-      const rows = await claimBatch(trx, batchSize);
-      if (rows.length === 0) return 0;
       const destination = (row: OutboxRow) => withPrefix(options.topicPrefix, row.topic);
       const spans = startPublishSpans(service, rows, destination);
       try {

@@ -87,11 +87,11 @@ export async function superviseConsumer(
       groupId: subscribe.groupId,
       allowAutoTopicCreation: false,
       // The broker's minimum (group.min.session.timeout.ms): a member that died hands its partitions over in
-      // 6 s, not 10 (a restarted service or broker is back at work sooner); heartbeats every second.
+      // 6 s, not 10 (a restarted service or broker is back at work sooner); heartbeats every 2 s (a third of it).
       sessionTimeout: subscribe.sessionTimeoutMs ?? 6_000,
       // An idle fetch long-polls this long and stop() waits for it: keep shutdown quick.
       maxWaitTimeInMs: 1_000,
-      heartbeatInterval: 1_000,
+      heartbeatInterval: 2_000,
       retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 2_000, restartOnFailure: async () => false },
     });
     current = consumer;

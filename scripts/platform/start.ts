@@ -186,7 +186,11 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     );
     const services = SERVICE_NAMES.map((name) => ({
       name,
-      child: spawn(name, [bun, `core/${name}/main.ts`], { DB_POOL_MAX: String(pools[name]) }),
+      // A service's own main.ts defaults to production (and its checks); this platform is for development.
+      child: spawn(name, [bun, `core/${name}/main.ts`], {
+        DB_POOL_MAX: String(pools[name]),
+        NODE_ENV: env.NODE_ENV ?? "development",
+      }),
     }));
     await Promise.all(
       services.map(({ name, child }) =>

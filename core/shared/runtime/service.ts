@@ -125,7 +125,12 @@ export async function runUntilSignal(start: () => Promise<RunningService[]>): Pr
   process.on("SIGINT", shutdown);
 }
 
-/** The entry of a service's own process (`bun core/<service>/main.ts`). */
+/**
+ * The entry of a service's own process (`bun core/<service>/main.ts`). Production unless NODE_ENV says
+ * otherwise: a deployment that forgets to set it still gets the production checks (no development secrets,
+ * no test-only routes); `npm run dev` and the test harnesses set it.
+ */
 export async function runServiceMain(definition: ServiceDefinition): Promise<void> {
-  await runUntilSignal(async () => [await startService(definition, loadConfig())]);
+  const config = loadConfig({ NODE_ENV: "production", ...process.env });
+  await runUntilSignal(async () => [await startService(definition, config)]);
 }

@@ -173,6 +173,19 @@ describe("delivery: riders, assignment and status", () => {
     expect(await riderStatus(rider.riderId)).toBe("FREE");
   });
 
+  it("refuses to cancel a delivery the rider has already picked up, and keeps the rider on it", async () => {
+    const storeId = await openStore();
+    const rider = await addRider(storeId);
+    const orderId = await order(storeId);
+    await awaitOutbox(db, orderId, "DeliveryCreated");
+    await report(orderId, rider.userId, "PICKED_UP");
+    await publish(delivery, "CancelDelivery", { orderId, storeId });
+    const [refused] = await awaitOutbox(db, orderId, "DeliveryCancelRefused");
+    expect(refused?.data).toMatchObject({ orderId, status: "PICKED_UP" });
+    expect(await outboxOf(db, orderId, "DeliveryCancelled")).toHaveLength(0);
+    expect(await riderStatus(rider.riderId)).not.toBe("FREE");
+  });
+
   it("lets only admins add riders, and only to known stores", async () => {
     const storeId = await openStore();
     const asShopper = await delivery.call("POST", `/v1/admin/stores/${storeId}/riders`, {

@@ -293,16 +293,39 @@ describe("the order service", () => {
       expect(await outboxOf(db, orderId, "VoidPayment")).toHaveLength(1);
     });
 
-    it("cancels a confirmed order before pick-up: hold voided, stock released, delivery cancelled", async () => {
+    it("cancels a confirmed order before pick-up: delivery cancelled first, then hold voided and stock released", async () => {
       const user = shopper();
       const orderId = await placed(user);
-      await confirm(orderId);
+      const delivery = await confirm(orderId);
       const cancel = await order.call("POST", `/v1/orders/${orderId}/cancel`, { user });
       expect(cancel.status).toBe(202);
+      await awaitOutbox(db, orderId, "CancelDelivery");
+      expect(await outboxOf(db, orderId, "VoidPayment")).toHaveLength(0);
+      await publish(order, "DeliveryCancelled", { orderId, storeId, deliveryId: delivery.deliveryId });
       await awaitStatus(orderId, "CANCELLED");
       expect(await outboxOf(db, orderId, "VoidPayment")).toHaveLength(1);
       expect(await outboxOf(db, orderId, "ReleaseStock")).toHaveLength(1);
-      expect(await outboxOf(db, orderId, "CancelDelivery")).toHaveLength(1);
+    });
+
+    it("keeps a confirmed order going when delivery refuses the cancel: the rider had it already", async () => {
+      const user = shopper();
+      const orderId = await placed(user);
+      const { paymentId: _, ...delivery } = await confirm(orderId);
+      expect((await order.call("POST", `/v1/orders/${orderId}/cancel`, { user })).status).toBe(202);
+      await awaitOutbox(db, orderId, "CancelDelivery");
+      await publish(order, "DeliveryCancelRefused", {
+        orderId,
+        storeId,
+        deliveryId: delivery.deliveryId,
+        status: "PICKED_UP",
+      });
+      await publish(order, "DeliveryStatusChanged", { orderId, ...delivery, status: "PICKED_UP" });
+      await awaitStatus(orderId, "PICKED_UP");
+      await awaitOutbox(db, orderId, "CommitStock");
+      expect(await outboxOf(db, orderId, "VoidPayment")).toHaveLength(0);
+      expect(await outboxOf(db, orderId, "ReleaseStock")).toHaveLength(0);
+      expect((await view(orderId, user)).history.map((entry) => entry.step)).toContain("CANCEL_REFUSED");
+      expect((await order.call("POST", `/v1/orders/${orderId}/cancel`, { user })).status).toBe(409);
     });
   });
 

@@ -11,6 +11,8 @@ export type DeliveryState =
 
 /** The states in which a rider is carrying (or about to carry) the order. */
 export const RIDING: readonly DeliveryState[] = ["ASSIGNED", "PICKED_UP", "OUT_FOR_DELIVERY"];
+/** The rider has the goods: a cancel can no longer take them back. */
+export const HANDED_OVER: readonly DeliveryState[] = ["PICKED_UP", "OUT_FOR_DELIVERY", "DELIVERED"];
 
 const next: Partial<Record<DeliveryState, DeliveryStatus>> = {
   ASSIGNED: "PICKED_UP",

@@ -1,18 +1,19 @@
-import type { MessageOf } from "@qc/contracts";
+import { createMessage, type DeliveryStatus, type MessageOf } from "@qc/contracts";
 import type { Kysely } from "kysely";
 import { enqueue } from "../../shared/outbox/enqueue";
 import type { Logger } from "../../shared/telemetry/logger";
 import { findDelivery, insertDelivery, lockOrder, updateDelivery } from "../db/delivery-repository";
 import type { Database } from "../db/schema";
 import { cancelled, replyTo } from "../domain/messages";
-import { RIDING } from "../domain/transitions";
+import { HANDED_OVER, RIDING } from "../domain/transitions";
 import { freeRider } from "./assign-rider";
 
 /**
  * CancelDelivery, the compensation of CreateDelivery: the delivery is cancelled and its rider freed (and
  * handed the next waiting order). Cancelling an unknown order leaves a CANCELLED tombstone so a late
  * CreateDelivery does nothing; cancelling a failed or cancelled one changes nothing. Every case answers
- * DeliveryCancelled, except a delivery already handed over, which cannot be undone.
+ * DeliveryCancelled, except a delivery the rider already has (picked up, on its way or delivered): that
+ * cannot be undone, and the answer is DeliveryCancelRefused, so the saga keeps the order going.
  */
 export async function cancelDelivery(
   trx: Kysely<Database>,
@@ -38,9 +39,21 @@ export async function cancelDelivery(
     });
     return enqueue(trx, cancelled({ order_id: orderId, store_id: storeId }, null, meta));
   }
-  if (delivery.status === "DELIVERED") {
-    logger.warn({ orderId }, "cancel of a delivered order ignored");
-    return;
+  if (HANDED_OVER.includes(delivery.status)) {
+    logger.info({ orderId, status: delivery.status }, "cancel refused: the rider has the order");
+    return enqueue(
+      trx,
+      createMessage(
+        "DeliveryCancelRefused",
+        {
+          orderId,
+          storeId: delivery.store_id,
+          deliveryId: delivery.delivery_id,
+          status: delivery.status as DeliveryStatus,
+        },
+        meta,
+      ),
+    );
   }
   if (delivery.status === "CANCELLED" || delivery.status === "FAILED") {
     return enqueue(

@@ -21,7 +21,9 @@ type Reply = Extract<
       | "PaymentCaptured"
       | "PaymentCaptureFailed"
       | "DeliveryCreated"
-      | "DeliveryFailed";
+      | "DeliveryFailed"
+      | "DeliveryCancelled"
+      | "DeliveryCancelRefused";
   }
 >;
 
@@ -45,6 +47,8 @@ export function inputOf(reply: Reply): SagaInput {
         reason: reply.data.reason === "NO_RIDER" ? "NO_RIDER" : "DELIVERY_FAILED",
         detail: reply.data.reason,
       };
+    case "DeliveryCancelRefused":
+      return { type: reply.type, detail: `the rider has the order (${reply.data.status})` };
     case "DeliveryCreated":
       return { type: reply.type, deliveryId: reply.data.deliveryId, etaMinutes: reply.data.etaMinutes };
     default:
@@ -64,6 +68,8 @@ export const replyTypes = [
   "PaymentCaptureFailed",
   "DeliveryCreated",
   "DeliveryFailed",
+  "DeliveryCancelled",
+  "DeliveryCancelRefused",
 ] as const satisfies readonly Reply["type"][];
 
 /** One reply → one saga step, in the transaction that records the reply in the inbox. */

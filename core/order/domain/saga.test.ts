@@ -154,11 +154,27 @@ describe("the checkout saga", () => {
     expect(ended.state).toMatchObject({ status: "CANCELLED", reason: "CANCELLED_BY_SHOPPER" });
   });
 
-  it("cancels a confirmed order before pick-up: delivery cancelled, hold voided, stock released", () => {
+  it("cancels a confirmed order before pick-up: delivery first, then the hold voided and stock released", () => {
     const confirmed = run(reserved, authorized, riderAssigned).state;
-    const result = transition(confirmed, { type: "CancelRequested" });
-    expect(result.commands).toEqual(["CancelDelivery", "VoidPayment", "ReleaseStock"]);
+    const asked = transition(confirmed, { type: "CancelRequested" });
+    expect(asked.commands).toEqual(["CancelDelivery"]);
+    expect(asked.state.status).toBe("CONFIRMED");
+    const result = transition(asked.state, { type: "DeliveryCancelled" });
+    expect(result.commands).toEqual(["VoidPayment", "ReleaseStock"]);
     expect(result.state.status).toBe("CANCELLED");
+  });
+
+  it("keeps the order going when delivery refuses the cancel because the rider already has it", () => {
+    const confirmed = run(reserved, authorized, riderAssigned).state;
+    const asked = transition(confirmed, { type: "CancelRequested" });
+    // The pick-up reached delivery before the cancel did; the order hears of both afterwards.
+    const pickedUp = transition(asked.state, { type: "PickedUp" });
+    expect(pickedUp.commands).toEqual(["CommitStock"]);
+    const refused = transition(pickedUp.state, { type: "DeliveryCancelRefused", detail: "PICKED_UP" });
+    expect(refused.commands).toEqual([]);
+    expect(refused.state).toMatchObject({ status: "CONFIRMED", cancelRequested: false, pickedUp: true });
+    expect(refused.state.outstanding).toEqual(["COMMIT_STOCK"]);
+    expect(refused.facts).toEqual([{ kind: "step", step: "CANCEL_REFUSED", detail: "PICKED_UP" }]);
   });
 
   it("refuses a cancel after pick-up", () => {

@@ -7,6 +7,7 @@ export const SAGA_STEPS = [
   "ASSIGN_RIDER",
   "COMMIT_STOCK",
   "CAPTURE_PAYMENT",
+  "CANCEL_DELIVERY",
 ] as const;
 export type SagaStep = (typeof SAGA_STEPS)[number];
 
@@ -88,6 +89,15 @@ export const STEP_DEFINITIONS: Record<SagaStep, StepDefinition> = {
     failure: "INTERNAL_ERROR",
     timeout: "INTERNAL_ERROR",
   },
+  // A shopper's cancel after CONFIRMED asks delivery first: only it knows whether the rider already has the
+  // goods (the order hears of a pick-up asynchronously). Its answer decides between undoing and going on.
+  CANCEL_DELIVERY: {
+    action: "CancelDelivery",
+    compensation: null,
+    retryOnDeadline: true,
+    failure: "INTERNAL_ERROR",
+    timeout: "INTERNAL_ERROR",
+  },
 };
 
 /** The persisted saga instance, minus what only the messages need (lines, address, amount, token). */
@@ -121,6 +131,8 @@ export type SagaInput =
   | { type: "StockCommitFailed"; detail: string }
   | { type: "DeliveryCreated"; deliveryId: string; etaMinutes: number }
   | { type: "DeliveryFailed"; reason: RejectReason; detail: string }
+  | { type: "DeliveryCancelled" }
+  | { type: "DeliveryCancelRefused"; detail: string }
   | { type: "PaymentCaptured" }
   | { type: "PaymentCaptureFailed"; detail: string }
   /** `late`: the step whose deadline passed (the one with the shortest deadline); its timeout is the reason. */
@@ -175,6 +187,7 @@ const successOf: Partial<Record<SagaInput["type"], SagaStep>> = {
   DeliveryCreated: "ASSIGN_RIDER",
   StockCommitted: "COMMIT_STOCK",
   PaymentCaptured: "CAPTURE_PAYMENT",
+  DeliveryCancelled: "CANCEL_DELIVERY",
 };
 
 const failureOf: Partial<Record<SagaInput["type"], SagaStep>> = {
@@ -184,6 +197,7 @@ const failureOf: Partial<Record<SagaInput["type"], SagaStep>> = {
   DeliveryFailed: "ASSIGN_RIDER",
   StockCommitFailed: "COMMIT_STOCK",
   PaymentCaptureFailed: "CAPTURE_PAYMENT",
+  DeliveryCancelRefused: "CANCEL_DELIVERY",
 };
 
 const without = (steps: readonly SagaStep[], step: SagaStep) => steps.filter((one) => one !== step);
@@ -298,6 +312,15 @@ function fulfil(state: SagaState, input: SagaInput): Transition {
   if (input.type === "PickedUp") return follow("COMMIT_STOCK", { pickedUp: true });
   if (input.type === "Delivered") return follow("CAPTURE_PAYMENT", { pickedUp: true });
   const succeeded = successOf[input.type];
+  if (succeeded === "CANCEL_DELIVERY" && state.outstanding.includes(succeeded)) return cancelConfirmed(state);
+  if (input.type === "DeliveryCancelRefused" && state.outstanding.includes("CANCEL_DELIVERY")) {
+    // The rider had the goods already: the order goes on, and the shopper's cancel is refused.
+    return {
+      state: { ...state, cancelRequested: false, outstanding: without(state.outstanding, "CANCEL_DELIVERY") },
+      commands: [],
+      facts: [{ kind: "step", step: "CANCEL_REFUSED", detail: input.detail }],
+    };
+  }
   if (succeeded && state.outstanding.includes(succeeded)) {
     return {
       state: {
@@ -385,21 +408,38 @@ function requestCancel(state: SagaState): Transition {
       facts: [{ kind: "cancel_requested" }],
     };
   }
-  if (state.status !== "CONFIRMED" || state.pickedUp) return unchanged(state);
-  // Confirmed but still in the store: cancel the delivery, void the hold, put the goods back on the shelf.
+  if (state.status !== "CONFIRMED" || state.pickedUp || state.cancelRequested) return unchanged(state);
+  // Confirmed and, as far as the order knows, still in the store: delivery decides (see CANCEL_DELIVERY).
+  return {
+    state: {
+      ...state,
+      cancelRequested: true,
+      outstanding: [...state.outstanding, "CANCEL_DELIVERY"],
+      attempt: 0,
+      compensated: [...state.compensated, "ASSIGN_RIDER"],
+    },
+    commands: ["CancelDelivery"],
+    facts: [{ kind: "cancel_requested" }],
+  };
+}
+
+/** Delivery cancelled it before the rider had the goods: void the hold, put the goods back on the shelf. */
+function cancelConfirmed(state: SagaState): Transition {
   const { commands, compensated } = compensationsOf(state, state.completed);
   return {
     state: {
       ...state,
       status: "CANCELLED",
       reason: "CANCELLED_BY_SHOPPER",
-      cancelRequested: true,
       outstanding: [],
       compensated,
     },
     commands,
     facts: [
-      { kind: "step", step: "COMPENSATING", detail: commands.join(", ") },
+      { kind: "step", step: "CANCEL_DELIVERY_DONE", detail: null },
+      ...(commands.length > 0
+        ? [{ kind: "step" as const, step: "COMPENSATING", detail: commands.join(", ") }]
+        : []),
       { kind: "cancelled", reason: "CANCELLED_BY_SHOPPER" },
     ],
   };

@@ -15,6 +15,8 @@ export const sagaSettings = (config: Config): SagaSettings => ({
     ASSIGN_RIDER: config.ORDER_DEADLINE_DELIVERY_MS,
     COMMIT_STOCK: config.ORDER_DEADLINE_COMMIT_MS,
     CAPTURE_PAYMENT: config.ORDER_DEADLINE_CAPTURE_MS,
+    // Delivery answers a cancel from its own table, like a commit: the same short deadline, then a resend.
+    CANCEL_DELIVERY: config.ORDER_DEADLINE_COMMIT_MS,
   },
   reservationTtlMs: config.ORDER_RESERVATION_TTL_MS,
 });

@@ -28,6 +28,14 @@ export const DeliveryFailedData = z.object({
 export type DeliveryFailedData = z.infer<typeof DeliveryFailedData>;
 export const DeliveryCancelledData = z.object({ orderId: Id, storeId: Id, deliveryId: Id.nullable() });
 export type DeliveryCancelledData = z.infer<typeof DeliveryCancelledData>;
+/** A cancel that came too late: the rider has the goods (`status` is where the delivery stands). */
+export const DeliveryCancelRefusedData = z.object({
+  orderId: Id,
+  storeId: Id,
+  deliveryId: Id,
+  status: DeliveryStatus,
+});
+export type DeliveryCancelRefusedData = z.infer<typeof DeliveryCancelRefusedData>;
 export const DeliveryStatusChangedData = z.object({
   orderId: Id,
   deliveryId: Id,
@@ -70,6 +78,13 @@ export const deliveryMessages = [
     topic: replies,
     version: 1,
     schema: DeliveryCancelledData,
+    subject: byOrder,
+  }),
+  defineMessage({
+    type: "DeliveryCancelRefused",
+    topic: replies,
+    version: 1,
+    schema: DeliveryCancelRefusedData,
     subject: byOrder,
   }),
   defineMessage({

@@ -2,8 +2,8 @@ import { describe, expect, it } from "bun:test";
 import { dlqTopic, topicDeclarations, topicNames, withPrefix } from "./topics";
 
 describe("topics", () => {
-  it("follow <context>.<events|commands>.v<major>", () => {
-    for (const name of topicNames) expect(name).toMatch(/^[a-z]+\.(events|commands)\.v\d+$/);
+  it("follow <context>.<events|commands|replies>.v<major>", () => {
+    for (const name of topicNames) expect(name).toMatch(/^[a-z]+\.(events|commands|replies)\.v\d+$/);
   });
 
   it("name dead letters and prefixes consistently", () => {

@@ -15,23 +15,36 @@ const callee: ServiceDefinition = {
   migrations,
   app: () =>
     // `caller` is what service-auth derived for this /internal request (startService mounts it globally).
-    new Elysia().post("/internal/v1/echo", (context) => ({
-      caller: (context as unknown as { caller: string | null }).caller,
-      body: context.body,
-    })),
+    new Elysia()
+      .post("/internal/v1/echo", (context) => ({
+        caller: (context as unknown as { caller: string | null }).caller,
+        body: context.body,
+      }))
+      .get("/internal/v1/echo", (context) => ({
+        caller: (context as unknown as { caller: string | null }).caller,
+        body: null,
+      })),
 };
 const caller: ServiceDefinition = {
   name: "cart",
   migrations,
   app: (ctx) =>
-    new Elysia().get("/v1/relay", async () => {
-      const response = await fetch(`${serviceUrl(ctx.config, "pricing")}/internal/v1/echo`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ hello: "pricing" }),
-      });
-      return { status: response.status, answer: await response.json() };
-    }),
+    new Elysia()
+      .get("/v1/relay", async () => {
+        const response = await fetch(`${serviceUrl(ctx.config, "pricing")}/internal/v1/echo`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ hello: "pricing" }),
+        });
+        return { status: response.status, answer: await response.json() };
+      })
+      // A GET without a body, the way order reads a cart.
+      .get("/v1/relay-get", async () => {
+        const response = await fetch(`${serviceUrl(ctx.config, "pricing")}/internal/v1/echo`, {
+          method: "GET",
+        });
+        return { status: response.status, answer: await response.json() };
+      }),
 };
 
 describe("service-to-service authentication (issue 11, item 4)", () => {
@@ -51,6 +64,11 @@ describe("service-to-service authentication (issue 11, item 4)", () => {
       answer: { caller: string; body: unknown };
     };
     expect(relayed).toEqual({ status: 200, answer: { caller: "cart", body: { hello: "pricing" } } });
+  });
+
+  it("signs a call without a body too (a GET)", async () => {
+    const relayed = await (await cart.call("GET", "/v1/relay-get")).json();
+    expect(relayed).toEqual({ status: 200, answer: { caller: "cart", body: null } });
   });
 
   it("refuses an unsigned caller, and one that signed with another pair's key", async () => {

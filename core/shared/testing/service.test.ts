@@ -37,7 +37,7 @@ describe("a service behind the edge signature", () => {
   it("trusts the identity of a signed request", async () => {
     const response = await service.call("GET", "/v1/whoami", { user: { userId: "u-1", roles: ["shopper"] } });
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ identity: { userId: "u-1", roles: ["shopper"] } });
+    expect(await response.json()).toEqual({ identity: { userId: "u-1", roles: ["shopper"], storeIds: [] } });
   });
 
   it("refuses an unsigned request as problem+json", async () => {

@@ -34,8 +34,8 @@ const setPrice = (storeId: string, sku: string, amountMinor: number) =>
 const createCoupon = (body: Record<string, unknown>) =>
   pricing.call("POST", "/v1/admin/coupons", { body: { ...window(), ...body }, user: admin });
 const quote = (body: Record<string, unknown>) => pricing.call("POST", "/internal/v1/quotes", { body });
-const redeem = (code: string, orderId = Bun.randomUUIDv7()) =>
-  pricing.call("POST", `/internal/v1/coupons/${code}/redemptions`, { body: { orderId, userId: shopper } });
+const redeem = (code: string, orderId = Bun.randomUUIDv7(), userId = shopper) =>
+  pricing.call("POST", `/internal/v1/coupons/${code}/redemptions`, { body: { orderId, userId } });
 const uniqueCode = () => `C${crypto.randomUUID().slice(0, 8).toUpperCase()}`;
 const until = async (check: () => Promise<boolean>, timeoutMs = 20_000) => {
   const deadline = Date.now() + timeoutMs;
@@ -208,7 +208,7 @@ describe("quotes", () => {
 describe("coupon redemption", () => {
   it("gives exactly 10 of 50 concurrent redemptions of a coupon limited to 10", async () => {
     const code = uniqueCode();
-    await createCoupon({ code, amountOffMinor: 1000, maxRedemptions: 10 });
+    await createCoupon({ code, amountOffMinor: 1000, maxRedemptions: 10, maxPerShopper: 50 });
     const statuses = await Promise.all(Array.from({ length: 50 }, () => redeem(code).then((r) => r.status)));
     expect(statuses.filter((status) => status === 201)).toHaveLength(10);
     expect(statuses.filter((status) => status === 409)).toHaveLength(40);
@@ -256,7 +256,7 @@ describe("coupon redemption", () => {
     await createCoupon({ code, amountOffMinor: 500, maxRedemptions: 1 });
     const orderId = Bun.randomUUIDv7();
     expect((await redeem(code, orderId)).status).toBe(201);
-    expect((await redeem(code)).status).toBe(409);
+    expect((await redeem(code, Bun.randomUUIDv7(), Bun.randomUUIDv7())).status).toBe(409);
     await publish(pricing, "OrderRejected", {
       orderId,
       userId: shopper,
@@ -266,6 +266,27 @@ describe("coupon redemption", () => {
     });
     await until(async () => (await redeem(code)).status === 201);
   }, 30_000);
+
+  it("lets a shopper use a coupon on one order only, however many they place at once; others still may", async () => {
+    const code = uniqueCode();
+    await createCoupon({ code, amountOffMinor: 500, maxRedemptions: 100 });
+    const statuses = await Promise.all(Array.from({ length: 5 }, () => redeem(code).then((r) => r.status)));
+    expect(statuses.filter((status) => status === 201)).toHaveLength(1);
+    const refused = await redeem(code);
+    expect(refused.status).toBe(409);
+    expect(((await refused.json()) as { type: string }).type).toContain("coupon_used_by_shopper");
+    expect((await redeem(code, Bun.randomUUIDv7(), Bun.randomUUIDv7())).status).toBe(201);
+  });
+
+  it("gives an order's use back when the order service releases it (the order was never placed)", async () => {
+    const code = uniqueCode();
+    await createCoupon({ code, amountOffMinor: 500, maxRedemptions: 1 });
+    const orderId = Bun.randomUUIDv7();
+    expect((await redeem(code, orderId)).status).toBe(201);
+    const released = await pricing.call("DELETE", `/internal/v1/coupons/${code}/redemptions/${orderId}`);
+    expect(released.status).toBe(204);
+    expect((await redeem(code, Bun.randomUUIDv7(), Bun.randomUUIDv7())).status).toBe(201);
+  });
 });
 
 function orderPlaced(orderId: string, storeId: string) {

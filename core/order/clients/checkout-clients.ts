@@ -5,12 +5,16 @@ import { policyFor } from "../../shared/resilience";
 import { serviceUrl } from "../../shared/runtime/context";
 import { callJson, isTransient, UpstreamError } from "./http";
 
+export type CouponOutcome = "redeemed" | "exhausted" | "used_by_shopper";
+
 /** What placing an order needs from other services: the cart's lines, a price quote, a coupon redemption. */
 export interface CheckoutClients {
   cartLines(userId: string, storeId: string): Promise<CartLines>;
   quote(request: { userId: string; storeId: string; lines: Line[]; couponCode?: string }): Promise<Quote>;
-  /** False when the coupon has no redemptions left. */
-  redeemCoupon(code: string, orderId: string, userId: string): Promise<boolean>;
+  /** Takes a use of the coupon for this order (idempotent per order), or says why not. */
+  redeemCoupon(code: string, orderId: string, userId: string): Promise<CouponOutcome>;
+  /** Gives the order's use back (an order that was never placed). */
+  releaseCoupon(code: string, orderId: string): Promise<void>;
 }
 
 /** Clients of cart and pricing, each behind its own timeout + retry + breaker. */
@@ -47,11 +51,24 @@ export function checkoutClients(config: Config): CheckoutClients {
           },
           z.unknown(),
         );
-        return true;
+        return "redeemed";
       } catch (error) {
-        if (error instanceof UpstreamError && error.status === 409) return false;
+        if (error instanceof UpstreamError && error.status === 409) {
+          const type = (error.body as { type?: string } | null)?.type ?? "";
+          return type.endsWith("coupon_used_by_shopper") ? "used_by_shopper" : "exhausted";
+        }
         throw error;
       }
+    },
+    async releaseCoupon(code, orderId) {
+      await callJson(
+        pricing,
+        {
+          method: "DELETE",
+          url: `${pricingUrl}/internal/v1/coupons/${encodeURIComponent(code)}/redemptions/${orderId}`,
+        },
+        z.unknown(),
+      );
     },
   };
 }

@@ -21,7 +21,7 @@ export const isTransient = (error: Error): boolean =>
 /** Calls another core service under its resilience policy and parses a 2xx JSON answer with `schema`. */
 export async function callJson<S extends z.ZodType>(
   policy: NamedPolicy,
-  request: { method: "GET" | "POST"; url: string; body?: unknown },
+  request: { method: "GET" | "POST" | "DELETE"; url: string; body?: unknown },
   schema: S,
 ): Promise<z.output<S>> {
   return policy.execute(async (signal) => {

@@ -29,42 +29,90 @@ export async function findResponse(
   return row ? toStored(row) : null;
 }
 
+/** The status a key is stored with while its request is still being worked on. */
+export const PENDING = 0;
+
+/** A key claimed for a request in progress: the order id it will create (the same for every retry). */
+export interface PendingClaim {
+  orderId: string;
+  requestHash: string;
+}
+
 /**
- * Claims a key with the response it will answer. Call it first in the transaction that creates the order:
- * a concurrent request with the same key waits on the row and then finds it taken (returns false).
+ * Claims a key before any side effect of its request (a coupon use), as PENDING with the order id the
+ * request will create. Takes over an expired key, and a pending one abandoned for 30 s (its request died),
+ * keeping that one's order id so what it did (a coupon redeemed for that order) is reused, not repeated.
+ * Null when another request holds the key.
  */
-export async function claimKey(
+export async function claimPending(
   db: Kysely<Database>,
   userId: string,
   key: string,
-  response: StoredResponse,
+  claim: PendingClaim,
   ttlHours: number,
-): Promise<boolean> {
-  // An expired key of the same name is taken over rather than kept forever.
-  const claimed = await db
+): Promise<PendingClaim | null> {
+  const expiresAt = sql<Date>`now() + make_interval(hours => ${ttlHours})`;
+  const row = await db
     .insertInto("idempotency_keys")
     .values({
       user_id: userId,
       key,
-      request_hash: response.requestHash,
-      status_code: response.statusCode,
-      response: JSON.stringify(response.body),
-      expires_at: sql<Date>`now() + make_interval(hours => ${ttlHours})`,
+      request_hash: claim.requestHash,
+      status_code: PENDING,
+      response: JSON.stringify({ orderId: claim.orderId }),
+      expires_at: expiresAt,
     })
     .onConflict((conflict) =>
       conflict
         .columns(["user_id", "key"])
-        .doUpdateSet({
-          request_hash: response.requestHash,
-          status_code: response.statusCode,
-          response: JSON.stringify(response.body),
-          expires_at: sql<Date>`now() + make_interval(hours => ${ttlHours})`,
-        })
-        .where("idempotency_keys.expires_at", "<=", sql<Date>`now()`),
+        .doUpdateSet((eb) => ({
+          request_hash: claim.requestHash,
+          status_code: PENDING,
+          // An abandoned claim keeps its order id; an expired key starts afresh.
+          response: sql`case when ${eb.ref("idempotency_keys.status_code")} = ${PENDING}
+            then ${eb.ref("idempotency_keys.response")} else excluded.response end`,
+          expires_at: expiresAt,
+        }))
+        .where((eb) =>
+          eb.or([
+            eb("idempotency_keys.expires_at", "<=", sql<Date>`now()`),
+            eb.and([
+              eb("idempotency_keys.status_code", "=", PENDING),
+              eb("idempotency_keys.request_hash", "=", claim.requestHash),
+              eb("idempotency_keys.created_at", "<", sql<Date>`now() - interval '30 seconds'`),
+            ]),
+          ]),
+        ),
     )
-    .returning("key")
+    .returning(["request_hash", "response"])
     .executeTakeFirst();
-  return claimed !== undefined;
+  if (!row) return null;
+  return { orderId: (row.response as { orderId: string }).orderId, requestHash: row.request_hash };
+}
+
+/** Stores the response of a claimed key, in the transaction that does the request's work. */
+export async function completeKey(
+  db: Kysely<Database>,
+  userId: string,
+  key: string,
+  response: StoredResponse,
+): Promise<void> {
+  await db
+    .updateTable("idempotency_keys")
+    .set({ status_code: response.statusCode, response: JSON.stringify(response.body) })
+    .where("user_id", "=", userId)
+    .where("key", "=", key)
+    .execute();
+}
+
+/** Lets a key go whose request failed before it did anything lasting, so a retry can claim it again. */
+export async function releasePending(db: Kysely<Database>, userId: string, key: string): Promise<void> {
+  await db
+    .deleteFrom("idempotency_keys")
+    .where("user_id", "=", userId)
+    .where("key", "=", key)
+    .where("status_code", "=", PENDING)
+    .execute();
 }
 
 /** Forgets keys past their expiry; returns how many. */

@@ -47,7 +47,13 @@ export const orderRoutes = (ctx: ServiceContext<Database>, clients: CheckoutClie
           const user = requireUser(identity);
           const placed = await admitted(() =>
             placeOrder(
-              { db: ctx.db, clients, settings, idempotencyTtlHours: ctx.config.ORDER_IDEMPOTENCY_TTL_HOURS },
+              {
+                db: ctx.db,
+                clients,
+                settings,
+                idempotencyTtlHours: ctx.config.ORDER_IDEMPOTENCY_TTL_HOURS,
+                logger: ctx.logger,
+              },
               user.userId,
               headers["idempotency-key"],
               body,

@@ -3,10 +3,18 @@ import type { Kysely } from "kysely";
 import { transact } from "../../shared/db/transaction";
 import { AppError, unprocessable } from "../../shared/http/errors";
 import { enqueue } from "../../shared/outbox/enqueue";
+import type { Logger } from "../../shared/telemetry/logger";
 import type { CheckoutClients } from "../clients/checkout-clients";
 import { UpstreamError } from "../clients/http";
 import { createAggregate } from "../db/aggregate-repository";
-import { claimKey, findResponse, type StoredResponse } from "../db/idempotency-repository";
+import {
+  claimPending,
+  completeKey,
+  findResponse,
+  PENDING,
+  releasePending,
+  type StoredResponse,
+} from "../db/idempotency-repository";
 import type { Database, SagaData } from "../db/schema";
 import { requestHash } from "../domain/idempotency";
 import type { PlacedOrder } from "../domain/order";
@@ -19,6 +27,7 @@ export interface PlaceOrderDeps {
   clients: CheckoutClients;
   settings: SagaSettings;
   idempotencyTtlHours: number;
+  logger: Logger;
 }
 
 export interface PlacedResponse {
@@ -68,11 +77,27 @@ async function priceCart(clients: CheckoutClients, userId: string, body: PlaceOr
   }
 }
 
+/** The stored response of a key, waiting (briefly) while another request with that key is still working. */
+async function settledResponse(deps: PlaceOrderDeps, userId: string, key: string) {
+  for (let waited = 0; ; waited += 50) {
+    const stored = await findResponse(deps.db, userId, key);
+    if (stored?.statusCode !== PENDING || waited >= 5_000) return stored;
+    await Bun.sleep(50);
+  }
+}
+
+const couponRefusals = {
+  exhausted: ["coupon_exhausted", "This coupon has no redemptions left"],
+  used_by_shopper: ["coupon_used_by_shopper", "You already used this coupon on another order"],
+} as const;
+
 /**
- * Places an order from the shopper's cart, once per Idempotency-Key: prices the cart, then in ONE
- * transaction claims the key, appends OrderPlaced with the order's snapshot and projection, and sends the
- * saga's first phase (ReserveStock and AuthorizePayment, in parallel) and OrderPlaced through the outbox.
- * Anything that fails before that stores nothing.
+ * Places an order from the shopper's cart, once per Idempotency-Key. The key is claimed first (PENDING, with
+ * the order id this request will create), so a duplicate never spends a second coupon use; then the cart is
+ * priced and the coupon redeemed for that order id; then ONE transaction appends OrderPlaced with the order's
+ * snapshot and projection, stores the key's response, and sends the saga's first phase (ReserveStock and
+ * AuthorizePayment, in parallel) and OrderPlaced through the outbox. If anything fails before that commits,
+ * the coupon use is given back and the key released, so nothing is half-done and a retry starts clean.
  */
 export async function placeOrder(
   deps: PlaceOrderDeps,
@@ -81,50 +106,80 @@ export async function placeOrder(
   body: PlaceOrderBody,
 ): Promise<PlacedResponse> {
   const hash = requestHash(body);
-  const earlier = await findResponse(deps.db, userId, key);
-  if (earlier) return replay(earlier, hash);
-
-  const quote = await priceCart(deps.clients, userId, body);
-  const orderId = Bun.randomUUIDv7();
-  if (quote.couponCode && !(await deps.clients.redeemCoupon(quote.couponCode, orderId, userId))) {
-    throw unprocessable("coupon_exhausted", "This coupon has no redemptions left");
-  }
-  const response: StoredResponse = {
-    requestHash: hash,
-    statusCode: 202,
-    body: { orderId, status: "PENDING" },
+  const conflictInProgress = () =>
+    new AppError(409, "idempotency_conflict", "A request with this key is still in progress");
+  const answered = async () => {
+    const stored = await settledResponse(deps, userId, key);
+    if (!stored || stored.statusCode === PENDING) throw conflictInProgress();
+    return replay(stored, hash);
   };
+  const earlier = await findResponse(deps.db, userId, key);
+  if (earlier) return answered();
+  const claim = await claimPending(
+    deps.db,
+    userId,
+    key,
+    { orderId: Bun.randomUUIDv7(), requestHash: hash },
+    deps.idempotencyTtlHours,
+  );
+  if (!claim) return answered();
+  const { orderId } = claim;
 
-  const created = await transact(deps.db, async (trx) => {
-    // The key row goes first: a concurrent duplicate blocks on it and then finds it taken.
-    if (!(await claimKey(trx, userId, key, response, deps.idempotencyTtlHours))) return false;
-    const placed = placedFrom(quote, body, userId);
-    const { state, commands } = startSaga();
-    const data: SagaData = {
-      userId,
-      storeId: body.storeId,
-      lines: placed.lines.map(({ sku, quantity }) => ({ sku, quantity })),
-      address: body.address,
-      amount: placed.total,
-      paymentToken: body.payment.token,
-      paymentId: Bun.randomUUIDv7(),
-      correlationId: orderId,
+  let redeemed: string | null = null;
+  try {
+    const quote = await priceCart(deps.clients, userId, body);
+    if (quote.couponCode) {
+      const outcome = await deps.clients.redeemCoupon(quote.couponCode, orderId, userId);
+      if (outcome !== "redeemed") {
+        const [code, detail] = couponRefusals[outcome];
+        throw unprocessable(code, detail);
+      }
+      redeemed = quote.couponCode;
+    }
+    const response: StoredResponse = {
+      requestHash: hash,
+      statusCode: 202,
+      body: { orderId, status: "PENDING" },
     };
-    await createAggregate(trx, orderId, placed, state, data, deadlineOf(deps.settings, state));
-    const meta = { source: "order", correlationId: orderId };
-    await enqueue(
-      trx,
-      createMessage("OrderPlaced", { orderId, ...placed }, meta),
-      ...commands.map((command) =>
-        commandMessage(command, orderId, data, meta, deps.settings.reservationTtlMs),
-      ),
-    );
-    return true;
-  });
-  if (created) return { statusCode: response.statusCode, body: response.body as OrderAccepted };
-
-  const winner = await findResponse(deps.db, userId, key);
-  if (!winner)
-    throw new AppError(409, "idempotency_conflict", "A request with this key is still in progress");
-  return replay(winner, hash);
+    await transact(deps.db, async (trx) => {
+      await completeKey(trx, userId, key, response);
+      const placed = placedFrom(quote, body, userId);
+      const { state, commands } = startSaga();
+      const data: SagaData = {
+        userId,
+        storeId: body.storeId,
+        lines: placed.lines.map(({ sku, quantity }) => ({ sku, quantity })),
+        address: body.address,
+        amount: placed.total,
+        paymentToken: body.payment.token,
+        paymentId: Bun.randomUUIDv7(),
+        correlationId: orderId,
+      };
+      await createAggregate(trx, orderId, placed, state, data, deadlineOf(deps.settings, state));
+      const meta = { source: "order", correlationId: orderId };
+      await enqueue(
+        trx,
+        createMessage("OrderPlaced", { orderId, ...placed }, meta),
+        ...commands.map((command) =>
+          commandMessage(command, orderId, data, meta, deps.settings.reservationTtlMs),
+        ),
+      );
+    });
+    return { statusCode: response.statusCode, body: response.body as OrderAccepted };
+  } catch (error) {
+    if (redeemed) {
+      const code = redeemed;
+      await deps.clients.releaseCoupon(code, orderId).catch((releaseError) =>
+        // Left held, the use is released by the order's absence only if an operator looks: say so.
+        deps.logger.error(
+          { err: releaseError, orderId, couponCode: code },
+          "coupon use of a failed checkout not given back",
+        ),
+      );
+    }
+    await releasePending(deps.db, userId, key).catch(() => {
+      // The claim is taken over after 30 s anyway.
+    });
+    throw error;
+  }
 }

@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
 import type { Coupon, CouponRedemptionRow, Database, NewCoupon } from "./schema";
 
 export async function insertCoupon(db: Kysely<Database>, coupon: NewCoupon): Promise<Coupon | undefined> {
@@ -32,6 +32,27 @@ export async function findRedemption(
   orderId: string,
 ): Promise<CouponRedemptionRow | undefined> {
   return db.selectFrom("coupon_redemptions").selectAll().where("order_id", "=", orderId).executeTakeFirst();
+}
+
+/**
+ * How many orders other than `orderId` this shopper holds a use of the coupon for. Serialised per coupon and
+ * shopper for the rest of the transaction, so two concurrent orders of one shopper cannot both pass the cap.
+ */
+export async function shopperUses(
+  db: Kysely<Database>,
+  redemption: { code: string; user_id: string; order_id: string },
+): Promise<number> {
+  await sql`select pg_advisory_xact_lock(hashtext(${redemption.code}), hashtext(${redemption.user_id}))`.execute(
+    db,
+  );
+  const row = await db
+    .selectFrom("coupon_redemptions")
+    .select((eb) => eb.fn.countAll<number>().as("uses"))
+    .where("code", "=", redemption.code)
+    .where("user_id", "=", redemption.user_id)
+    .where("order_id", "<>", redemption.order_id)
+    .executeTakeFirstOrThrow();
+  return Number(row.uses);
 }
 
 /**

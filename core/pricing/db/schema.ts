@@ -26,6 +26,8 @@ export interface CouponTable {
   percent_off: number | null;
   amount_off_minor: number | null;
   max_redemptions: number;
+  /** Orders one shopper may use it on. */
+  max_per_shopper: Generated<number>;
   redeemed: Generated<number>;
   valid_from: Date;
   valid_to: Date;

@@ -21,6 +21,7 @@ const couponView = (row: Coupon): CouponView => ({
   percentOff: row.percent_off,
   amountOffMinor: row.amount_off_minor,
   maxRedemptions: row.max_redemptions,
+  maxPerShopper: row.max_per_shopper,
   redeemed: row.redeemed,
   validFrom: row.valid_from.toISOString(),
   validTo: row.valid_to.toISOString(),
@@ -58,6 +59,7 @@ export const adminPromotionRoutes = (ctx: ServiceContext<Database>) =>
           percent_off: body.percentOff ?? null,
           amount_off_minor: body.amountOffMinor ?? null,
           max_redemptions: body.maxRedemptions,
+          max_per_shopper: body.maxPerShopper,
           valid_from: new Date(body.validFrom),
           valid_to: new Date(body.validTo),
         });

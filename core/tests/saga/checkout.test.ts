@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import type { OrderView } from "@qc/contracts";
-import { type CheckoutWorld, PRICE_MINOR, startCheckoutWorld, terminal } from "../support/checkout-world";
+import {
+  address,
+  admin,
+  type CheckoutWorld,
+  PRICE_MINOR,
+  startCheckoutWorld,
+  terminal,
+} from "../support/checkout-world";
 import { waitUntil } from "../support/wait";
 
 const rider = (world: CheckoutWorld, orderId: string, status: string, riderUser: { userId: string }) =>
@@ -155,5 +162,77 @@ describe("checkout across the real services", () => {
       (await world.call.order("POST", `/v1/orders/${secondOrder}/cancel`, { user: second })).status,
     ).toBe(409);
     expect((await world.ledger()).balanced).toBe(true);
+  }, 60_000);
+
+  it("spends one coupon use per order however often it is sent, one order per shopper, and gives it back on rejection", async () => {
+    const storeId = await world.seedStore({ sku: "JAM-1", onHand: 10, riders: 5 });
+    const code = `JAM${crypto.randomUUID().slice(0, 6).toUpperCase()}`;
+    const now = Date.now();
+    const created = await world.call.pricing("POST", "/v1/admin/coupons", {
+      body: {
+        code,
+        amountOffMinor: 100,
+        maxRedemptions: 10,
+        validFrom: new Date(now - 60_000).toISOString(),
+        validTo: new Date(now + 3_600_000).toISOString(),
+      },
+      user: admin,
+    });
+    expect(created.status).toBe(201);
+    const pricing = world.env.db("pricing");
+    const redeemed = async () =>
+      (
+        await pricing
+          .selectFrom("coupons")
+          .select("redeemed")
+          .where("code", "=", code)
+          .executeTakeFirstOrThrow()
+      ).redeemed as number;
+    const shopper = await world.shopperWithCart(storeId, "JAM-1");
+    const place = (token: string, key: string) =>
+      world.call.order("POST", "/v1/orders", {
+        body: { storeId, address, payment: { token }, couponCode: code },
+        user: shopper,
+        headers: { "idempotency-key": key },
+      });
+
+    // The same request five times at once: one order, one use.
+    const key = crypto.randomUUID();
+    const answers = await Promise.all(Array.from({ length: 5 }, () => place("tok_declined", key)));
+    expect(answers.map((answer) => answer.status)).toEqual([202, 202, 202, 202, 202]);
+    const ids = new Set(
+      await Promise.all(
+        answers.map(async (answer) => ((await answer.json()) as { orderId: string }).orderId),
+      ),
+    );
+    expect(ids.size).toBe(1);
+    expect(await redeemed()).toBe(1);
+
+    // Placing cleared the cart: fill it again once the clear arrived.
+    const refill = async () => {
+      await waitUntil(async () => {
+        const cart = (await (
+          await world.call.cart("GET", `/v1/cart?storeId=${storeId}`, { user: shopper })
+        ).json()) as { lines: unknown[] };
+        return cart.lines.length === 0;
+      }, "the cart cleared by the order");
+      const put = await world.call.cart("PUT", "/v1/cart/items/JAM-1", {
+        body: { storeId, quantity: 1 },
+        user: shopper,
+      });
+      expect(put.ok).toBe(true);
+    };
+    await refill();
+    // While it holds the use, the same shopper cannot use the coupon on another order.
+    const again = await place("tok_visa", crypto.randomUUID());
+    expect(again.status).toBe(422);
+    expect(((await again.json()) as { type: string }).type).toContain("coupon_used_by_shopper");
+
+    // The card is declined: the order is rejected and the use comes back, so the shopper may use it again.
+    const [orderId] = [...ids];
+    expect(await world.awaitStatus(orderId ?? "", terminal)).toBe("REJECTED");
+    await waitUntil(async () => (await redeemed()) === 0, "the coupon use given back");
+    expect((await place("tok_visa", crypto.randomUUID())).status).toBe(202);
+    expect(await redeemed()).toBe(1);
   }, 60_000);
 });

@@ -55,6 +55,8 @@ export const CreateCouponBody = z
     percentOff: z.int().min(1).max(100).optional(),
     amountOffMinor: AmountMinor.min(1).optional(),
     maxRedemptions: z.int().min(1).max(10_000_000),
+    /** Orders one shopper may use it on (default 1). */
+    maxPerShopper: z.int().min(1).max(1_000).default(1),
     ...validity,
   })
   .refine((body) => (body.percentOff === undefined) !== (body.amountOffMinor === undefined), {
@@ -68,6 +70,7 @@ export const CouponView = z.object({
   percentOff: z.int().nullable(),
   amountOffMinor: AmountMinor.nullable(),
   maxRedemptions: z.int(),
+  maxPerShopper: z.int(),
   redeemed: z.int().nonnegative(),
   ...validity,
 });

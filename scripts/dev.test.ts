@@ -1,17 +1,16 @@
 import { afterAll, describe, expect, it } from "bun:test";
 import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { loadConfig } from "../core/shared/config";
 import { dropDatabase } from "../core/shared/db";
 import { SERVICE_NAMES } from "../core/shared/runtime/context";
+import { quietPort } from "./platform/ports";
 
 const root = resolve(import.meta.dir, "..");
 
-const freePort = (): number => {
-  const server = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const { port } = server;
-  server.stop(true);
-  return port;
-};
+// Ports below the ephemeral range: the platform starts over a minute, and an outgoing connection could take
+// a port 0 handed out before it.
+const freePort = () => quietPort();
 
 /** Every process below `pid`, read from /proc (children, grandchildren: wrangler's workerd, Kafka's JVM…). */
 const descendantsOf = (pid: number): number[] => {
@@ -74,46 +73,72 @@ describe("npm run dev", () => {
       stdout: "pipe",
       stderr: "inherit",
     });
-    let output = "";
-    const reader = dev.stdout.getReader();
-    const deadline = Date.now() + 240_000;
-    while (!output.includes("[dev] ready:") && Date.now() < deadline && dev.exitCode === null) {
-      const { value, done } = await Promise.race([
-        reader.read(),
-        Bun.sleep(5_000).then(() => ({ value: undefined, done: false })),
-      ]);
-      if (done) break;
-      if (value) output += new TextDecoder().decode(value);
-    }
-    expect(output).toContain("[dev] ready:");
-    expect(output).toContain("/docs");
-    // Keep draining so the platform never blocks on a full pipe.
-    void (async () => {
-      while (!(await reader.read()).done) {}
-    })();
-
-    const health = await fetch(`${edge}/v1/health`);
-    expect(health.status).toBe(200);
-    const view = (await health.json()) as { services: Record<string, { status: string }> };
-    for (const name of SERVICE_NAMES) expect(view.services[name]?.status).toBe("ok");
-
-    const started = descendantsOf(dev.pid);
-    // One process per core service, as in production, besides the Upstash server, wrangler + workerd, Kafka.
-    const commandLines = started.map((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
-      } catch {
-        return "";
+    try {
+      let output = "";
+      const reader = dev.stdout.getReader();
+      const deadline = Date.now() + 240_000;
+      while (!output.includes("[dev] ready:") && Date.now() < deadline && dev.exitCode === null) {
+        const { value, done } = await Promise.race([
+          reader.read(),
+          Bun.sleep(5_000).then(() => ({ value: undefined, done: false })),
+        ]);
+        if (done) break;
+        if (value) output += new TextDecoder().decode(value);
       }
-    });
-    for (const name of SERVICE_NAMES) {
-      expect(commandLines.filter((line) => line.includes(`core/${name}/main.ts`))).toHaveLength(1);
+      expect(output).toContain("[dev] ready:");
+      expect(output).toContain("/docs");
+      // Keep draining so the platform never blocks on a full pipe.
+      void (async () => {
+        while (!(await reader.read()).done) {}
+      })();
+
+      // Which service is up only an operator sees: the bootstrap admin logs in through the edge.
+      const { ADMIN_EMAIL: email, ADMIN_PASSWORD: password } = loadConfig({});
+      const login = await fetch(`${edge}/v1/auth/login`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ email, password }),
+      });
+      expect(login.status).toBe(200);
+      const { accessToken } = (await login.json()) as { accessToken: string };
+      // Readiness probes answer within 1.5 s; on a loaded machine one can miss right after start-up.
+      let view: { services?: Record<string, { status: string }> } = {};
+      for (let attempt = 0; attempt < 20; attempt++) {
+        const health = await fetch(`${edge}/v1/health`, {
+          headers: { authorization: `Bearer ${accessToken}` },
+        });
+        view = (await health.json()) as typeof view;
+        if (health.status === 200) break;
+        await Bun.sleep(1_000);
+      }
+      for (const name of SERVICE_NAMES) {
+        expect({ name, ...view.services?.[name] }).toMatchObject({ name, status: "ok" });
+      }
+
+      const started = descendantsOf(dev.pid);
+      // One process per core service, as in production, besides the Upstash server, wrangler + workerd, Kafka.
+      const commandLines = started.map((pid) => {
+        try {
+          return readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
+        } catch {
+          return "";
+        }
+      });
+      for (const name of SERVICE_NAMES) {
+        expect(commandLines.filter((line) => line.includes(`core/${name}/main.ts`))).toHaveLength(1);
+      }
+      expect(commandLines.some((line) => line.includes("core/main.ts"))).toBe(false);
+      expect(started.length).toBeGreaterThanOrEqual(SERVICE_NAMES.length + 3);
+      dev.kill("SIGTERM");
+      expect(await dev.exited).toBe(0);
+      await Bun.sleep(500);
+      expect(started.filter(alive)).toEqual([]);
+    } finally {
+      // A failed expectation must not leave the platform running.
+      if (dev.exitCode === null) {
+        dev.kill("SIGTERM");
+        await dev.exited;
+      }
     }
-    expect(commandLines.some((line) => line.includes("core/main.ts"))).toBe(false);
-    expect(started.length).toBeGreaterThanOrEqual(SERVICE_NAMES.length + 3);
-    dev.kill("SIGTERM");
-    expect(await dev.exited).toBe(0);
-    await Bun.sleep(500);
-    expect(started.filter(alive)).toEqual([]);
   }, 300_000);
 });

@@ -3,12 +3,12 @@ import type { Kysely } from "kysely";
 import type { TestService } from "../../shared/testing/service";
 import type { Database } from "../db/schema";
 
-/** Puts SKUs on the shelf of a store through the admin endpoint, as store staff would. */
+/** Puts SKUs on the shelf of a store through the admin endpoint, as that store's staff would. */
 export async function receive(service: TestService, storeId: string, stock: Record<string, number>) {
   for (const [sku, onHand] of Object.entries(stock)) {
     const response = await service.call("PUT", `/v1/admin/stores/${storeId}/stock/${sku}`, {
       body: { onHand },
-      user: { userId: crypto.randomUUID(), roles: ["store_staff"] },
+      user: { userId: crypto.randomUUID(), roles: ["store_staff"], storeIds: [storeId] },
     });
     if (response.status !== 200) throw new Error(`receiving ${sku} failed: ${await response.text()}`);
   }

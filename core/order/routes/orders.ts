@@ -6,6 +6,7 @@ import {
   OrdersQuery,
   OrderView,
   PlaceOrderBody,
+  preferredWaitSeconds,
 } from "@qc/contracts";
 import { BulkheadRejectedError, bulkhead } from "cockatiel";
 import { Elysia } from "elysia";
@@ -17,7 +18,6 @@ import type { CheckoutClients } from "../clients/checkout-clients";
 import { findView, pageViews } from "../db/order-views";
 import type { Database } from "../db/schema";
 import { decodeCursor, encodeCursor } from "../domain/cursor";
-import { preferredWait } from "../domain/prefer";
 import { cancelOrder } from "../use-cases/cancel-order";
 import { placeOrder } from "../use-cases/place-order";
 import { sagaSettings } from "../use-cases/settings";
@@ -60,7 +60,7 @@ export const orderRoutes = (ctx: ServiceContext<Database>, clients: CheckoutClie
             ),
           );
           // Prefer: wait=N answers with the order once it left PENDING (201), or as accepted after N s (202).
-          const wait = preferredWait(headers.prefer);
+          const wait = preferredWaitSeconds(headers.prefer) ?? 0;
           if (wait > 0 && placed.statusCode === 202) {
             set.headers["preference-applied"] = `wait=${wait}`;
             const settled = await settledView(ctx.db, placed.body.orderId, wait * 1000);

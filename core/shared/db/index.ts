@@ -25,7 +25,9 @@ export function createDb<Database>(options: DbOptions): Kysely<Database> {
   pool.on("error", () => {});
   // Nor a checked-out one between two queries of a transaction: its next query fails instead.
   pool.on("connect", (client) => client.on("error", () => {}));
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }).withSchema(options.schema);
+  // Names resolve through the connection's search_path (the service's schema first), so queries need no
+  // schema of their own: Kysely's withSchema plugin would rewrite every query's tree to add it, at a cost.
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 
 /** Creates the database named in the URL if it does not exist yet (idempotent). */

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from "bun:test";
 import { Elysia } from "elysia";
 import pg from "pg";
+import { createLogger } from "../telemetry/logger";
 import { problemDetails } from "./problem";
 
 // A real Postgres error for each input, as a route would meet it.
@@ -8,7 +9,7 @@ const pool = new pg.Pool({ connectionString: "postgres://postgres@127.0.0.1:5432
 afterAll(() => pool.end());
 
 const app = new Elysia()
-  .use(problemDetails)
+  .use(problemDetails(createLogger("problem-test", "silent")))
   .get("/uuid/:value", async ({ params }) => (await pool.query("select $1::uuid as id", [params.value])).rows)
   .get(
     "/text/:value",

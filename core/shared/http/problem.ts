@@ -1,4 +1,5 @@
 import { Elysia } from "elysia";
+import type { Logger } from "../telemetry/logger";
 import { AppError } from "./errors";
 
 const PROBLEM = "application/problem+json";
@@ -34,10 +35,12 @@ export function isPostgresInputError(error: unknown): error is Error & { code: s
   return typeof code === "string" && /^22[0-9A-Z]{3}$/.test(code) && typeof severity === "string";
 }
 
-/** Maps every error of a service to an RFC 9457 problem+json response, in one place. */
-export const problemDetails = new Elysia({ name: "problem-details" }).onError(
-  { as: "global" },
-  ({ code, error }) => {
+/**
+ * Maps every error of a service to an RFC 9457 problem+json response, in one place. A fault of ours (the
+ * 500) is logged with its stack: the client learns nothing of it, the operator everything.
+ */
+export const problemDetails = (logger: Pick<Logger, "error">) =>
+  new Elysia().onError({ as: "global" }, ({ code, error, request }) => {
     if (error instanceof AppError) {
       return problem(
         {
@@ -80,7 +83,7 @@ export const problemDetails = new Elysia({ name: "problem-details" }).onError(
       case "NOT_FOUND":
         return problem({ type: "urn:quickcommerce:problem:not_found", title: "No such route", status: 404 });
       default:
+        logger.error({ err: error, method: request.method, url: request.url }, "request failed");
         return problem({ type: "urn:quickcommerce:problem:internal", title: "Internal error", status: 500 });
     }
-  },
-);
+  });

@@ -133,7 +133,10 @@ export function signInternalCalls(service: ServiceName, config: Config): void {
     for (const [name, value] of new Headers(init?.headers)) headers.set(name, value);
     const body = bodyText(init?.body);
     const callee = calleeAt(config, url);
-    if (headers.has(SERVICE_SIGNATURE_HEADER) || !callee || body === undefined) return original(input, init);
+    // A service never calls its own /internal routes over HTTP: such a request (a test probing the service
+    // it started) is nobody's, and goes out unsigned.
+    if (headers.has(SERVICE_SIGNATURE_HEADER) || !callee || callee === caller || body === undefined)
+      return original(input, init);
     const method = init?.method ?? (input instanceof Request ? input.method : "GET");
     const signed = await serviceAuthHeaders(config, caller, callee, {
       method,

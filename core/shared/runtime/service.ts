@@ -71,7 +71,7 @@ export async function startService<Database>(
   useReplayCache(config, redis);
   signInternalCalls(definition.name, config);
   const app = new Elysia({ name: definition.name })
-    .use(problemDetails)
+    .use(problemDetails(logger))
     .use(requestTelemetry(definition.name))
     .use(health(ctx))
     .use(openApi(definition.name))

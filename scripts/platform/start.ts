@@ -234,7 +234,8 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
         "--var",
         ...Object.entries(vars).map(([name, value]) => `${name}:${value}`),
       ],
-      { WRANGLER_SEND_METRICS: "false" },
+      // No network beyond the registries here: the placeholder `Request.cf`, not a failed fetch and its stack.
+      { WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
     );
     await waitFor("edge", `${edge.origin}/v1/health`, wrangler, options.signal, 120_000);
     return {

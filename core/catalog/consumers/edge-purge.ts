@@ -79,10 +79,11 @@ export async function startEdgePurgeConsumer(
         const failure = error instanceof Error ? error : new Error(String(error));
         if (!isTransientPurgeError(failure)) return deadLetter(records, failure);
         stopping.signal.throwIfAborted();
-        // Logged on the first failure and then now and again, not on every attempt of a long wait.
+        // Logged on the first failure and then now and again, not on every attempt of a long wait; a peer
+        // that is not up yet is expected (the edge starts after core), so the reason, not a stack trace.
         if (attempt === 1 || attempt % 20 === 0) {
           ctx.logger.warn(
-            { err: failure, attempt, scopes: scopes.length },
+            { reason: failure.message, attempt, scopes: scopes.length },
             "edge not taking purges; waiting",
           );
         }

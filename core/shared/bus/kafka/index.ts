@@ -1,3 +1,4 @@
+import "./quiet-warnings";
 import { type Admin, Kafka, logLevel, type Producer } from "kafkajs";
 import type {
   Bus,

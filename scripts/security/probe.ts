@@ -427,6 +427,137 @@ await probe("12e /v1/health shows detail only to operators and is cached", async
   return "anonymous {status}, admin per service";
 });
 
+// ── Item 10: a coupon use is spent once per order and once per shopper ───────────────────────────────
+const place = (token: string, key: string, storeId: string, extra: Json = {}) =>
+  http("POST", "/v1/orders", {
+    token,
+    headers: { "idempotency-key": key, prefer: "wait=10" },
+    body: {
+      storeId,
+      address: { line1: "1 Probe Street", lat: store.location.lat, lng: store.location.lng },
+      payment: { token: "tok_visa" },
+      ...extra,
+    },
+  });
+const fillCart = async (token: string, storeId: string) => {
+  // The previous order clears the cart a moment after it is placed: fill it once that has happened.
+  for (let i = 0; i < 50; i++) {
+    const cart = await http("GET", `/v1/cart?storeId=${storeId}`, {
+      token,
+      headers: { "cache-control": "no-cache" },
+    });
+    if (((cart.body.lines as unknown[]) ?? []).length === 0) break;
+    await Bun.sleep(100);
+  }
+  expectStatus(await http("PUT", `/v1/cart/items/${sku}`, { token, body: { storeId, quantity: 1 } }), 200);
+};
+
+await probe(
+  "10 a coupon is spent once per order however often it is sent, and once per shopper",
+  async () => {
+    const code = `PROBE${run.toUpperCase()}`;
+    const now = Date.now();
+    expectStatus(
+      await http("POST", "/v1/admin/coupons", {
+        token: await adminToken(),
+        body: {
+          code,
+          amountOffMinor: 100,
+          maxRedemptions: 5,
+          validFrom: new Date(now - 60_000).toISOString(),
+          validTo: new Date(now + 3_600_000).toISOString(),
+        },
+      }),
+      201,
+    );
+    const shopper = await register("coupon");
+    const token = await tokenOf(shopper.email, shopper.password);
+    await fillCart(token, store.storeId);
+    const key = `probe-${run}-coupon`;
+    const [first, again] = [
+      await place(token, key, store.storeId, { couponCode: code }),
+      await place(token, key, store.storeId, { couponCode: code }),
+    ];
+    expectStatus(first, 201, 202);
+    expectStatus(again, 201, 202);
+    if (first.body.orderId !== again.body.orderId)
+      throw new Error("the repeated request made a second order");
+    await fillCart(token, store.storeId);
+    const second = await place(token, `probe-${run}-coupon-2`, store.storeId, { couponCode: code });
+    expectStatus(second, 422);
+    if (!String(second.body.type).includes("coupon_used_by_shopper"))
+      throw new Error(`answered ${second.text}`);
+    return "repeat: same order; second order with the coupon: 422 coupon_used_by_shopper";
+  },
+);
+
+// ── Item 11: a cancel that meets a rider who has the goods is refused ──────────────────────────────────
+await probe("11 a cancel sent right after the rider picked the order up does not cancel it", async () => {
+  const admin = await adminToken();
+  const created = await http("POST", "/v1/admin/stores", {
+    token: admin,
+    body: { name: `Probe ${run}`, location: store.location, serviceRadiusMeters: 3_000 },
+  });
+  expectStatus(created, 201);
+  const storeId = created.body.storeId as string;
+  expectStatus(
+    await http("PUT", `/v1/admin/stores/${storeId}/prices/${sku}`, {
+      token: admin,
+      body: { price: { amountMinor: 500, currency: "EUR" } },
+    }),
+    200,
+  );
+  expectStatus(
+    await http("PUT", `/v1/admin/stores/${storeId}/stock/${sku}`, { token: admin, body: { onHand: 5 } }),
+    200,
+  );
+  const rider = await register("rider");
+  const riderLogin = await login(rider.email, rider.password);
+  const riderId = JSON.parse(
+    Buffer.from(((riderLogin.body.accessToken as string) ?? "").split(".")[1] ?? "", "base64url").toString(),
+  ).sub as string;
+  expectStatus(
+    await http("PUT", `/v1/admin/users/${riderId}/roles`, {
+      token: admin,
+      body: { roles: ["rider"], storeIds: [storeId] },
+    }),
+    200,
+  );
+  const riderToken = (
+    await http("POST", "/v1/auth/refresh", { body: { refreshToken: riderLogin.body.refreshToken } })
+  ).body.accessToken as string;
+  // The delivery service may learn the new store a moment after catalog accepted it.
+  for (let i = 0; ; i++) {
+    const added = await http("POST", `/v1/admin/stores/${storeId}/riders`, {
+      token: admin,
+      body: { name: "Probe rider", userId: riderId },
+    });
+    if (added.status === 201) break;
+    if (i >= 50) throw new Error(`rider not added: ${added.status} ${added.text}`);
+    await Bun.sleep(200);
+  }
+  const shopper = await register("cancel-race");
+  const token = await tokenOf(shopper.email, shopper.password);
+  await fillCart(token, storeId);
+  const placed = await place(token, `probe-${run}-race`, storeId);
+  expectStatus(placed, 201);
+  if (placed.body.status !== "CONFIRMED") throw new Error(`order is ${placed.body.status}`);
+  const orderId = placed.body.orderId as string;
+  expectStatus(
+    await http("POST", `/v1/deliveries/${orderId}/status`, {
+      token: riderToken,
+      body: { status: "PICKED_UP" },
+    }),
+    200,
+  );
+  const cancel = await http("POST", `/v1/orders/${orderId}/cancel`, { token });
+  expectStatus(cancel, 202, 409);
+  await Bun.sleep(3_000);
+  const order = await http("GET", `/v1/orders/${orderId}`, { token });
+  if (order.body.status !== "PICKED_UP") throw new Error(`order is ${order.body.status} after the cancel`);
+  return `cancel answered ${cancel.status}; the order stays PICKED_UP`;
+});
+
 const passed = results.filter((result) => result.ok).length;
 const failed = results.length - passed;
 console.log(`${passed} passed, ${failed} failed`);

@@ -13,6 +13,7 @@ import {
   TOPIC,
   waitFor,
 } from "../outbox/testing/fixture";
+import { BrokenCircuitError } from "../resilience";
 import type { Stoppable } from "../runtime/context";
 import { type ConsumerOptions, type MessageHandler, startConsumer } from "./runner";
 
@@ -61,6 +62,28 @@ describe("consumer runner", () => {
     await backbone.bus.publish([recordOf(twice), recordOf(twice), recordOf(after)]);
     await waitFor("the message after the duplicate", async () => (await effectsOf(after.id)) === 1);
     expect(await effectsOf(twice.id)).toBe(1);
+  }, 30_000);
+
+  it("waits for a peer behind an open breaker instead of dead-lettering, then applies the message once", async () => {
+    let refusals = 0;
+    const handler: MessageHandler = async (trx, message) => {
+      // Our own breaker refuses five times: more than the three attempts a failing message gets.
+      if (refusals < 5) {
+        refusals++;
+        throw new BrokenCircuitError();
+      }
+      await recordEffect("peer")(trx, message);
+    };
+    await consume(`${backbone.topicPrefix}-peer`, handler, { retry: { attempts: 3, initialDelayMs: 50 } });
+    const message = messageFor(3);
+    await backbone.bus.publish([recordOf(message)]);
+    await waitFor(
+      "the message applied once the peer is back",
+      async () => (await effectsOf(message.id)) === 1,
+    );
+    expect(refusals).toBe(5);
+    const letters = await listDeadLetters(backbone.bus, TOPIC, backbone.topicPrefix);
+    expect(letters.filter((letter) => letter.messageId === message.id)).toHaveLength(0);
   }, 30_000);
 
   it("dead-letters poison with its error and keeps consuming; a replayed dead letter is processed", async () => {

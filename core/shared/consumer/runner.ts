@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import {
   type AnyMessage,
   InvalidMessageError,
@@ -8,6 +9,7 @@ import {
 import type { Kysely } from "kysely";
 import type { Bus, IncomingRecord } from "../bus";
 import { transact } from "../db/transaction";
+import { isPeerUnavailable } from "../resilience";
 import type { Stoppable } from "../runtime/context";
 import type { Logger } from "../telemetry/logger";
 import { withMessageSpan } from "../telemetry/messaging";
@@ -59,6 +61,9 @@ export interface ConsumerDeps {
   logger: Logger;
   topicPrefix?: string;
 }
+
+// The longest wait between two tries of a message whose peer is unavailable.
+const PEER_WAIT_MAX_MS = 30_000;
 
 const parseRecord = (record: IncomingRecord): AnyMessage => {
   try {
@@ -181,15 +186,33 @@ export async function startConsumer(options: ConsumerOptions, deps: ConsumerDeps
 
   const handle = async (accepted: Accepted[]) => applies.submit(await prepareAll(accepted));
 
+  const stopping = new AbortController();
+
   const withRetries = async (accepted: Accepted) => {
     const { record, message } = accepted;
-    for (let attempt = 1; ; attempt++) {
+    for (let attempt = 1, waits = 0; ; attempt++) {
       const elapsed = stopwatch();
       try {
         await handle([accepted]);
         metrics.handlerDuration(group, message.type, "ok", elapsed());
         return;
       } catch (error) {
+        // A peer behind an open breaker is not a bad message: wait for it with backoff (this partition only),
+        // however long it takes, and never count it toward the dead letter. Stopping ends the wait; the
+        // message then comes again to whoever owns the partition next.
+        if (isPeerUnavailable(error)) {
+          metrics.handlerDuration(group, message.type, "retry", elapsed());
+          if (waits % 10 === 0)
+            deps.logger.warn(
+              { type: message.type, id: message.id, reason: String(error) },
+              "peer unavailable; waiting",
+            );
+          const delay = Math.min(PEER_WAIT_MAX_MS, initialDelayMs * 2 ** Math.min(waits++, 10));
+          await sleep(delay, undefined, { signal: stopping.signal }).catch(() => {});
+          stopping.signal.throwIfAborted();
+          attempt--;
+          continue;
+        }
         // An invalid message will not become valid by waiting.
         if (attempt >= attempts || error instanceof InvalidMessageError) {
           metrics.handlerDuration(group, message.type, "dead_letter", elapsed());
@@ -251,7 +274,7 @@ export async function startConsumer(options: ConsumerOptions, deps: ConsumerDeps
     await perKey(accepted, keyOf, withRetries);
   };
 
-  return deps.bus.subscribe({
+  const subscription = await deps.bus.subscribe({
     // Kafka group ids carry the topic prefix, so runs sharing a broker never share group members.
     groupId: withPrefix(deps.topicPrefix, group),
     topics: options.topics.map((topic) => withPrefix(deps.topicPrefix, topic)),
@@ -260,4 +283,10 @@ export async function startConsumer(options: ConsumerOptions, deps: ConsumerDeps
     maxBatchSize: options.batchSize ?? 100,
     partitionsConsumedConcurrently: options.concurrency ?? 64,
   });
+  return {
+    async stop() {
+      stopping.abort();
+      await subscription.stop();
+    },
+  };
 }

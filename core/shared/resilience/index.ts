@@ -19,6 +19,13 @@ import { type BreakerState, metrics } from "../telemetry/metrics";
 
 export { BrokenCircuitError, BulkheadRejectedError, isBrokenCircuitError, TaskCancelledError };
 
+/**
+ * Our own breaker or bulkhead refused the call: the peer is down or saturated, the work itself is fine and
+ * will succeed once the peer is back, so it is waited for, never dead-lettered.
+ */
+export const isPeerUnavailable = (error: unknown): boolean =>
+  error instanceof BrokenCircuitError || error instanceof BulkheadRejectedError;
+
 export interface PolicyOptions {
   /** Deadline of one attempt. */
   timeoutMs?: number;

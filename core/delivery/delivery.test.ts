@@ -186,18 +186,21 @@ describe("delivery: riders, assignment and status", () => {
     expect(await riderStatus(rider.riderId)).not.toBe("FREE");
   });
 
-  it("lets only admins add riders, and only to known stores", async () => {
+  it("lets only admins add riders, and answers 503 with Retry-After when catalog cannot confirm a store it has not heard of", async () => {
     const storeId = await openStore();
     const asShopper = await delivery.call("POST", `/v1/admin/stores/${storeId}/riders`, {
       body: { name: "X" },
       user: { userId: crypto.randomUUID(), roles: ["shopper"] },
     });
     expect(asShopper.status).toBe(403);
+    // No catalog runs beside this test's delivery: a store it never heard of cannot be confirmed.
     const unknown = await delivery.call("POST", `/v1/admin/stores/${crypto.randomUUID()}/riders`, {
       body: { name: "X" },
       user: admin,
     });
-    expect(unknown.status).toBe(422);
+    expect(unknown.status).toBe(503);
+    expect(unknown.headers.get("retry-after")).toBe("2");
+    expect(((await unknown.json()) as { type: string }).type).toContain("store_not_known_yet");
   });
 
   it("lists a store's riders to admins only", async () => {

@@ -4,8 +4,10 @@ import { z } from "zod";
 import { identityFrom, requireRole } from "../../shared/http/edge-identity";
 import { AppError, conflict } from "../../shared/http/errors";
 import type { ServiceContext } from "../../shared/runtime/context";
+import { catalogClient } from "../clients/catalog";
 import type { Database, RiderRow } from "../db/schema";
-import { findStore, insertRider, ridersOfStore } from "../db/store-repository";
+import { insertRider, ridersOfStore } from "../db/store-repository";
+import { learnStore } from "../use-cases/learn-store";
 
 const riderView = (rider: RiderRow) => ({
   riderId: rider.rider_id,
@@ -15,9 +17,13 @@ const riderView = (rider: RiderRow) => ({
   active: rider.active,
 });
 
-/** Admins list a store's riders, and add riders; a rider starts free at the store unless placed elsewhere. */
-export const riderRoutes = (ctx: ServiceContext<Database>) =>
-  new Elysia()
+/**
+ * Admins list a store's riders, and add riders; a rider starts free at the store unless placed elsewhere. A
+ * store catalog has just created is asked for at once, so riders can be added right after it (read-your-writes).
+ */
+export const riderRoutes = (ctx: ServiceContext<Database>) => {
+  const catalog = catalogClient(ctx);
+  return new Elysia()
     .use(identityFrom(ctx.config))
     .get(
       "/v1/admin/stores/:storeId/riders",
@@ -31,9 +37,17 @@ export const riderRoutes = (ctx: ServiceContext<Database>) =>
       "/v1/admin/stores/:storeId/riders",
       async ({ identity, params, body, set }) => {
         requireRole(identity, "admin");
-        const store = await findStore(ctx.db, params.storeId);
+        const store = await learnStore(ctx.db, catalog, params.storeId).catch(() => {
+          throw new AppError(
+            503,
+            "store_not_known_yet",
+            "The store cannot be confirmed with the catalog right now; retry shortly",
+            undefined,
+            { "retry-after": "2" },
+          );
+        });
         if (!store) {
-          const message = "no such store (stores are learned from the catalog's StoreUpserted)";
+          const message = "no such store in the catalog";
           throw new AppError(422, "unknown_store", message, [{ path: "storeId", message }]);
         }
         const location = body.location ?? store;
@@ -56,3 +70,4 @@ export const riderRoutes = (ctx: ServiceContext<Database>) =>
       },
       { params: StoreParams, body: AddRiderBody, response: { 201: RiderView } },
     );
+};

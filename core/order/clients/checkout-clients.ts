@@ -1,9 +1,9 @@
 import { CartLines, type Line, Quote } from "@qc/contracts";
 import { z } from "zod";
 import type { Config } from "../../shared/config";
+import { callJson, isTransient, UpstreamError } from "../../shared/http/client";
 import { policyFor } from "../../shared/resilience";
 import { serviceUrl } from "../../shared/runtime/context";
-import { callJson, isTransient, UpstreamError } from "./http";
 
 export type CouponOutcome = "redeemed" | "exhausted" | "used_by_shopper";
 

@@ -1,11 +1,11 @@
 import { createMessage, type OrderAccepted, type PlaceOrderBody, type Quote } from "@qc/contracts";
 import type { Kysely } from "kysely";
 import { transact } from "../../shared/db/transaction";
+import { UpstreamError } from "../../shared/http/client";
 import { AppError, unprocessable } from "../../shared/http/errors";
 import { enqueue } from "../../shared/outbox/enqueue";
 import type { Logger } from "../../shared/telemetry/logger";
 import type { CheckoutClients } from "../clients/checkout-clients";
-import { UpstreamError } from "../clients/http";
 import { createAggregate } from "../db/aggregate-repository";
 import {
   claimPending,

@@ -240,4 +240,28 @@ describe("checkout across the real services", () => {
     expect((await place("tok_visa", crypto.randomUUID())).status).toBe(202);
     expect(await redeemed()).toBe(1);
   }, 60_000);
+
+  it("lets an operator add riders the moment a store is created: every call succeeds the first time", async () => {
+    const created = await world.call.catalog("POST", "/v1/admin/stores", {
+      body: {
+        name: "Fresh store",
+        location: { lat: address.lat, lng: address.lng },
+        serviceRadiusMeters: 3_000,
+      },
+      user: admin,
+    });
+    expect(created.status).toBe(201);
+    const { storeId } = (await created.json()) as { storeId: string };
+    const statuses = await Promise.all(
+      Array.from({ length: 25 }, (_, i) =>
+        world.call
+          .delivery("POST", `/v1/admin/stores/${storeId}/riders`, {
+            body: { name: `Rider ${i}`, userId: crypto.randomUUID() },
+            user: admin,
+          })
+          .then((response) => response.status),
+      ),
+    );
+    expect(statuses).toEqual(Array(25).fill(201));
+  }, 30_000);
 });

@@ -5,7 +5,6 @@ import { services } from "../../services";
 import type { ServiceName } from "../../shared/runtime/context";
 import { type TestEnvironment, testEnvironment } from "../../shared/testing/service";
 import { type SpawnedService, spawnService } from "./spawn-service";
-import { waitUntil } from "./wait";
 
 type Caller = { userId: string; roles: Role[] };
 type Call = (
@@ -116,16 +115,7 @@ export async function startCheckoutWorld(
         "store",
       );
       const { storeId } = (await created.json()) as { storeId: string };
-      // Delivery learns stores from the catalog's StoreUpserted event.
-      await waitUntil(
-        async () =>
-          (await deliveries
-            .selectFrom("stores")
-            .select("store_id")
-            .where("store_id", "=", storeId)
-            .executeTakeFirst()) !== undefined,
-        "delivery knows the store",
-      );
+      // No wait for catalog's StoreUpserted: delivery asks catalog for a store it has not heard of yet.
       const body = { price: { amountMinor: PRICE_MINOR, currency: "INR" } };
       await expectOk(
         call.pricing("PUT", `/v1/admin/stores/${storeId}/prices/${sku}`, { body, user: admin }),

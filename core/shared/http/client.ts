@@ -1,6 +1,6 @@
 import type { z } from "zod";
-import type { NamedPolicy } from "../../shared/resilience";
-import { injectTraceHeaders } from "../../shared/telemetry/tracing";
+import type { NamedPolicy } from "../resilience";
+import { injectTraceHeaders } from "../telemetry/tracing";
 
 /** Another service answered with a status we do not treat as success. */
 export class UpstreamError extends Error {
@@ -18,7 +18,10 @@ export class UpstreamError extends Error {
 export const isTransient = (error: Error): boolean =>
   !(error instanceof UpstreamError) || error.status >= 500;
 
-/** Calls another core service under its resilience policy and parses a 2xx JSON answer with `schema`. */
+/**
+ * Calls another core service under its resilience policy and parses a 2xx JSON answer with `schema`; the
+ * call is signed as the calling service (service-auth) and carries the trace. The one HTTP client of core.
+ */
 export async function callJson<S extends z.ZodType>(
   policy: NamedPolicy,
   request: { method: "GET" | "POST" | "DELETE"; url: string; body?: unknown },

@@ -4,7 +4,7 @@ import { join, resolve } from "node:path";
 import { loadConfig } from "../core/shared/config";
 import { dropDatabase } from "../core/shared/db";
 import { SERVICE_NAMES } from "../core/shared/runtime/context";
-import { quietPort } from "./platform/ports";
+import { quietPort } from "../core/shared/testing/ports";
 
 const root = resolve(import.meta.dir, "..");
 
@@ -87,6 +87,9 @@ describe("npm run dev", () => {
       }
       expect(output).toContain("[dev] ready:");
       expect(output).toContain("/docs");
+      // A newcomer's first minute reads cleanly: no stack trace and no dead letter while all is well.
+      expect(output).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
+      expect(output).not.toContain("dead-lettered");
       // Keep draining so the platform never blocks on a full pipe.
       void (async () => {
         while (!(await reader.read()).done) {}

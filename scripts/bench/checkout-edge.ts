@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { dropDatabase } from "../../core/shared/db";
 import { SERVICE_NAMES } from "../../core/shared/runtime/context";
-import { quietPort } from "../platform/ports";
+import { quietPort } from "../../core/shared/testing/ports";
 import { type Platform, startPlatform } from "../platform/start";
 import { cpuReport, cpuSnapshot } from "./support/process-cpu";
 

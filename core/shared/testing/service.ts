@@ -5,6 +5,7 @@ import { migrateSchema } from "../db/migrate";
 import { INTERNAL_PREFIX, serviceAuthHeaders } from "../http/service-auth";
 import { SERVICE_NAMES, type ServiceName } from "../runtime/context";
 import { type RunningService, type ServiceDefinition, startService } from "../runtime/service";
+import { quietPort } from "./ports";
 import { type SignedRequestOptions, signedRequest } from "./signed-request";
 
 export interface TestEnvironment {
@@ -28,13 +29,6 @@ export interface TestService extends RunningService {
   ): Promise<Response>;
 }
 
-const freePort = (): number => {
-  const server = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const { port } = server;
-  server.stop(true);
-  return port;
-};
-
 /**
  * An isolated environment on the machine's real Postgres, Redis and Kafka: its own database and a topic
  * prefix of its own, so test files (and engineers) sharing one broker never see each other's messages.
@@ -51,7 +45,7 @@ export async function testEnvironment(
   const database = `${options.database ?? "qc_test"}_${suffix}`;
   // Every service gets a free port up front, so services of one environment can find each other.
   const ports = Object.fromEntries(
-    SERVICE_NAMES.map((name) => [`${name.toUpperCase()}_PORT`, String(freePort())]),
+    SERVICE_NAMES.map((name) => [`${name.toUpperCase()}_PORT`, String(quietPort())]),
   );
   const config = loadConfig({
     ...process.env,

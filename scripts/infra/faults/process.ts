@@ -25,13 +25,8 @@ export async function waitUntil(what: string, probe: () => Promise<boolean>, tim
   }
 }
 
-/** A free TCP port on 127.0.0.1. */
-export function freePort(): number {
-  const server = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const { port } = server;
-  server.stop(true);
-  return port;
-}
+// A dependency is restarted on its port mid-test: the port must not meanwhile become an outgoing connection's.
+export { quietPort as freePort } from "../../../core/shared/testing/ports";
 
 /** A dependency the harness can take away and bring back during a test. */
 export interface Controllable {

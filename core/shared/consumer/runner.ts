@@ -48,6 +48,8 @@ interface Accepted {
   record: IncomingRecord;
   message: AnyMessage;
   handler: PreparedHandler;
+  /** The handler has work outside the transaction (a plain handler's prepare does nothing, untraced). */
+  prepares: boolean;
 }
 
 type Prepared = Accepted & { prepared: unknown };
@@ -78,8 +80,6 @@ const asPrepared = (handler: MessageHandler | PreparedHandler): PreparedHandler 
   typeof handler === "function"
     ? { prepare: async () => undefined, apply: (trx, message) => handler(trx, message) }
     : handler;
-
-const hasPrepare = (handler: MessageHandler | PreparedHandler) => typeof handler !== "function";
 
 /** Runs `work` for each key's messages in order, different keys at once. */
 async function perKey<T>(items: T[], keyOf: (item: T) => string, work: (item: T) => Promise<void>) {
@@ -166,7 +166,7 @@ export async function startConsumer(options: ConsumerOptions, deps: ConsumerDeps
   /** Every message's prepare (outside any transaction): concurrently across keys, in order within a key. */
   const prepareAll = async (accepted: Accepted[]): Promise<Prepared[]> => {
     const prepared = new Map<Accepted, unknown>();
-    const preparing = accepted.filter((one) => hasPrepare(one.handler));
+    const preparing = accepted.filter((one) => one.prepares);
     if (preparing.length > 0) {
       const done = await alreadyHandled(preparing);
       await perKey(
@@ -245,7 +245,12 @@ export async function startConsumer(options: ConsumerOptions, deps: ConsumerDeps
       if (record.headers[REPLAY_HEADER]) {
         deps.logger.info({ id: message.id, from: record.headers[REPLAY_HEADER] }, "replaying a dead letter");
       }
-      accepted.push({ record, message, handler: asPrepared(handler) });
+      accepted.push({
+        record,
+        message,
+        handler: asPrepared(handler),
+        prepares: typeof handler !== "function",
+      });
     }
     return accepted;
   };

@@ -23,7 +23,8 @@ describe("auth", () => {
       env: {
         SIGNING_KEY_GRACE_SECONDS: String(GRACE_SECONDS),
         LOGIN_LOCK_SECONDS: String(LOCK_SECONDS),
-        LOGIN_FAILURE_DELAY_MS: "10",
+        // Large enough that the doubling stands out of a password hash's jitter (~50 ms on a busy machine).
+        LOGIN_FAILURE_DELAY_MS: "40",
       },
     });
     auth = await env.start(authService);
@@ -393,8 +394,8 @@ describe("auth", () => {
         await timed();
         await timed();
         const fourth = await timed();
-        // LOGIN_FAILURE_DELAY_MS is 10 here: 10, 20, 40, 80 ms.
-        expect(fourth - first).toBeGreaterThan(50);
+        // LOGIN_FAILURE_DELAY_MS is 40 here: 40, 80, 160, 320 ms, so the fourth waits 280 ms longer.
+        expect(fourth - first).toBeGreaterThan(180);
       },
       SLOW_FLOW_MS,
     );

@@ -120,6 +120,8 @@ describe("consumer runner", () => {
     expect(invalid).toMatchObject({ messageId: invalidData.id, attempts: 0, type: "CartItemSet" });
     expect(invalid?.error).toContain("CartItemSet");
     expect(failed).toMatchObject({ messageId: unlucky.id, attempts: 3, error: "stock service unavailable" });
+    // Only the failing message: those that shared its batch (this test's and earlier ones') were applied.
+    expect(await effectsOf(good.id)).toBe(1);
     const raw = await backbone.bus.readTopic(withPrefix(backbone.topicPrefix, `${TOPIC}.dlq`));
     const failedRaw = raw.find((record) => record.offset === failed?.offset);
     expect(failedRaw?.headers.traceparent).toBe("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");

@@ -193,7 +193,8 @@ export async function startConsumer(options: ConsumerOptions, deps: ConsumerDeps
     for (let attempt = 1, waits = 0; ; attempt++) {
       const elapsed = stopwatch();
       try {
-        await handle([accepted]);
+        // Alone, in a transaction of its own: a failing message must not share its fate with others again.
+        await applyAll(await prepareAll([accepted]));
         metrics.handlerDuration(group, message.type, "ok", elapsed());
         return;
       } catch (error) {

@@ -1,3 +1,4 @@
+import { withPrefix } from "@qc/contracts";
 import { startConsumer } from "../shared/consumer/runner";
 import type { ServiceContext, Stoppable } from "../shared/runtime/context";
 import { every } from "../shared/runtime/every";
@@ -6,7 +7,8 @@ import { replyTypes, sagaReplyHandler } from "./consumers/saga-replies";
 import { extendDeadlines } from "./db/aggregate-repository";
 import { pruneExpiredKeys } from "./db/idempotency-repository";
 import type { Database } from "./db/schema";
-import { sweepOverdueSagas } from "./use-cases/deadline-sweeper";
+import { STEP_DEFINITIONS } from "./domain/saga";
+import { type ParticipantDown, sweepOverdueSagas } from "./use-cases/deadline-sweeper";
 import { deadlinesMayFire } from "./use-cases/outage-guard";
 import { sagaSettings } from "./use-cases/settings";
 import { shareStatusChanges } from "./use-cases/status-changes";
@@ -33,12 +35,20 @@ export async function background(ctx: ServiceContext<Database>): Promise<Stoppab
   const mayFire = deadlinesMayFire(ctx.bus, ctx.logger, () =>
     extendDeadlines(ctx.db, ctx.config.ORDER_OUTAGE_GRACE_MS),
   );
-  const sweeper = every(
-    ctx.config.ORDER_SWEEP_INTERVAL_MS,
-    async () => (await mayFire()) && sweepOverdueSagas(ctx.db, settings),
-    ctx.logger,
-    "deadline sweep",
-  );
+  const sweepSettings = { ...settings, outageGraceMs: ctx.config.ORDER_OUTAGE_GRACE_MS };
+  const sweep = async () => {
+    if (!(await mayFire())) return;
+    // Asked once per sweep and participant, however many sagas wait on it.
+    const asked = new Map<string, Promise<boolean>>();
+    const participantDown: ParticipantDown = (step) => {
+      const group = withPrefix(ctx.config.TOPIC_PREFIX, STEP_DEFINITIONS[step].participant);
+      const known = asked.get(group) ?? ctx.bus.groupIsDown(group).then((down) => down === true);
+      asked.set(group, known);
+      return known;
+    };
+    await sweepOverdueSagas(ctx.db, sweepSettings, participantDown);
+  };
+  const sweeper = every(ctx.config.ORDER_SWEEP_INTERVAL_MS, sweep, ctx.logger, "deadline sweep");
   const pruner = every(hourMs, () => pruneExpiredKeys(ctx.db), ctx.logger, "idempotency key pruning");
   const statusChanges = await shareStatusChanges(ctx.redis, ctx.config.REDIS_URL, ctx.logger);
   return [replies, sweeper, pruner, statusChanges];

@@ -141,3 +141,16 @@ export async function extendDeadlines(db: Kysely<Database>, graceMs: number): Pr
     .executeTakeFirst();
   return Number(result.numUpdatedRows);
 }
+
+/** Moves one saga's deadline `graceMs` from now (its step waits on a participant that is down). */
+export async function postponeDeadline(
+  db: Kysely<Database>,
+  orderId: string,
+  graceMs: number,
+): Promise<void> {
+  await db
+    .updateTable("sagas")
+    .set({ deadline_at: sql<Date>`now() + ${graceMs} * interval '1 millisecond'` })
+    .where("order_id", "=", orderId)
+    .execute();
+}

@@ -38,6 +38,8 @@ export type SagaCommand =
   | "CapturePayment";
 
 interface StepDefinition {
+  /** The service that performs it (its consumer group): when none of its instances runs, the step waits. */
+  participant: "inventory" | "payment" | "delivery";
   action: SagaCommand;
   /** Undoes the step once it has happened (or may have happened); null when nothing can undo it. */
   compensation: SagaCommand | null;
@@ -53,6 +55,7 @@ interface StepDefinition {
 // outstanding is safe: both travel on the order's key, so the participant sees the action first.
 export const STEP_DEFINITIONS: Record<SagaStep, StepDefinition> = {
   RESERVE_STOCK: {
+    participant: "inventory",
     action: "ReserveStock",
     compensation: "ReleaseStock",
     retryOnDeadline: false,
@@ -60,6 +63,7 @@ export const STEP_DEFINITIONS: Record<SagaStep, StepDefinition> = {
     timeout: "INTERNAL_ERROR",
   },
   AUTHORIZE_PAYMENT: {
+    participant: "payment",
     action: "AuthorizePayment",
     compensation: "VoidPayment",
     retryOnDeadline: false,
@@ -67,6 +71,7 @@ export const STEP_DEFINITIONS: Record<SagaStep, StepDefinition> = {
     timeout: "PAYMENT_TIMEOUT",
   },
   ASSIGN_RIDER: {
+    participant: "delivery",
     action: "CreateDelivery",
     compensation: "CancelDelivery",
     retryOnDeadline: false,
@@ -76,6 +81,7 @@ export const STEP_DEFINITIONS: Record<SagaStep, StepDefinition> = {
   // After CONFIRMED: the goods left with the rider and the order was delivered. Nothing to undo; a late
   // reply is resent until it comes (both are idempotent at the participant).
   COMMIT_STOCK: {
+    participant: "inventory",
     action: "CommitStock",
     compensation: null,
     retryOnDeadline: true,
@@ -83,6 +89,7 @@ export const STEP_DEFINITIONS: Record<SagaStep, StepDefinition> = {
     timeout: "INTERNAL_ERROR",
   },
   CAPTURE_PAYMENT: {
+    participant: "payment",
     action: "CapturePayment",
     compensation: null,
     retryOnDeadline: true,
@@ -92,6 +99,7 @@ export const STEP_DEFINITIONS: Record<SagaStep, StepDefinition> = {
   // A shopper's cancel after CONFIRMED asks delivery first: only it knows whether the rider already has the
   // goods (the order hears of a pick-up asynchronously). Its answer decides between undoing and going on.
   CANCEL_DELIVERY: {
+    participant: "delivery",
     action: "CancelDelivery",
     compensation: null,
     retryOnDeadline: true,

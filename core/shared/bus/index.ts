@@ -74,5 +74,11 @@ export interface Bus {
   consumerLag(): Promise<ConsumerLag[]>;
   /** True while a broker answers metadata requests within the probe's deadline. */
   isHealthy(): Promise<boolean>;
+  /**
+   * Whether a consumer group is known to be down: it has consumed before but no member holds its partitions
+   * now (every instance of that service stopped or died). False for a live group and for one never seen;
+   * null when the broker cannot tell.
+   */
+  groupIsDown(groupId: string): Promise<boolean | null>;
   disconnect(): Promise<void>;
 }

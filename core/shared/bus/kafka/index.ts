@@ -42,6 +42,15 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
   let probeAdmin: Admin | undefined;
   let probeTopic: string | undefined;
   const subscriptions = new Set<Subscription>();
+
+  const probeConnected = async () => {
+    if (!probeAdmin) {
+      const created = probe.admin();
+      await created.connect();
+      probeAdmin = created;
+    }
+    return probeAdmin;
+  };
   const lag = createLagReader(options);
 
   const getProducer = () => {
@@ -168,12 +177,21 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
 
     consumerLag: () => lag.read(),
 
+    async groupIsDown(groupId: string) {
+      try {
+        const admin = await probeConnected();
+        const [group] = (await admin.describeGroups([groupId])).groups;
+        // "Dead" is a group the broker does not know; rebalancing or "Empty", one whose members are gone.
+        if (!group || group.state === "Dead") return false;
+        return group.members.length === 0 || group.state !== "Stable";
+      } catch {
+        return null;
+      }
+    },
+
     async isHealthy() {
       try {
-        if (!probeAdmin) {
-          probeAdmin = probe.admin();
-          await probeAdmin.connect();
-        }
+        const probeAdmin = await probeConnected();
         // A metadata request for one topic proves the broker answers; describing the whole cluster costs
         // seconds once a broker holds thousands of topics.
         if (probeTopic) await probeAdmin.fetchTopicMetadata({ topics: [probeTopic] });

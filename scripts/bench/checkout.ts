@@ -8,14 +8,22 @@
  * `npm run bench -- checkout [N=200] [C=16]`
  */
 import { sql } from "kysely";
+import { loadConfig } from "../../core/shared/config";
 import { SERVICE_NAMES } from "../../core/shared/runtime/context";
 import { address, startCheckoutWorld } from "../../core/tests/support/checkout-world";
+import { startKafka } from "../infra/kafka";
+import { ensureMachineServices } from "../infra/services";
 import { cpuReport, cpuSnapshot } from "./support/process-cpu";
 
 const total = Number(process.argv[3] ?? 200);
 const concurrency = Number(process.argv[4] ?? 16);
 const sku = "BENCH-1";
 const idleOrders = 5;
+
+// A benchmark starts what it needs: Postgres and Redis if down, a Kafka broker unless one answers.
+const machine = loadConfig({ ...process.env, NODE_ENV: "development" });
+await ensureMachineServices(machine.DATABASE_URL, machine.REDIS_URL);
+const kafka = await startKafka({ port: Number(machine.KAFKA_BROKERS[0]?.split(":")[1] ?? 9092) });
 
 // The saga's services hold a connection per concurrent consumer transaction and request; the rest read.
 const pools: Record<string, string> = { order: "12", inventory: "8", payment: "8", delivery: "8", cart: "8" };
@@ -130,5 +138,6 @@ try {
   if (reasons.length > 0) console.table(reasons);
 } finally {
   await world.stop();
+  await kafka.stop();
   process.exit(0);
 }

@@ -2,13 +2,17 @@
 import RequestQueue from "kafkajs/src/network/requestQueue/index.js";
 
 /**
- * kafkajs schedules a connection's first request-queue check with a negative delay (`throttledUntil` starts
- * at -1, so `throttledUntil - Date.now()` is about minus the epoch). Bun clamps it to 1 ms and prints a
- * TimeoutNegativeWarning in every process: harmless, and nothing an operator can act on. A throttle that
- * lies in the past is moved to now before the check is scheduled, which is what kafkajs meant: no throttle.
+ * kafkajs re-arms a timer on every connection's request queue after each check, even with nothing pending
+ * and no throttle: `throttledUntil` starts at -1, so the delay is about minus the epoch, which Bun clamps to
+ * 1 ms (printing a TimeoutNegativeWarning). That is a 1 kHz timer loop per broker connection for nothing.
+ * The queue is checked again anyway when a request is queued and when a response arrives, so a check is only
+ * scheduled while something is pending or a throttle is in force.
  */
 const schedule = RequestQueue.prototype.scheduleCheckPendingRequests;
-RequestQueue.prototype.scheduleCheckPendingRequests = function (this: { throttledUntil: number }) {
-  this.throttledUntil = Math.max(this.throttledUntil, Date.now());
+RequestQueue.prototype.scheduleCheckPendingRequests = function (this: {
+  pending: unknown[];
+  throttledUntil: number;
+}) {
+  if (this.pending.length === 0 && this.throttledUntil <= Date.now()) return;
   return schedule.call(this);
 };

@@ -130,27 +130,19 @@ export async function loadOrder(db: Kysely<Database>, orderId: string): Promise<
 }
 
 /**
- * Pushes every pending saga deadline to at least `graceMs` from now (after an outage of our own
- * infrastructure, so the steps it delayed get their time again). Several instances doing it only lengthen it.
+ * Pushes pending saga deadlines (every order's, or one order's) to at least `graceMs` from now: after an
+ * outage of our own infrastructure, or while a step's participant is down, the steps it delayed get their
+ * time again. Several instances doing it only lengthen it.
  */
-export async function extendDeadlines(db: Kysely<Database>, graceMs: number): Promise<number> {
-  const result = await db
+export async function extendDeadlines(
+  db: Kysely<Database>,
+  graceMs: number,
+  orderId?: string,
+): Promise<number> {
+  let update = db
     .updateTable("sagas")
     .set({ deadline_at: sql<Date>`greatest(deadline_at, now() + ${graceMs} * interval '1 millisecond')` })
-    .where("deadline_at", "is not", null)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows);
-}
-
-/** Moves one saga's deadline `graceMs` from now (its step waits on a participant that is down). */
-export async function postponeDeadline(
-  db: Kysely<Database>,
-  orderId: string,
-  graceMs: number,
-): Promise<void> {
-  await db
-    .updateTable("sagas")
-    .set({ deadline_at: sql<Date>`now() + ${graceMs} * interval '1 millisecond'` })
-    .where("order_id", "=", orderId)
-    .execute();
+    .where("deadline_at", "is not", null);
+  if (orderId) update = update.where("order_id", "=", orderId);
+  return Number((await update.executeTakeFirst()).numUpdatedRows);
 }

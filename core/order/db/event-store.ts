@@ -63,18 +63,3 @@ export async function appendEvents(
     throw error;
   }
 }
-
-/** Runs a unit of work in a transaction, rerunning it when an optimistic append lost a race. */
-export async function withAppendRetry<T>(
-  db: Kysely<Database>,
-  work: (trx: Kysely<Database>) => Promise<T>,
-  attempts = 5,
-): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await db.transaction().execute(work);
-    } catch (error) {
-      if (!(error instanceof ConcurrencyError) || attempt >= attempts) throw error;
-    }
-  }
-}

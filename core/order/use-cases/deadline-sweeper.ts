@@ -1,6 +1,6 @@
 import type { Kysely } from "kysely";
 import { transact } from "../../shared/db/transaction";
-import { claimOverdue, postponeDeadline } from "../db/aggregate-repository";
+import { claimOverdue, extendDeadlines } from "../db/aggregate-repository";
 import type { Database } from "../db/schema";
 import type { SagaStep } from "../domain/saga";
 import { applySagaInput } from "./apply";
@@ -28,7 +28,7 @@ export async function sweepOverdueSagas(
       const { saga } = aggregate;
       const late = firstDue(settings, saga);
       if (late && (await participantDown(late))) {
-        await postponeDeadline(trx, aggregate.orderId, settings.outageGraceMs);
+        await extendDeadlines(trx, settings.outageGraceMs, aggregate.orderId);
         return true;
       }
       const input = { type: "DeadlinePassed", attempt: saga.attempt, late } as const;

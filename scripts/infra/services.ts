@@ -31,6 +31,9 @@ const run = async (command: string[]) => {
 };
 
 const MIN_CONNECTIONS = 300;
+// Stock transfers between inventory shard databases use PREPARE TRANSACTION, which Postgres refuses while
+// this is 0 (its default): room for every transfer in flight on both its participants.
+const MIN_PREPARED_TRANSACTIONS = 64;
 
 const adminQuery = async (databaseUrl: string, text: string) => {
   const admin = new URL(databaseUrl);
@@ -44,11 +47,19 @@ const adminQuery = async (databaseUrl: string, text: string) => {
   }
 };
 
-const maxConnections = async (databaseUrl: string) =>
-  Number((await adminQuery(databaseUrl, "show max_connections"))[0]?.max_connections ?? 0);
+const setting = async (databaseUrl: string, name: string) =>
+  Number((await adminQuery(databaseUrl, `show ${name}`))[0]?.[name] ?? 0);
 
-const setMaxConnections = (databaseUrl: string, connections: number) =>
-  adminQuery(databaseUrl, `alter system set max_connections = ${connections}`);
+/** Raises each setting still below its minimum (`alter system`); true when one changed (a restart applies it). */
+async function raiseSettings(databaseUrl: string, minimums: Record<string, number>): Promise<boolean> {
+  let changed = false;
+  for (const [name, minimum] of Object.entries(minimums)) {
+    if ((await setting(databaseUrl, name)) >= minimum) continue;
+    await adminQuery(databaseUrl, `alter system set ${name} = ${minimum}`);
+    changed = true;
+  }
+  return changed;
+}
 
 /**
  * PostgreSQL and Redis are machine services here: start them when they are down (the commands this kind
@@ -67,9 +78,13 @@ export async function ensureMachineServices(databaseUrl: string, redisUrl: strin
     await waitFor("PostgreSQL", postgres.hostname, pgPort);
   }
   // Eight services with their own pools, plus relays' LISTEN connections and test handles, outgrow the
-  // default 100 connections: raise the limit once (it needs a restart) on a machine that still has it.
-  if ((await maxConnections(databaseUrl)) < MIN_CONNECTIONS) {
-    await setMaxConnections(databaseUrl, MIN_CONNECTIONS);
+  // default 100 connections, and stock transfers need prepared transactions: raise both once (a restart
+  // applies them) on a machine that still has the defaults.
+  const raised = await raiseSettings(databaseUrl, {
+    max_connections: MIN_CONNECTIONS,
+    max_prepared_transactions: MIN_PREPARED_TRANSACTIONS,
+  });
+  if (raised) {
     await run(["pg_ctlcluster", "--skip-systemctl-redirect", cluster(), "main", "restart"]);
     await waitFor("PostgreSQL", postgres.hostname, pgPort);
   }

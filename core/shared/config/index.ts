@@ -41,6 +41,16 @@ export const ConfigSchema = z.object({
   ORDER_PORT: port(4006),
   PAYMENT_PORT: port(4007),
   DELIVERY_PORT: port(4008),
+  // Where the other services reach each one; unset: http://HOST:<SERVICE>_PORT (every service on one machine).
+  // On Kubernetes its Service's DNS name (http://inventory:4005), whose endpoints are the ready pods only.
+  AUTH_URL: z.url().optional(),
+  CATALOG_URL: z.url().optional(),
+  PRICING_URL: z.url().optional(),
+  CART_URL: z.url().optional(),
+  INVENTORY_URL: z.url().optional(),
+  ORDER_URL: z.url().optional(),
+  PAYMENT_URL: z.url().optional(),
+  DELIVERY_URL: z.url().optional(),
   // auth
   JWT_ISSUER: z.string().min(1).default("quickcommerce-auth"),
   JWT_AUDIENCE: z.string().min(1).default("quickcommerce"),

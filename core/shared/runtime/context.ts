@@ -27,4 +27,5 @@ export const portOf = (config: Config, name: ServiceName): number =>
 
 /** Where a service answers inside core (service-to-service calls use `/internal/v1/...` routes). */
 export const serviceUrl = (config: Config, name: ServiceName): string =>
+  config[`${name.toUpperCase()}_URL` as `${Uppercase<ServiceName>}_URL`] ??
   `http://${config.HOST}:${portOf(config, name)}`;

@@ -71,6 +71,12 @@ export const ConfigSchema = z.object({
   LOGIN_MAX_DELAY_MS: z.coerce.number().int().min(0).default(5_000),
   // inventory
   INVENTORY_SWEEP_INTERVAL_MS: z.coerce.number().int().min(10).default(5_000),
+  // Inventory shard databases: the first is the service's own (DATABASE_URL, where checkout reserves), each
+  // other one is the database `<DATABASE_URL's name>_inventory_<shard>` on the same server.
+  INVENTORY_SHARDS: csv.pipe(z.array(z.string().regex(/^[a-z][a-z0-9]{0,15}$/))).default(["eu1", "eu2"]),
+  // A stock transfer aborts when a participant has not prepared within this (lock and statement timeouts too).
+  STOCK_TRANSFER_PREPARE_TIMEOUT_MS: z.coerce.number().int().min(10).default(2_000),
+  STOCK_TRANSFER_RECOVERY_INTERVAL_MS: z.coerce.number().int().min(10).default(10_000),
   // order
   ORDER_DEADLINE_RESERVE_MS: z.coerce.number().int().min(10).default(15_000),
   ORDER_DEADLINE_AUTHORIZE_MS: z.coerce.number().int().min(10).default(15_000),

@@ -72,15 +72,51 @@ export async function ensureDatabase(url: string): Promise<void> {
   }
 }
 
-/** Drops the database named in the URL, closing its connections first (tests clean up after themselves). */
-export async function dropDatabase(url: string): Promise<void> {
+/**
+ * Drops the database named in the URL, closing its connections first (tests clean up after themselves);
+ * `derived` also drops the databases named `<name>_*` that services derive from it (inventory's shards).
+ * Prepared transactions left in them (a test that killed a transfer's coordinator) are rolled back first:
+ * they would block the drop and hold back vacuum on the whole server.
+ */
+export async function dropDatabase(url: string, options: { derived?: boolean } = {}): Promise<void> {
   const name = decodeURIComponent(new URL(url).pathname.slice(1));
   const admin = new URL(url);
   admin.pathname = "/postgres";
   const client = new pg.Client({ connectionString: admin.toString() });
   await client.connect();
   try {
-    await client.query(`drop database if exists "${name.replaceAll('"', '""')}" with (force)`);
+    const family = options.derived
+      ? (
+          await client.query<{ datname: string }>(
+            "select datname from pg_database where datname = $1 or starts_with(datname, $1 || '_')",
+            [name],
+          )
+        ).rows.map((row) => row.datname)
+      : [name];
+    for (const database of family) {
+      await rollbackPrepared(url, database);
+      await client.query(`drop database if exists "${database.replaceAll('"', '""')}" with (force)`);
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+async function rollbackPrepared(url: string, database: string): Promise<void> {
+  const target = new URL(url);
+  target.pathname = `/${encodeURIComponent(database)}`;
+  const client = new pg.Client({ connectionString: target.toString() });
+  try {
+    await client.connect();
+  } catch {
+    return; // gone already
+  }
+  try {
+    const prepared = await client.query<{ gid: string }>(
+      "select gid from pg_prepared_xacts where database = current_database()",
+    );
+    for (const { gid } of prepared.rows)
+      await client.query(`rollback prepared '${gid.replaceAll("'", "''")}'`);
   } finally {
     await client.end();
   }

@@ -1,11 +1,13 @@
 import { topicDeclarations } from "@qc/contracts";
 import { Elysia } from "elysia";
 import type { Kysely } from "kysely";
+import type { MigrationResultSet } from "kysely/migration";
 import { createKafkaBus } from "../bus/kafka";
 import { type Config, loadConfig } from "../config";
 import { startInboxPrune } from "../consumer/inbox-prune";
 import { startLagSampler } from "../consumer/lag-sampler";
-import { createDb } from "../db";
+import { createDb, ensureDatabase } from "../db";
+import { migrateSchema } from "../db/migrate";
 import { identityFrom, useReplayCache } from "../http/edge-identity";
 import { health } from "../http/health";
 import { openApi } from "../http/openapi";
@@ -27,6 +29,28 @@ export interface ServiceDefinition<Database = any> {
   app: (ctx: ServiceContext<Database>) => Elysia<any, any, any, any, any, any, any>;
   /** Consumers, timers and anything else to start after the HTTP server, stopped in reverse on shutdown. */
   background?: (ctx: ServiceContext<Database>) => Promise<Stoppable[]>;
+  /** URLs of further databases that hold this service's schema (inventory's shards), created and migrated like it. */
+  databases?: (config: Config) => string[];
+}
+
+/** Brings the service's schema up to date in its database and in each further database it declares. */
+export async function migrateService(
+  definition: Pick<ServiceDefinition, "name" | "migrations" | "databases">,
+  config: Pick<Config, "DATABASE_URL">,
+): Promise<MigrationResultSet> {
+  const extra = definition.databases?.(config as Config) ?? [];
+  for (const url of extra) await ensureDatabase(url);
+  let result: MigrationResultSet = {};
+  for (const url of [config.DATABASE_URL, ...extra]) {
+    const db = createDb({ url, schema: definition.name, poolMax: 1 });
+    try {
+      const migrated = await migrateSchema(db, definition.name, definition.migrations);
+      if (url === config.DATABASE_URL) result = migrated;
+    } finally {
+      await db.destroy();
+    }
+  }
+  return result;
 }
 
 export interface RunningService {

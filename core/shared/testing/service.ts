@@ -1,10 +1,14 @@
 import type { Kysely } from "kysely";
 import { type Config, loadConfig } from "../config";
 import { createDb, dropDatabase, ensureDatabase } from "../db";
-import { migrateSchema } from "../db/migrate";
 import { INTERNAL_PREFIX, serviceAuthHeaders } from "../http/service-auth";
 import { SERVICE_NAMES, type ServiceName } from "../runtime/context";
-import { type RunningService, type ServiceDefinition, startService } from "../runtime/service";
+import {
+  migrateService,
+  type RunningService,
+  type ServiceDefinition,
+  startService,
+} from "../runtime/service";
 import { quietPort } from "./ports";
 import { type SignedRequestOptions, signedRequest } from "./signed-request";
 
@@ -64,12 +68,7 @@ export async function testEnvironment(
   return {
     config,
     async start(definition) {
-      const migrator = createDb({ url: config.DATABASE_URL, schema: definition.name, poolMax: 1 });
-      try {
-        await migrateSchema(migrator, definition.name, definition.migrations);
-      } finally {
-        await migrator.destroy();
-      }
+      await migrateService(definition, config);
       const running = await startService(definition, config);
       started.push(running);
       return {
@@ -102,7 +101,7 @@ export async function testEnvironment(
     async stop() {
       await Promise.allSettled(started.reverse().map((service) => service.stop()));
       await Promise.allSettled(handles.map((handle) => handle.destroy()));
-      await dropDatabase(config.DATABASE_URL);
+      await dropDatabase(config.DATABASE_URL, { derived: true });
     },
   };
 }

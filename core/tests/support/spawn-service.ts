@@ -1,10 +1,8 @@
 import type { Subprocess } from "bun";
 import type { Config } from "../../shared/config";
-import { createDb } from "../../shared/db";
-import { migrateSchema } from "../../shared/db/migrate";
 import { INTERNAL_PREFIX, serviceAuthHeaders } from "../../shared/http/service-auth";
 import { portOf } from "../../shared/runtime/context";
-import type { ServiceDefinition } from "../../shared/runtime/service";
+import { migrateService, type ServiceDefinition } from "../../shared/runtime/service";
 import { signedRequest } from "../../shared/testing/signed-request";
 
 const root = `${import.meta.dir}/../../..`;
@@ -59,12 +57,7 @@ export async function spawnService(
   config: Config,
   extraEnv: Record<string, string> = {},
 ): Promise<SpawnedService> {
-  const migrator = createDb({ url: config.DATABASE_URL, schema: definition.name, poolMax: 1 });
-  try {
-    await migrateSchema(migrator, definition.name, definition.migrations);
-  } finally {
-    await migrator.destroy();
-  }
+  await migrateService(definition, config);
   const url = `http://${config.HOST}:${portOf(config, definition.name)}`;
   const launch = async () => {
     const child = Bun.spawn([process.execPath, `core/${definition.name}/main.ts`], {

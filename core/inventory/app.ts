@@ -3,7 +3,14 @@ import type { ServiceContext } from "../shared/runtime/context";
 import type { Database } from "./db/schema";
 import { availabilityRoutes } from "./routes/availability";
 import { stockRoutes } from "./routes/stock";
+import { stockTransferRoutes } from "./routes/stock-transfers";
+import { inventoryParts } from "./wiring";
 
 /** Mounts the inventory service's routes. */
-export const app = (ctx: ServiceContext<Database>) =>
-  new Elysia({ name: "inventory-routes" }).use(stockRoutes(ctx)).use(availabilityRoutes(ctx));
+export const app = (ctx: ServiceContext<Database>) => {
+  const { shards } = inventoryParts(ctx);
+  return new Elysia({ name: "inventory-routes" })
+    .use(stockRoutes(ctx, shards))
+    .use(availabilityRoutes(ctx))
+    .use(stockTransferRoutes(ctx, shards));
+};

@@ -1,4 +1,4 @@
-import type { Line } from "@qc/contracts";
+import type { Line, StockTransferView } from "@qc/contracts";
 import type { ColumnType, Generated, Insertable, Selectable } from "kysely";
 import type { MessagingTables } from "../../shared/db/messaging";
 
@@ -27,8 +27,39 @@ export interface ReservationsTable {
 export type ReservationRow = Selectable<ReservationsTable>;
 export type NewReservation = Insertable<ReservationsTable>;
 
+export interface StoreShardsTable {
+  store_id: string;
+  shard: string;
+  assigned_at: Generated<Date>;
+}
+
+export type TransferState = StockTransferView["status"];
+export type TransferReason = NonNullable<StockTransferView["reason"]>;
+
+/** The two-phase commit coordinator's log: one row per transfer, its state committed before each step. */
+export interface StockTransfersTable {
+  transfer_id: string;
+  idempotency_key: string;
+  requested_by: string;
+  from_store_id: string;
+  to_store_id: string;
+  sku: string;
+  quantity: number;
+  from_shard: string;
+  to_shard: string;
+  state: TransferState;
+  reason: TransferReason | null;
+  created_at: Generated<Date>;
+  decided_at: Date | null;
+  finished_at: Date | null;
+}
+export type StockTransferRow = Selectable<StockTransfersTable>;
+export type NewStockTransfer = Insertable<StockTransfersTable>;
+
 /** The inventory schema's tables, as Kysely sees them. */
 export interface Database extends MessagingTables {
   stock: StockTable;
   reservations: ReservationsTable;
+  store_shards: StoreShardsTable;
+  stock_transfers: StockTransfersTable;
 }

@@ -102,3 +102,39 @@ export function setOnHand(db: Kysely<Database>, storeId: string, sku: string, on
     .returningAll()
     .executeTakeFirstOrThrow();
 }
+
+/**
+ * Takes `quantity` of a SKU off a store's shelf for a transfer, only if that much is available (the same
+ * condition as a reservation, so a transfer never takes units an order holds); undefined when short. The
+ * units leave the store's books: received drops with on hand, keeping received = on hand + sold.
+ */
+export function transferOut(db: Kysely<Database>, storeId: string, sku: string, quantity: number) {
+  return db
+    .updateTable("stock")
+    .set((eb) => ({
+      on_hand: eb("on_hand", "-", quantity),
+      received: eb("received", "-", quantity),
+      updated_at: sql`now()`,
+    }))
+    .where("store_id", "=", storeId)
+    .where("sku", "=", sku)
+    .where(sql<boolean>`on_hand - reserved >= ${quantity}`)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** Puts transferred units on a store's shelf (received with them), creating the SKU's row if it has none. */
+export function transferIn(db: Kysely<Database>, storeId: string, sku: string, quantity: number) {
+  return db
+    .insertInto("stock")
+    .values({ store_id: storeId, sku, on_hand: quantity, received: quantity })
+    .onConflict((oc) =>
+      oc.columns(["store_id", "sku"]).doUpdateSet((eb) => ({
+        on_hand: eb(eb.ref("stock.on_hand"), "+", quantity),
+        received: eb(eb.ref("stock.received"), "+", quantity),
+        updated_at: sql`now()`,
+      })),
+    )
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}

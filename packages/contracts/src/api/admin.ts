@@ -71,3 +71,24 @@ export const RiderView = z.object({
   active: z.boolean(),
 });
 export type RiderView = z.infer<typeof RiderView>;
+
+/** POST /v1/admin/stock-transfers (with an Idempotency-Key): units of one SKU from one store to another. */
+export const StockTransferBody = z.object({
+  fromStoreId: Id,
+  toStoreId: Id,
+  sku: Sku,
+  quantity: z.int().min(1).max(1_000_000),
+});
+export type StockTransferBody = z.infer<typeof StockTransferBody>;
+export const StockTransferParams = z.object({ transferId: Id });
+export type StockTransferParams = z.infer<typeof StockTransferParams>;
+/**
+ * A transfer as its coordinator logged it: PREPARING until every store's database prepared, then COMMITTING
+ * → COMMITTED, or ABORTING → ABORTED with the reason (the POST answers once the decision is made).
+ */
+export const StockTransferView = StockTransferBody.extend({
+  transferId: Id,
+  status: z.enum(["PREPARING", "COMMITTING", "COMMITTED", "ABORTING", "ABORTED"]),
+  reason: z.enum(["INSUFFICIENT_STOCK", "PREPARE_TIMEOUT", "PARTICIPANT_FAILED"]).nullable(),
+});
+export type StockTransferView = z.infer<typeof StockTransferView>;

@@ -63,6 +63,15 @@ export interface ConsumerLag {
   lag: number;
 }
 
+/** How far a consumer group of this bus has come since it subscribed. */
+export interface ConsumerGroupStartup {
+  group: string;
+  /** `unknown` while the broker cannot be asked. */
+  state: "joining" | "catching-up" | "caught-up" | "unknown";
+  /** Records of the start-up backlog not yet committed (null until known). */
+  behind: number | null;
+}
+
 export interface Bus {
   ensureTopics(topics: TopicSpec[]): Promise<void>;
   /** Publishes in order per key; resolves once every in-sync replica has the records. */
@@ -72,6 +81,11 @@ export interface Bus {
   subscribe(options: SubscribeOptions): Promise<Subscription>;
   /** The lag of every group subscribed through this bus (stopped ones too), per partition. */
   consumerLag(): Promise<ConsumerLag[]>;
+  /**
+   * Every group subscribed through this bus and still running: whether it has joined (partitions assigned)
+   * and worked off what its topics held when it joined. Readiness waits for all of them.
+   */
+  consumerStartup(): Promise<ConsumerGroupStartup[]>;
   /** True while a broker answers metadata requests within the probe's deadline. */
   isHealthy(): Promise<boolean>;
   /**

@@ -92,12 +92,13 @@ export async function startService<Database>(
     topicPrefix: config.TOPIC_PREFIX,
   });
 
+  let backgroundStarted = false;
   useReplayCache(config, redis);
   signInternalCalls(definition.name, config);
   const app = new Elysia({ name: definition.name })
     .use(problemDetails(logger))
     .use(requestTelemetry(definition.name))
-    .use(health(ctx))
+    .use(health(ctx, () => backgroundStarted))
     .use(openApi(definition.name))
     .use(identityFrom(config))
     .use(serviceAuth(config, definition.name))
@@ -109,6 +110,7 @@ export async function startService<Database>(
     fetch: observeRequests(definition.name, (request) => app.handle(request)),
   });
   const background = (await definition.background?.(ctx)) ?? [];
+  backgroundStarted = true;
   // kafka_consumer_lag for every group the service subscribed (its consumers, started just above), and
   // inbox rows dropped once no copy of their message can come back.
   const lagSampler = startLagSampler(bus, logger);

@@ -74,7 +74,7 @@ const RESTART_DELAY_MS = { first: 300, max: 2_000 };
 export async function superviseConsumer(
   kafka: Kafka,
   subscribe: SubscribeOptions,
-  onStop: () => void,
+  events: { onJoin: () => void; onStop: () => void },
 ): Promise<Subscription> {
   let current: Consumer | undefined;
   let stopped = false;
@@ -95,6 +95,7 @@ export async function superviseConsumer(
       retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 2_000, restartOnFailure: async () => false },
     });
     current = consumer;
+    consumer.on(consumer.events.GROUP_JOIN, events.onJoin);
     consumer.on(consumer.events.CRASH, () => {
       crashed.add(consumer);
       if (current === consumer) restart();
@@ -135,7 +136,7 @@ export async function superviseConsumer(
   return {
     async stop() {
       stopped = true;
-      onStop();
+      events.onStop();
       await restarting;
       await current?.disconnect();
     },

@@ -10,6 +10,7 @@ import type {
 } from "../index";
 import { incoming, superviseConsumer } from "./consumer";
 import { createLagReader } from "./lag";
+import { createStartupTracker } from "./startup";
 import { awaitTopicsServed } from "./topics";
 
 export interface KafkaBusOptions {
@@ -52,6 +53,7 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
     return probeAdmin;
   };
   const lag = createLagReader(options);
+  const startup = createStartupTracker(lag);
 
   const getProducer = () => {
     producerReady ??= (async () => {
@@ -133,9 +135,14 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
 
     async subscribe(subscribe: SubscribeOptions) {
       lag.track(subscribe.groupId, subscribe.topics);
-      const subscription = await superviseConsumer(kafka, subscribe, () =>
-        subscriptions.delete(subscription),
-      );
+      startup.subscribing(subscribe.groupId, subscribe.topics);
+      const subscription = await superviseConsumer(kafka, subscribe, {
+        onJoin: () => startup.joined(subscribe.groupId),
+        onStop: () => {
+          startup.stopped(subscribe.groupId);
+          subscriptions.delete(subscription);
+        },
+      });
       subscriptions.add(subscription);
       return subscription;
     },
@@ -176,6 +183,7 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
     },
 
     consumerLag: () => lag.read(),
+    consumerStartup: () => startup.states(),
 
     async groupIsDown(groupId: string) {
       try {

@@ -1,13 +1,28 @@
 import { type Admin, Kafka, logLevel } from "kafkajs";
 import type { ConsumerLag } from "../index";
 
+/** Where a group stands on one partition: its next offset to read, and the partition's high watermark. */
+export interface GroupPosition {
+  topic: string;
+  partition: number;
+  /** The committed offset, or the low watermark when the group never committed (all that is left is unread). */
+  next: bigint;
+  high: bigint;
+}
+
 export interface LagReader {
   /** Remembers a group and its topics; their lag is read until the bus disconnects, stopped or not. */
   track(groupId: string, topics: string[]): void;
   /** Per partition of every tracked group: high watermark minus committed offset. */
   read(): Promise<ConsumerLag[]>;
+  /** One group's position on every partition of its topics. */
+  positions(groupId: string, topics: string[]): Promise<GroupPosition[]>;
+  /** Each partition's high watermark now, keyed `topic:partition`. */
+  highWatermarks(topics: string[]): Promise<Map<string, bigint>>;
   close(): Promise<void>;
 }
+
+export const partitionKey = (topic: string, partition: number) => `${topic}:${partition}`;
 
 /**
  * Reads consumer lag with the admin API: the group's committed offsets (`fetchOffsets`) against each
@@ -38,7 +53,7 @@ export function createLagReader(options: { brokers: string[]; clientId: string }
     return admin;
   };
 
-  const readGroup = async (client: Admin, groupId: string, topics: string[]): Promise<ConsumerLag[]> => {
+  const positionsOf = async (client: Admin, groupId: string, topics: string[]): Promise<GroupPosition[]> => {
     const [committed, ends] = await Promise.all([
       client.fetchOffsets({ groupId, topics }),
       Promise.all(
@@ -47,17 +62,27 @@ export function createLagReader(options: { brokers: string[]; clientId: string }
     ]);
     const committedAt = new Map(
       committed.flatMap(({ topic, partitions }) =>
-        partitions.map(({ partition, offset }) => [`${topic}:${partition}`, BigInt(offset)] as const),
+        partitions.map(({ partition, offset }) => [partitionKey(topic, partition), BigInt(offset)] as const),
       ),
     );
     return ends.flatMap(({ topic, partitions }) =>
       partitions.map(({ partition, high, low }) => {
-        const offset = committedAt.get(`${topic}:${partition}`) ?? -1n;
-        const from = offset < 0n ? BigInt(low) : offset;
-        const lag = BigInt(high) - from;
-        return { group: groupId, topic, partition, lag: Number(lag > 0n ? lag : 0n) };
+        const offset = committedAt.get(partitionKey(topic, partition)) ?? -1n;
+        return { topic, partition, next: offset < 0n ? BigInt(low) : offset, high: BigInt(high) };
       }),
     );
+  };
+
+  /** Runs one admin round; a broken connection (broker restart) is rebuilt on the next round. */
+  const withAdmin = async <T>(work: (client: Admin) => Promise<T>): Promise<T> => {
+    try {
+      return await work(await connected());
+    } catch (error) {
+      const broken = admin;
+      admin = undefined;
+      await broken?.disconnect().catch(() => {});
+      throw error;
+    }
   };
 
   return {
@@ -68,20 +93,32 @@ export function createLagReader(options: { brokers: string[]; clientId: string }
     },
     async read() {
       if (groups.size === 0) return [];
-      try {
-        const client = await connected();
-        const perGroup = await Promise.all(
-          [...groups].map(([groupId, topics]) => readGroup(client, groupId, [...topics])),
-        );
-        return perGroup.flat();
-      } catch (error) {
-        // A broken connection (broker restart) is rebuilt on the next read.
-        const broken = admin;
-        admin = undefined;
-        await broken?.disconnect().catch(() => {});
-        throw error;
-      }
+      const perGroup = await withAdmin((client) =>
+        Promise.all(
+          [...groups].map(async ([groupId, topics]) =>
+            (await positionsOf(client, groupId, [...topics])).map(({ topic, partition, next, high }) => ({
+              group: groupId,
+              topic,
+              partition,
+              lag: Number(high > next ? high - next : 0n),
+            })),
+          ),
+        ),
+      );
+      return perGroup.flat();
     },
+    positions: (groupId, topics) => withAdmin((client) => positionsOf(client, groupId, topics)),
+    highWatermarks: (topics) =>
+      withAdmin(async (client) => {
+        const ends = await Promise.all(
+          topics.map(async (topic) => ({ topic, partitions: await client.fetchTopicOffsets(topic) })),
+        );
+        return new Map(
+          ends.flatMap(({ topic, partitions }) =>
+            partitions.map(({ partition, high }) => [partitionKey(topic, partition), BigInt(high)] as const),
+          ),
+        );
+      }),
     async close() {
       groups.clear();
       await admin?.disconnect().catch(() => {});

@@ -1,13 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
-import type { AnyMessage, MessageOf, OrderPage, OrderView, PlaceOrderBody } from "@qc/contracts";
+import type {
+  AnyMessage,
+  MessageOf,
+  OrderAsOfView,
+  OrderAuditTrail,
+  OrderPage,
+  OrderView,
+  PlaceOrderBody,
+} from "@qc/contracts";
 import type { Kysely } from "kysely";
 import { awaitOutbox, outboxOf, publish } from "../shared/testing/messages";
 import { type TestEnvironment, type TestService, testEnvironment } from "../shared/testing/service";
 import { appendEvents, ConcurrencyError, loadEvents } from "./db/event-store";
-import { rebuildProjections } from "./db/projections";
 import type { Database } from "./db/schema";
 import { orderService } from "./main";
 import { DELIVERY_FEE_MINOR, startCheckoutStandIn, UNIT_PRICE_MINOR } from "./testing/checkout-standin";
+import { replayProjection } from "./use-cases/replay-projection";
 
 const storeId = crypto.randomUUID();
 const address = { line1: "12 MG Road", lat: 12.97, lng: 77.59 };
@@ -24,7 +32,7 @@ describe("the order service", () => {
   beforeAll(async () => {
     env = await testEnvironment({
       database: "qc_test_order",
-      env: { ORDER_DEADLINE_AUTHORIZE_MS: "1500", ORDER_SWEEP_INTERVAL_MS: "100" },
+      env: { ORDER_DEADLINE_AUTHORIZE_MS: "1500", ORDER_SWEEP_INTERVAL_MS: "100", ORDER_SNAPSHOT_EVERY: "3" },
     });
     standIn = startCheckoutStandIn(env.config);
     order = await env.start(orderService);
@@ -329,6 +337,141 @@ describe("the order service", () => {
     });
   });
 
+  describe("admin reads over the event store", () => {
+    const admin = { userId: crypto.randomUUID(), roles: ["admin" as const] };
+    const asOf = (
+      orderId: string,
+      at?: Date,
+      user: { userId: string; roles: ("admin" | "shopper")[] } = admin,
+    ) => order.call("GET", `/v1/admin/orders/${orderId}${at ? `?asOf=${at.toISOString()}` : ""}`, { user });
+    const versionOf = async (orderId: string) =>
+      (
+        await db
+          .selectFrom("sagas")
+          .select("version")
+          .where("order_id", "=", orderId)
+          .executeTakeFirstOrThrow()
+      ).version;
+    const awaitVersion = async (orderId: string, version: number) => {
+      for (const deadline = Date.now() + 15_000; (await versionOf(orderId)) < version; await Bun.sleep(50)) {
+        if (Date.now() > deadline) throw new Error(`order ${orderId} never reached version ${version}`);
+      }
+    };
+    // An instant strictly after everything committed so far (the store keeps microseconds, a Date milliseconds).
+    const instant = async () => {
+      await Bun.sleep(5);
+      const at = new Date();
+      await Bun.sleep(5);
+      return at;
+    };
+
+    it("answers an order as it was at five instants on its way to DELIVERED, and its audit trail with causes", async () => {
+      const user = shopper();
+      const beforePlacing = await instant();
+      const requestId = `req-${crypto.randomUUID()}`;
+      const response = await order.call("POST", "/v1/orders", {
+        user,
+        body: bodyFor(),
+        headers: { "idempotency-key": crypto.randomUUID(), "x-request-id": requestId },
+      });
+      const { orderId } = (await response.json()) as { orderId: string };
+      const seen: { at: Date; status: string; version: number }[] = [];
+      const note = async (status: string) =>
+        seen.push({ at: await instant(), status, version: await versionOf(orderId) });
+      await note("PENDING");
+      const { paymentId, ...delivery } = await confirm(orderId);
+      await note("CONFIRMED");
+      await publish(order, "DeliveryStatusChanged", { orderId, ...delivery, status: "PICKED_UP" });
+      await awaitStatus(orderId, "PICKED_UP");
+      await note("PICKED_UP");
+      const [commit] = await awaitOutbox(db, orderId, "CommitStock");
+      const lines = (commit as MessageOf<"CommitStock">).data.lines;
+      await publish(order, "StockCommitted", { orderId, storeId, lines });
+      await awaitVersion(orderId, (seen.at(-1)?.version ?? 0) + 1);
+      await publish(order, "DeliveryStatusChanged", { orderId, ...delivery, status: "OUT_FOR_DELIVERY" });
+      await awaitStatus(orderId, "OUT_FOR_DELIVERY");
+      await note("OUT_FOR_DELIVERY");
+      await publish(order, "DeliveryStatusChanged", { orderId, ...delivery, status: "DELIVERED" });
+      await awaitStatus(orderId, "DELIVERED");
+      await awaitOutbox(db, orderId, "CapturePayment");
+      await publish(order, "PaymentCaptured", { orderId, paymentId, amount: totalOf() });
+      await awaitVersion(orderId, (await versionOf(orderId)) + 1);
+      await note("DELIVERED");
+
+      // Snapshots were kept every 3 events, so the later instants fold from one instead of from version 1.
+      const snapshots = await db
+        .selectFrom("order_snapshots")
+        .select(["version", "taken_at"])
+        .where("order_id", "=", orderId)
+        .execute();
+      expect(snapshots.map((snapshot) => snapshot.version)).toEqual([3, 6, 9]);
+      expect(
+        snapshots.filter((snapshot) => snapshot.taken_at < (seen[2]?.at ?? new Date(0))),
+      ).not.toHaveLength(0);
+
+      const now = (await (await asOf(orderId)).json()) as OrderAsOfView;
+      expect(now).toMatchObject({ status: "DELIVERED", version: seen[4]?.version });
+      for (const { at, status, version } of seen) {
+        const answer = await asOf(orderId, at);
+        expect(answer.status).toBe(200);
+        const then = (await answer.json()) as OrderAsOfView;
+        expect({ status: then.status, version: then.version, asOf: then.asOf }).toEqual({
+          status: status as OrderAsOfView["status"],
+          version,
+          asOf: at.toISOString(),
+        });
+        expect(then.history).toHaveLength(version);
+        expect(then.history).toEqual(now.history.slice(0, version));
+        expect({ lines: then.lines, total: then.total }).toEqual({ lines: now.lines, total: now.total });
+      }
+
+      const trail = (await (
+        await order.call("GET", `/v1/admin/orders/${orderId}/events`, { user: admin })
+      ).json()) as OrderAuditTrail;
+      expect(trail.events.map((event) => event.version)).toEqual(now.history.map((_, index) => index + 1));
+      expect(trail.events.map((event) => event.occurredAt)).toEqual(now.history.map((entry) => entry.at));
+      const [placedEvent, ...steps] = trail.events;
+      expect(placedEvent).toMatchObject({
+        type: "OrderPlaced",
+        correlationId: requestId,
+        causationId: null,
+        actor: { kind: "shopper", id: user.userId },
+      });
+      // Every later event answers a message order consumed (its inbox holds it), sent by the tests' "service".
+      const consumed = new Set(
+        (await db.selectFrom("inbox").select("message_id").execute()).map((row) => row.message_id),
+      );
+      for (const step of steps) {
+        expect(step.actor).toEqual({ kind: "service", id: "test" });
+        expect(consumed.has(step.causationId ?? "")).toBe(true);
+        expect(step.correlationId).not.toBeNull();
+      }
+      expect(steps.map((step) => step.type)).toContain("DeliveryProgressed");
+
+      const early = await asOf(orderId, beforePlacing);
+      expect(early.status).toBe(422);
+      expect(((await early.json()) as { errors: { path: string }[] }).errors[0]?.path).toBe("asOf");
+    });
+
+    it("answers 400 for a malformed asOf, 404 for an unknown order and 403 for a shopper", async () => {
+      const orderId = await placed(shopper());
+      const malformed = await order.call("GET", `/v1/admin/orders/${orderId}?asOf=2026-13-45`, {
+        user: admin,
+      });
+      expect(malformed.status).toBe(400);
+      expect(malformed.headers.get("content-type")).toContain("application/problem+json");
+      expect(JSON.stringify(await malformed.json())).toContain("asOf");
+      expect((await asOf(crypto.randomUUID(), new Date())).status).toBe(404);
+      const trail = await order.call("GET", `/v1/admin/orders/${crypto.randomUUID()}/events`, {
+        user: admin,
+      });
+      expect(trail.status).toBe(404);
+      expect(
+        (await asOf(orderId, undefined, { userId: crypto.randomUUID(), roles: ["shopper"] })).status,
+      ).toBe(403);
+    });
+  });
+
   describe("reading orders", () => {
     it("shows an order to its owner and an admin only; to anyone else it does not exist (404)", async () => {
       const owner = shopper();
@@ -373,16 +516,21 @@ describe("the order service", () => {
     const before = await snapshot();
     expect(before.views.length).toBeGreaterThan(5);
     await db.deleteFrom("order_views").execute();
-    const rebuilt = await rebuildProjections(db);
-    expect(rebuilt).toBe(before.views.length);
+    const rebuilt = await replayProjection(db, "order-views", { replace: true });
+    expect(rebuilt).toMatchObject({
+      orders: before.views.length,
+      onlyRebuilt: before.views.length,
+      swapped: true,
+    });
     expect(await snapshot()).toEqual(before);
   });
 
   it("refuses an append at a version another writer already took", async () => {
     const orderId = await placed(shopper());
     const step = { type: "StepRecorded" as const, data: { step: "PROBE", detail: null } };
-    await appendEvents(db, orderId, 1, [step]);
-    await expect(appendEvents(db, orderId, 1, [step])).rejects.toBeInstanceOf(ConcurrencyError);
+    const cause = { correlationId: null, causationId: null, actor: { kind: "service" as const, id: "test" } };
+    await appendEvents(db, orderId, 1, [step], cause);
+    await expect(appendEvents(db, orderId, 1, [step], cause)).rejects.toBeInstanceOf(ConcurrencyError);
     expect((await loadEvents(db, orderId)).map((event) => event.version)).toEqual([1, 2]);
   });
 });

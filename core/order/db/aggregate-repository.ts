@@ -1,5 +1,6 @@
 import { type Kysely, sql } from "kysely";
 import {
+  type EventCause,
   evolve,
   fromSnapshot,
   type OrderEvent,
@@ -12,6 +13,7 @@ import type { SagaState } from "../domain/saga";
 import { appendEvents, loadEvents } from "./event-store";
 import { project } from "./projections";
 import type { Database, SagaData } from "./schema";
+import { snapshotIfDue } from "./snapshots";
 
 /** The order aggregate as one step sees it: the folded order, its saga and what the saga's commands need. */
 export interface OrderAggregate {
@@ -21,10 +23,14 @@ export interface OrderAggregate {
   data: SagaData;
 }
 
-/** What a step changes: the saga's new state, the events it records, and when the saga next times out. */
+/**
+ * What a step changes: the saga's new state, the events it records and their cause, and when the saga next
+ * times out.
+ */
 export interface StepChange {
   saga: SagaState;
   events: readonly OrderEvent[];
+  cause: EventCause;
   deadlineAt: Date | null;
 }
 
@@ -48,8 +54,9 @@ export async function createAggregate(
   saga: SagaState,
   data: SagaData,
   deadlineAt: Date | null,
+  cause: EventCause,
 ): Promise<OrderState> {
-  const [event] = await appendEvents(db, orderId, 0, [{ type: "OrderPlaced", data: placed }]);
+  const [event] = await appendEvents(db, orderId, 0, [{ type: "OrderPlaced", data: placed }], cause);
   if (!event) throw new Error(`order ${orderId}: OrderPlaced was not appended`);
   const order = evolve(orderId, null, event);
   await db
@@ -98,22 +105,32 @@ export async function claimOverdue(db: Kysely<Database>): Promise<OrderAggregate
 
 /**
  * Records one step of a locked order: appends its events after the snapshot's version (a concurrent writer of
- * the same version fails with a ConcurrencyError), saves the snapshot and the saga, and updates the
- * projection once. Returns the order's new state.
+ * the same version fails with a ConcurrencyError), saves the snapshot and the saga, updates the projection
+ * once, and keeps a snapshot for "as of" reads every `snapshotEvery` events. Returns the order's new state.
  */
 export async function saveStep(
   db: Kysely<Database>,
   aggregate: OrderAggregate,
   change: StepChange,
+  snapshotEvery: number,
 ): Promise<OrderState> {
-  const appended = await appendEvents(db, aggregate.orderId, aggregate.order.version, change.events);
+  const appended = await appendEvents(
+    db,
+    aggregate.orderId,
+    aggregate.order.version,
+    change.events,
+    change.cause,
+  );
   const order = appended.reduce((state, event) => evolve(aggregate.orderId, state, event), aggregate.order);
   await db
     .updateTable("sagas")
     .set({ ...row(change.saga, order, change.deadlineAt), updated_at: new Date() })
     .where("order_id", "=", aggregate.orderId)
     .execute();
-  if (appended.length > 0) await project(db, order);
+  if (appended.length > 0) {
+    await project(db, order);
+    await snapshotIfDue(db, order, aggregate.order.version, snapshotEvery);
+  }
   return order;
 }
 

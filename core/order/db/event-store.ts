@@ -1,6 +1,8 @@
-import type { Kysely } from "kysely";
-import type { OrderEvent, RecordedEvent } from "../domain/order";
-import type { Database } from "./schema";
+import type { EventActor } from "@qc/contracts";
+import { type Kysely, type Selectable, sql } from "kysely";
+import type { EventCause, OrderEvent, RecordedEvent } from "../domain/order";
+import { currentSchemaVersion, upcast } from "../domain/upcasters";
+import type { Database, OrderEventsTable } from "./schema";
 
 /** Another writer appended to the same order first; the caller reruns its unit of work. */
 export class ConcurrencyError extends Error {
@@ -9,34 +11,53 @@ export class ConcurrencyError extends Error {
 
 const isUniqueViolation = (error: unknown) => (error as { code?: string }).code === "23505";
 
-/** An order's events, oldest first. */
-export async function loadEvents(db: Kysely<Database>, orderId: string): Promise<RecordedEvent[]> {
-  const rows = await db
+/** An event as the store holds it: in today's shape, with its cause (null where it was not recorded). */
+export type StoredEvent = RecordedEvent & {
+  correlationId: string | null;
+  causationId: string | null;
+  actor: EventActor | null;
+};
+
+/** One order_events row as an event in today's shape: every read of the store goes through the upcasters. */
+export function eventOf(row: Selectable<OrderEventsTable>): StoredEvent {
+  return {
+    type: row.type,
+    data: upcast(row.type, row.schema_version, row.data),
+    version: row.version,
+    occurredAt: row.occurred_at,
+    correlationId: row.correlation_id,
+    causationId: row.causation_id,
+    actor: row.actor_kind && row.actor_id ? { kind: row.actor_kind, id: row.actor_id } : null,
+  } as StoredEvent;
+}
+
+/** An order's events after `afterVersion` (default: all) and up to the instant `until`, oldest first. */
+export async function loadEvents(
+  db: Kysely<Database>,
+  orderId: string,
+  range: { afterVersion?: number; until?: Date } = {},
+): Promise<StoredEvent[]> {
+  let select = db
     .selectFrom("order_events")
     .selectAll()
     .where("order_id", "=", orderId)
-    .orderBy("version")
-    .execute();
-  return rows.map(
-    (row) =>
-      ({
-        type: row.type,
-        data: row.data,
-        version: row.version,
-        occurredAt: row.occurred_at,
-      }) as RecordedEvent,
-  );
+    .where("version", ">", range.afterVersion ?? 0);
+  if (range.until) select = select.where("occurred_at", "<=", range.until);
+  return (await select.orderBy("version").execute()).map(eventOf);
 }
 
 /**
- * Appends events after `expectedVersion` (0 for a new order). The (order_id, version) key makes a
- * concurrent append of the same version fail, which surfaces as a ConcurrencyError.
+ * Appends events after `expectedVersion` (0 for a new order) with their cause. The (order_id, version) key
+ * makes a concurrent append of the same version fail, which surfaces as a ConcurrencyError. Callers hold
+ * the order's lock, so the events' clock_timestamp() never goes back along an order's versions: an "as of"
+ * read can cut the stream at an instant.
  */
 export async function appendEvents(
   db: Kysely<Database>,
   orderId: string,
   expectedVersion: number,
   events: readonly OrderEvent[],
+  cause: EventCause,
 ): Promise<RecordedEvent[]> {
   if (events.length === 0) return [];
   try {
@@ -48,6 +69,12 @@ export async function appendEvents(
           version: expectedVersion + index + 1,
           type: event.type,
           data: JSON.stringify(event.data),
+          occurred_at: sql<Date>`clock_timestamp()`,
+          schema_version: currentSchemaVersion(event.type),
+          correlation_id: cause.correlationId,
+          causation_id: cause.causationId,
+          actor_kind: cause.actor.kind,
+          actor_id: cause.actor.id,
         })),
       )
       .returning(["version", "occurred_at"])

@@ -1,38 +1,62 @@
 import type { Kysely } from "kysely";
-import { type OrderState, replay, toView } from "../domain/order";
-import { loadEvents } from "./event-store";
+import { type OrderState, toView } from "../domain/order";
 import type { Database } from "./schema";
 
-/** Writes the order's projection (the view and the columns lists filter on) from its new state. */
-export async function project(db: Kysely<Database>, state: OrderState): Promise<void> {
-  const columns = {
-    status: state.status,
-    reason: state.reason,
-    total_minor: state.total.amountMinor,
-    currency: state.total.currency,
-    version: state.version,
-    view: JSON.stringify(toView(state)),
-    updated_at: state.updatedAt,
-  };
-  await db
-    .insertInto("order_views")
-    .values({
-      order_id: state.orderId,
-      user_id: state.userId,
-      store_id: state.storeId,
-      created_at: state.createdAt,
-      ...columns,
-    })
-    .onConflict((conflict) => conflict.column("order_id").doUpdateSet(columns))
+/** The order_views row of an order's state: the view and the columns lists filter on. */
+export const viewRow = (state: OrderState) => ({
+  order_id: state.orderId,
+  user_id: state.userId,
+  store_id: state.storeId,
+  status: state.status,
+  reason: state.reason,
+  total_minor: state.total.amountMinor,
+  currency: state.total.currency,
+  version: state.version,
+  view: JSON.stringify(toView(state)),
+  created_at: state.createdAt,
+  updated_at: state.updatedAt,
+});
+
+/**
+ * A projection of the order service: a table with one row per order (keyed by `order_id`, carrying the
+ * `version` it was folded to), created by a migration, and the row an order's folded state becomes. Every
+ * step writes each registered projection; `bun core/tooling/replay/main.ts <name>` rebuilds one from the
+ * event store with the same row function.
+ */
+export interface ProjectionDefinition {
+  table: keyof Database & string;
+  rowOf(state: OrderState): { order_id: string; version: number } & Record<string, unknown>;
+}
+
+export const PROJECTIONS = {
+  "order-views": { table: "order_views", rowOf: viewRow },
+} as const satisfies Record<string, ProjectionDefinition>;
+
+export type ProjectionName = keyof typeof PROJECTIONS;
+
+/** Upserts the rows of a projection (one per order) into `table`: the live table, or a rebuild of it. */
+export async function writeRows(
+  db: Kysely<Database>,
+  table: string,
+  rows: readonly Record<string, unknown>[],
+): Promise<void> {
+  const [first] = rows;
+  if (!first) return;
+  const columns = Object.keys(first).filter((column) => column !== "order_id");
+  await (db as unknown as Kysely<Record<string, Record<string, unknown>>>)
+    .insertInto(table)
+    .values(rows)
+    .onConflict((conflict) =>
+      conflict
+        .column("order_id")
+        .doUpdateSet((eb) =>
+          Object.fromEntries(columns.map((column) => [column, eb.ref(`excluded.${column}`)])),
+        ),
+    )
     .execute();
 }
 
-/** Rebuilds the projection from the event store alone (after a projection change or data loss). */
-export async function rebuildProjections(db: Kysely<Database>): Promise<number> {
-  return db.transaction().execute(async (trx) => {
-    await trx.deleteFrom("order_views").execute();
-    const ids = await trx.selectFrom("order_events").select("order_id").distinct().execute();
-    for (const { order_id } of ids) await project(trx, replay(order_id, await loadEvents(trx, order_id)));
-    return ids.length;
-  });
+/** Writes the order's new state to every projection, in the step's transaction. */
+export async function project(db: Kysely<Database>, state: OrderState): Promise<void> {
+  for (const { table, rowOf } of Object.values(PROJECTIONS)) await writeRows(db, table, [rowOf(state)]);
 }

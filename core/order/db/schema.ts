@@ -1,7 +1,7 @@
 import type { Address, Line, Money, OrderStatus, OrderView, RejectReason } from "@qc/contracts";
 import type { ColumnType, Selectable } from "kysely";
 import type { MessagingTables } from "../../shared/db/messaging";
-import type { OrderSnapshot } from "../domain/order";
+import type { ActorKind, OrderSnapshot } from "../domain/order";
 import type { SagaState } from "../domain/saga";
 
 type Json<T> = ColumnType<T, string, string>;
@@ -11,7 +11,26 @@ export interface OrderEventsTable {
   version: number;
   type: string;
   data: Json<unknown>;
+  /** Recorded under the order's lock (clock_timestamp()), so it never decreases along an order's versions. */
   occurred_at: ColumnType<Date, Date | undefined, never>;
+  /** The shape `data` was written in; null for events older than the column (version 1). */
+  schema_version: number | null;
+  /** The request's or message's correlation id; null for events older than the column. */
+  correlation_id: string | null;
+  /** The id of the message that caused the event; null for a request, a timer, or an older event. */
+  causation_id: string | null;
+  /** Who caused it (shopper, admin, service); null for events older than the column. */
+  actor_kind: ActorKind | null;
+  actor_id: string | null;
+}
+
+/** An order's folded state every ORDER_SNAPSHOT_EVERY events: where an "as of" read starts folding. */
+export interface OrderSnapshotsTable {
+  order_id: string;
+  version: number;
+  state: Json<OrderSnapshot>;
+  /** The occurred_at of the event at `version`. */
+  taken_at: Date;
 }
 
 /**
@@ -77,6 +96,7 @@ export type IdempotencyKeyRow = Selectable<IdempotencyKeysTable>;
 /** The order schema's tables, as Kysely sees them. */
 export interface Database extends MessagingTables {
   order_events: OrderEventsTable;
+  order_snapshots: OrderSnapshotsTable;
   order_views: OrderViewsTable;
   sagas: SagasTable;
   idempotency_keys: IdempotencyKeysTable;

@@ -1,6 +1,7 @@
 import type {
   Address,
   DeliveryStatus,
+  EventActor,
   Money,
   OrderStatus,
   OrderView,
@@ -33,6 +34,16 @@ export type OrderEvent =
   | { type: "DeliveryProgressed"; data: { status: DeliveryStatus } };
 
 export type RecordedEvent = OrderEvent & { version: number; occurredAt: Date };
+
+export type ActorKind = EventActor["kind"];
+
+/** Why an event was recorded and who caused it, kept beside each event for the audit trail. */
+export interface EventCause {
+  correlationId: string | null;
+  /** The id of the message that caused it; null for a request or a timer. */
+  causationId: string | null;
+  actor: EventActor;
+}
 
 /** The current state of one order, folded from its events. */
 export interface OrderState extends PlacedOrder {

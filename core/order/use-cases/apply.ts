@@ -1,21 +1,32 @@
-import type { MessageMeta } from "@qc/contracts";
+import type { EventActor, MessageMeta } from "@qc/contracts";
 import type { Kysely } from "kysely";
 import { afterCommit } from "../../shared/db/transaction";
+import type { Identity } from "../../shared/http/edge-identity";
 import { enqueue } from "../../shared/outbox/enqueue";
+import { currentScope } from "../../shared/telemetry/scope";
 import { lockAggregate, type OrderAggregate, saveStep } from "../db/aggregate-repository";
 import type { Database } from "../db/schema";
-import { eventOf, type OrderEvent, type OrderState } from "../domain/order";
+import { type EventCause, eventOf, type OrderEvent, type OrderState } from "../domain/order";
 import { type SagaInput, transition } from "../domain/saga";
 import { announcements, commandMessage } from "./messages";
 import { recordSagaOutcome } from "./saga-metrics";
 import { deadlineOf, type SagaSettings } from "./settings";
 import { orderStatusChanged } from "./status-changes";
 
+/** The message a step answers (a participant's reply or event); none for a request or a timer. */
 export interface Cause {
   id?: string;
+  /** The service that sent it. */
+  source?: string;
   correlationId?: string;
   traceparent?: string | null;
 }
+
+/** A signed-in caller as the actor of the events its request records. */
+export const actorOf = (identity: Identity): EventActor => ({
+  kind: identity.roles.includes("admin") ? "admin" : "shopper",
+  id: identity.userId,
+});
 
 /**
  * Feeds one input to an order's saga inside the caller's transaction: locks the order, runs the pure
@@ -28,7 +39,12 @@ export async function applySagaInput(
   settings: SagaSettings,
   orderId: string,
   input: SagaInput,
-  options: { cause?: Cause; locked?: OrderAggregate; events?: readonly OrderEvent[] } = {},
+  options: {
+    cause?: Cause;
+    actor?: EventActor;
+    locked?: OrderAggregate;
+    events?: readonly OrderEvent[];
+  } = {},
 ): Promise<OrderState | null> {
   const aggregate = options.locked ?? (await lockAggregate(trx, orderId));
   if (!aggregate) return null;
@@ -43,11 +59,19 @@ export async function applySagaInput(
     causationId: cause.id ?? null,
     traceparent: cause.traceparent ?? null,
   };
-  const order = await saveStep(trx, aggregate, {
-    saga: state,
-    events,
-    deadlineAt: deadlineOf(settings, state),
-  });
+  // The audit trail: a request's correlation id (X-Request-Id) or the message's, the message that caused
+  // the step, and who did: the caller, the service that sent the message, or this service's own timer.
+  const eventCause: EventCause = {
+    correlationId: cause.correlationId ?? currentScope().correlationId ?? aggregate.data.correlationId,
+    causationId: cause.id ?? null,
+    actor: options.actor ?? { kind: "service", id: cause.source ?? "order" },
+  };
+  const order = await saveStep(
+    trx,
+    aggregate,
+    { saga: state, events, cause: eventCause, deadlineAt: deadlineOf(settings, state) },
+    settings.snapshotEvery,
+  );
   await enqueue(
     trx,
     ...commands.map((command) =>

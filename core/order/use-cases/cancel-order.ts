@@ -6,7 +6,7 @@ import { conflict, notFound } from "../../shared/http/errors";
 import { lockAggregate } from "../db/aggregate-repository";
 import type { Database } from "../db/schema";
 import { cancellability } from "../domain/saga";
-import { applySagaInput } from "./apply";
+import { actorOf, applySagaInput } from "./apply";
 import type { SagaSettings } from "./settings";
 
 /**
@@ -33,7 +33,7 @@ export async function cancelOrder(
       settings,
       orderId,
       { type: "CancelRequested" },
-      { locked: aggregate },
+      { locked: aggregate, actor: actorOf(caller) },
     );
     return { orderId, status: order?.status ?? "PENDING" };
   });

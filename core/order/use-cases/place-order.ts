@@ -5,6 +5,7 @@ import { UpstreamError } from "../../shared/http/client";
 import { AppError, unprocessable } from "../../shared/http/errors";
 import { enqueue } from "../../shared/outbox/enqueue";
 import type { Logger } from "../../shared/telemetry/logger";
+import { currentScope } from "../../shared/telemetry/scope";
 import type { CheckoutClients } from "../clients/checkout-clients";
 import { createAggregate } from "../db/aggregate-repository";
 import {
@@ -155,7 +156,11 @@ export async function placeOrder(
         paymentId: Bun.randomUUIDv7(),
         correlationId: orderId,
       };
-      await createAggregate(trx, orderId, placed, state, data, deadlineOf(deps.settings, state));
+      await createAggregate(trx, orderId, placed, state, data, deadlineOf(deps.settings, state), {
+        correlationId: currentScope().correlationId ?? orderId,
+        causationId: null,
+        actor: { kind: "shopper", id: userId },
+      });
       const meta = { source: "order", correlationId: orderId };
       await enqueue(
         trx,

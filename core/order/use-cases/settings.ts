@@ -1,13 +1,17 @@
 import type { Config } from "../../shared/config";
 import type { SagaState, SagaStep } from "../domain/saga";
 
-/** How long each step may wait for its reply, and how long stock is held for an uncommitted reservation. */
+/**
+ * How long each step may wait for its reply, how long stock is held for an uncommitted reservation, and how
+ * many events apart the order's snapshots are kept.
+ */
 export interface SagaSettings {
   deadlines: Record<SagaStep, number>;
   reservationTtlMs: number;
+  snapshotEvery: number;
 }
 
-/** The saga's settings from config (ORDER_DEADLINE_*_MS, ORDER_RESERVATION_TTL_MS). */
+/** The saga's settings from config (ORDER_DEADLINE_*_MS, ORDER_RESERVATION_TTL_MS, ORDER_SNAPSHOT_EVERY). */
 export const sagaSettings = (config: Config): SagaSettings => ({
   deadlines: {
     RESERVE_STOCK: config.ORDER_DEADLINE_RESERVE_MS,
@@ -19,6 +23,7 @@ export const sagaSettings = (config: Config): SagaSettings => ({
     CANCEL_DELIVERY: config.ORDER_DEADLINE_COMMIT_MS,
   },
   reservationTtlMs: config.ORDER_RESERVATION_TTL_MS,
+  snapshotEvery: config.ORDER_SNAPSHOT_EVERY,
 });
 
 /**

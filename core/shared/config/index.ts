@@ -94,6 +94,8 @@ export const ConfigSchema = z.object({
     .min(1000)
     .default(2 * 60 * 60_000),
   ORDER_IDEMPOTENCY_TTL_HOURS: z.coerce.number().int().min(24).default(24),
+  // An order's folded state is kept every N events, where "as of" reads start folding (order_snapshots).
+  ORDER_SNAPSHOT_EVERY: z.coerce.number().int().min(2).default(10),
   // payment
   PAYMENT_PROVIDER_LATENCY_MS: z.coerce.number().int().min(0).default(30),
   PAYMENT_PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(10).default(2_000),

@@ -1,9 +1,11 @@
 import {
   AddRiderBody,
+  AdminOrderQuery,
   ApiKeyParams,
   CreateApiKeyBody,
   CreateCouponBody,
   CreatePromotionBody,
+  OrderParams,
   SetPriceBody,
   SetRolesBody,
   SetStockBody,
@@ -24,7 +26,8 @@ const admin = requireRole("admin");
 
 /**
  * /v1/admin: stores and products (catalog), prices, promotions and coupons (pricing), stock (inventory),
- * riders (delivery), user roles, API keys and signing-key rotation (auth), each forwarded to its owner.
+ * riders (delivery), orders as of an instant and their audit trail (order), user roles, API keys and
+ * signing-key rotation (auth), each forwarded to its owner.
  */
 export const adminRoutes = new Hono<AppEnv>()
   .use(...signedIn)
@@ -64,6 +67,10 @@ export const adminRoutes = new Hono<AppEnv>()
     validate("json", AddRiderBody),
     (c) => forward(c, "delivery", c.req.valid("json")),
   )
+  .get("/orders/:id", admin, validate("param", OrderParams), validate("query", AdminOrderQuery), (c) =>
+    forward(c, "order"),
+  )
+  .get("/orders/:id/events", admin, validate("param", OrderParams), (c) => forward(c, "order"))
   .put("/users/:userId/roles", admin, validate("param", UserParams), validate("json", SetRolesBody), (c) =>
     forward(c, "auth", c.req.valid("json")),
   )

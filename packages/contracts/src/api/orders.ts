@@ -53,3 +53,31 @@ export type OrderView = z.infer<typeof OrderView>;
 
 export const OrderPage = z.object({ items: z.array(OrderView), nextCursor: z.string().nullable() });
 export type OrderPage = z.infer<typeof OrderPage>;
+
+/** GET /v1/admin/orders/:id: without `asOf`, the order now. */
+export const AdminOrderQuery = z.object({ asOf: IsoDateTime.optional() });
+export type AdminOrderQuery = z.infer<typeof AdminOrderQuery>;
+
+/** The order as it was at `asOf`, folded from its events up to `version`. */
+export const OrderAsOfView = OrderView.extend({ version: z.int().min(1), asOf: IsoDateTime });
+export type OrderAsOfView = z.infer<typeof OrderAsOfView>;
+
+/** Who caused an order event: a shopper or admin (user id), or a service (its name) acting on a message or timer. */
+export const EventActor = z.object({ kind: z.enum(["shopper", "admin", "service"]), id: z.string() });
+export type EventActor = z.infer<typeof EventActor>;
+
+/** One event of the audit trail; cause and actor are null for events recorded before they were kept. */
+export const OrderEventView = z.object({
+  version: z.int().min(1),
+  type: z.string(),
+  occurredAt: IsoDateTime,
+  data: z.record(z.string(), z.unknown()),
+  correlationId: z.string().nullable(),
+  causationId: z.string().nullable(),
+  actor: EventActor.nullable(),
+});
+export type OrderEventView = z.infer<typeof OrderEventView>;
+
+/** GET /v1/admin/orders/:id/events: every event of the order, in version order. */
+export const OrderAuditTrail = z.object({ orderId: Id, events: z.array(OrderEventView) });
+export type OrderAuditTrail = z.infer<typeof OrderAuditTrail>;

@@ -41,8 +41,11 @@ import {
 import { DeliveryParams, DeliveryStatusBody, DeliveryView } from "../api/deliveries";
 import { HealthView } from "../api/health";
 import {
+  AdminOrderQuery,
   IdempotencyKey,
   OrderAccepted,
+  OrderAsOfView,
+  OrderAuditTrail,
   OrderPage,
   OrderParams,
   OrdersQuery,
@@ -307,6 +310,26 @@ export const publicRoutes: readonly RouteSpec[] = [
     roles: admin,
     request: { params: StoreParams, body: AddRiderBody },
     responses: { 201: ok(RiderView, "Created") },
+  },
+  {
+    method: "get",
+    path: "/v1/admin/orders/{id}",
+    summary:
+      "An order as it is, or with `asOf` as it was at that instant (folded from the event store); 422 for an " +
+      "instant before it was placed",
+    tag: "admin",
+    roles: admin,
+    request: { params: OrderParams, query: AdminOrderQuery },
+    responses: { 200: ok(OrderAsOfView) },
+  },
+  {
+    method: "get",
+    path: "/v1/admin/orders/{id}/events",
+    summary: "An order's audit trail: every event with its time, version, cause and actor",
+    tag: "admin",
+    roles: admin,
+    request: { params: OrderParams },
+    responses: { 200: ok(OrderAuditTrail) },
   },
   {
     method: "put",

@@ -1,6 +1,10 @@
-import { IdempotencyKey, StockTransferBody, StockTransferParams, StockTransferView } from "@qc/contracts";
+import {
+  StockTransferBody,
+  StockTransferHeaders,
+  StockTransferParams,
+  StockTransferView,
+} from "@qc/contracts";
 import { Elysia } from "elysia";
-import { z } from "zod";
 import { identityFrom, requireRole } from "../../shared/http/edge-identity";
 import { notFound } from "../../shared/http/errors";
 import type { ServiceContext } from "../../shared/runtime/context";
@@ -35,7 +39,7 @@ export const stockTransferRoutes = (ctx: ServiceContext<Database>, shards: Shard
         return view(transfer);
       },
       {
-        headers: z.object({ "idempotency-key": IdempotencyKey }),
+        headers: StockTransferHeaders,
         body: StockTransferBody,
         response: { 201: StockTransferView },
       },

@@ -9,6 +9,9 @@ import {
   SetPriceBody,
   SetRolesBody,
   SetStockBody,
+  StockTransferBody,
+  StockTransferHeaders,
+  StockTransferParams,
   StoreParams,
   StoreSkuParams,
   UpsertProductBody,
@@ -59,6 +62,16 @@ export const adminRoutes = new Hono<AppEnv>()
     validate("param", StoreSkuParams),
     validate("json", SetStockBody),
     (c) => forward(c, "inventory", c.req.valid("json")),
+  )
+  .post(
+    "/stock-transfers",
+    admin,
+    validate("header", StockTransferHeaders),
+    validate("json", StockTransferBody),
+    (c) => forward(c, "inventory", c.req.valid("json")),
+  )
+  .get("/stock-transfers/:transferId", admin, validate("param", StockTransferParams), (c) =>
+    forward(c, "inventory"),
   )
   .post(
     "/stores/:storeId/riders",

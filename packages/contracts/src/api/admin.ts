@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { Id, LatLng, Sku, text } from "../common";
 import { Money } from "../money";
+import { IdempotencyKey } from "./orders";
 
 /** Creates a store, or changes it when `storeId` is given. */
 export const UpsertStoreBody = z.object({
@@ -80,6 +81,8 @@ export const StockTransferBody = z.object({
   quantity: z.int().min(1).max(1_000_000),
 });
 export type StockTransferBody = z.infer<typeof StockTransferBody>;
+/** A transfer is repeated safely under the same key (header names lower-cased, as servers hand them over). */
+export const StockTransferHeaders = z.object({ "idempotency-key": IdempotencyKey });
 export const StockTransferParams = z.object({ transferId: Id });
 export type StockTransferParams = z.infer<typeof StockTransferParams>;
 /**

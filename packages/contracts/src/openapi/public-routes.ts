@@ -13,6 +13,10 @@ import {
   RiderView,
   SetPriceBody,
   SetStockBody,
+  StockTransferBody,
+  StockTransferHeaders,
+  StockTransferParams,
+  StockTransferView,
   StockView,
   StoreParams,
   StoreSkuParams,
@@ -301,6 +305,27 @@ export const publicRoutes: readonly RouteSpec[] = [
     roles: staff,
     request: { params: StoreSkuParams, body: SetStockBody },
     responses: { 200: ok(StockView) },
+  },
+  {
+    method: "post",
+    path: "/v1/admin/stock-transfers",
+    summary:
+      "Move units of a SKU between two stores, atomically across their inventory databases (two-phase " +
+      "commit); answers once decided: COMMITTED, or ABORTED with the reason. The same Idempotency-Key " +
+      "answers the same transfer (409 while it is undecided, 422 with another body)",
+    tag: "admin",
+    roles: admin,
+    request: { headers: StockTransferHeaders, body: StockTransferBody },
+    responses: { 201: ok(StockTransferView, "Decided") },
+  },
+  {
+    method: "get",
+    path: "/v1/admin/stock-transfers/{transferId}",
+    summary: "A stock transfer's state in its coordinator's log",
+    tag: "admin",
+    roles: admin,
+    request: { params: StockTransferParams },
+    responses: { 200: ok(StockTransferView) },
   },
   {
     method: "post",

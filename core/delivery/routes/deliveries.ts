@@ -2,6 +2,7 @@ import { DeliveryParams, DeliveryStatusBody, DeliveryView } from "@qc/contracts"
 import { Elysia } from "elysia";
 import { identityFrom, requireRole } from "../../shared/http/edge-identity";
 import type { ServiceContext } from "../../shared/runtime/context";
+import { forOrder } from "../../shared/telemetry/scope";
 import type { Database } from "../db/schema";
 import { reportStatus } from "../use-cases/report-status";
 
@@ -11,11 +12,13 @@ export const deliveryRoutes = (ctx: ServiceContext<Database>) =>
     "/v1/deliveries/:orderId/status",
     async ({ identity, params, body }) => {
       const rider = requireRole(identity, "rider");
-      const delivery = await reportStatus(ctx.db, {
-        orderId: params.orderId,
-        riderUserId: rider.userId,
-        status: body.status,
-      });
+      const delivery = await forOrder(params.orderId, () =>
+        reportStatus(ctx.db, {
+          orderId: params.orderId,
+          riderUserId: rider.userId,
+          status: body.status,
+        }),
+      );
       return DeliveryView.parse({
         deliveryId: delivery.delivery_id,
         orderId: delivery.order_id,

@@ -14,6 +14,7 @@ import { z } from "zod";
 import { type Identity, identityFrom, requireUser } from "../../shared/http/edge-identity";
 import { AppError, notFound } from "../../shared/http/errors";
 import type { ServiceContext } from "../../shared/runtime/context";
+import { forOrder } from "../../shared/telemetry/scope";
 import type { CheckoutClients } from "../clients/checkout-clients";
 import { findView, pageViews } from "../db/order-views";
 import type { Database } from "../db/schema";
@@ -83,7 +84,7 @@ export const orderRoutes = (ctx: ServiceContext<Database>, clients: CheckoutClie
         "/v1/orders/:id",
         async ({ identity, params }) => {
           const user = requireUser(identity);
-          const view = await findView(ctx.db, params.id);
+          const view = await forOrder(params.id, () => findView(ctx.db, params.id));
           if (!view) throw notFound("order");
           // Someone else's order is indistinguishable from none: its id tells a stranger nothing.
           if (view.userId !== user.userId && !isAdmin(user)) throw notFound("order");
@@ -122,7 +123,8 @@ export const orderRoutes = (ctx: ServiceContext<Database>, clients: CheckoutClie
       .post(
         "/v1/orders/:id/cancel",
         async ({ identity, params, set }) => {
-          const accepted = await cancelOrder(ctx.db, settings, requireUser(identity), params.id);
+          const user = requireUser(identity);
+          const accepted = await forOrder(params.id, () => cancelOrder(ctx.db, settings, user, params.id));
           set.status = 202;
           return accepted;
         },

@@ -5,7 +5,7 @@ import { UpstreamError } from "../../shared/http/client";
 import { AppError, unprocessable } from "../../shared/http/errors";
 import { enqueue } from "../../shared/outbox/enqueue";
 import type { Logger } from "../../shared/telemetry/logger";
-import { currentScope } from "../../shared/telemetry/scope";
+import { currentScope, forOrder } from "../../shared/telemetry/scope";
 import type { CheckoutClients } from "../clients/checkout-clients";
 import { createAggregate } from "../db/aggregate-repository";
 import {
@@ -125,66 +125,68 @@ export async function placeOrder(
   );
   if (!claim) return answered();
   const { orderId } = claim;
-
-  let redeemed: string | null = null;
-  try {
-    const quote = await priceCart(deps.clients, userId, body);
-    if (quote.couponCode) {
-      const outcome = await deps.clients.redeemCoupon(quote.couponCode, orderId, userId);
-      if (outcome !== "redeemed") {
-        const [code, detail] = couponRefusals[outcome];
-        throw unprocessable(code, detail);
+  // From here the work is this order's: its spans and log lines, and the calls to cart and pricing, carry its id.
+  return forOrder(orderId, async () => {
+    let redeemed: string | null = null;
+    try {
+      const quote = await priceCart(deps.clients, userId, body);
+      if (quote.couponCode) {
+        const outcome = await deps.clients.redeemCoupon(quote.couponCode, orderId, userId);
+        if (outcome !== "redeemed") {
+          const [code, detail] = couponRefusals[outcome];
+          throw unprocessable(code, detail);
+        }
+        redeemed = quote.couponCode;
       }
-      redeemed = quote.couponCode;
-    }
-    const response: StoredResponse = {
-      requestHash: hash,
-      statusCode: 202,
-      body: { orderId, status: "PENDING" },
-    };
-    await transact(deps.db, async (trx) => {
-      await completeKey(trx, userId, key, response);
-      const placed = placedFrom(quote, body, userId);
-      const { state, commands } = startSaga();
-      const data: SagaData = {
-        userId,
-        storeId: body.storeId,
-        lines: placed.lines.map(({ sku, quantity }) => ({ sku, quantity })),
-        address: body.address,
-        amount: placed.total,
-        paymentToken: body.payment.token,
-        paymentId: Bun.randomUUIDv7(),
-        correlationId: orderId,
+      const response: StoredResponse = {
+        requestHash: hash,
+        statusCode: 202,
+        body: { orderId, status: "PENDING" },
       };
-      await createAggregate(trx, orderId, placed, state, data, deadlineOf(deps.settings, state), {
-        correlationId: currentScope().correlationId ?? orderId,
-        causationId: null,
-        actor: { kind: "shopper", id: userId },
+      await transact(deps.db, async (trx) => {
+        await completeKey(trx, userId, key, response);
+        const placed = placedFrom(quote, body, userId);
+        const { state, commands } = startSaga();
+        const data: SagaData = {
+          userId,
+          storeId: body.storeId,
+          lines: placed.lines.map(({ sku, quantity }) => ({ sku, quantity })),
+          address: body.address,
+          amount: placed.total,
+          paymentToken: body.payment.token,
+          paymentId: Bun.randomUUIDv7(),
+          correlationId: orderId,
+        };
+        await createAggregate(trx, orderId, placed, state, data, deadlineOf(deps.settings, state), {
+          correlationId: currentScope().correlationId ?? orderId,
+          causationId: null,
+          actor: { kind: "shopper", id: userId },
+        });
+        const meta = { source: "order", correlationId: orderId };
+        await enqueue(
+          trx,
+          createMessage("OrderPlaced", { orderId, ...placed }, meta),
+          ...commands.map((command) =>
+            commandMessage(command, orderId, data, meta, deps.settings.reservationTtlMs),
+          ),
+        );
       });
-      const meta = { source: "order", correlationId: orderId };
-      await enqueue(
-        trx,
-        createMessage("OrderPlaced", { orderId, ...placed }, meta),
-        ...commands.map((command) =>
-          commandMessage(command, orderId, data, meta, deps.settings.reservationTtlMs),
-        ),
-      );
-    });
-    return { statusCode: response.statusCode, body: response.body as OrderAccepted };
-  } catch (error) {
-    if (redeemed) {
-      const code = redeemed;
-      await deps.clients.releaseCoupon(code, orderId).catch((releaseError) =>
-        // Left held, the use is released by the order's absence only if an operator looks: say so.
-        deps.logger.error(
-          { err: releaseError, orderId, couponCode: code },
-          "coupon use of a failed checkout not given back",
-        ),
-      );
+      return { statusCode: response.statusCode, body: response.body as OrderAccepted };
+    } catch (error) {
+      if (redeemed) {
+        const code = redeemed;
+        await deps.clients.releaseCoupon(code, orderId).catch((releaseError) =>
+          // Left held, the use is released by the order's absence only if an operator looks: say so.
+          deps.logger.error(
+            { err: releaseError, orderId, couponCode: code },
+            "coupon use of a failed checkout not given back",
+          ),
+        );
+      }
+      await releasePending(deps.db, userId, key).catch(() => {
+        // The claim is taken over after 30 s anyway.
+      });
+      throw error;
     }
-    await releasePending(deps.db, userId, key).catch(() => {
-      // The claim is taken over after 30 s anyway.
-    });
-    throw error;
-  }
+  });
 }

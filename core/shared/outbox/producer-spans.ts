@@ -1,4 +1,6 @@
 import { context, ROOT_CONTEXT, SpanStatusCode, trace } from "@opentelemetry/api";
+import { orderIdOf } from "../telemetry/messaging";
+import { scopedContext } from "../telemetry/scope";
 import type { Span } from "../telemetry/tracing";
 import { extractContext, injectTraceHeaders, SpanKind, tracer } from "../telemetry/tracing";
 import type { OutboxRow } from "./claim";
@@ -27,7 +29,13 @@ export function startPublishSpans(
       headers.set(row, own);
       continue;
     }
-    const type = (row.payload as { type?: string }).type ?? "message";
+    const payload = row.payload as { type?: string; data?: unknown };
+    const type = payload.type ?? "message";
+    // The enqueuer's scope came along as baggage; a message about an order names it in its data anyway.
+    const parent = scopedContext(
+      { orderId: orderIdOf(payload.data) },
+      extractContext(row.headers, ROOT_CONTEXT),
+    );
     const span = tracer(service).startSpan(
       `${type} publish`,
       {
@@ -40,12 +48,12 @@ export function startPublishSpans(
           "messaging.kafka.message.key": row.key,
         },
       },
-      extractContext(row.headers, ROOT_CONTEXT),
+      parent,
     );
     spans.push(span);
     headers.set(
       row,
-      context.with(trace.setSpan(ROOT_CONTEXT, span), () => injectTraceHeaders(own)),
+      context.with(trace.setSpan(parent, span), () => injectTraceHeaders(own)),
     );
   }
   return {

@@ -12,14 +12,15 @@ export interface ConsumedMessage {
   service?: string;
 }
 
-const orderIdOf = (data: unknown): string | undefined => {
+/** The order a message is about, when its data names one. */
+export const orderIdOf = (data: unknown): string | undefined => {
   const orderId = (data as { orderId?: unknown } | null)?.orderId;
   return typeof orderId === "string" ? orderId : undefined;
 };
 
 /**
  * Runs a message handler inside a consumer span that continues the producer's trace, with the message's
- * correlation id and order id in scope for every log line. One line in a consumer:
+ * correlation id and order id in scope for every span and log line. One line in a consumer:
  * `await withMessageSpan({ message, headers: record.headers, topic, group }, () => handle(message))`.
  */
 export function withMessageSpan<T>(consumed: ConsumedMessage, fn: () => Promise<T>): Promise<T> {
@@ -41,8 +42,6 @@ export function withMessageSpan<T>(consumed: ConsumedMessage, fn: () => Promise<
       "messaging.operation.type": "process",
       "messaging.message.id": message.id,
       "messaging.kafka.message.key": message.subject,
-      // One name for the order on every span and log line, so one search finds the whole order.
-      ...(orderId ? { orderId } : {}),
       ...(consumed.topic ? { "messaging.destination.name": consumed.topic } : {}),
       ...(consumed.group ? { "messaging.consumer.group.name": consumed.group } : {}),
     },

@@ -10,7 +10,7 @@ import {
   trace,
 } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
-import { W3CTraceContextPropagator } from "@opentelemetry/core";
+import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from "@opentelemetry/core";
 import { ZipkinExporter } from "@opentelemetry/exporter-zipkin";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import {
@@ -43,14 +43,30 @@ function installGlobals(): void {
   if (installed) return;
   installed = true;
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  propagation.setGlobalPropagator(
+    new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
+  );
 }
+
+/**
+ * Stamps every span started in an order's scope with `orderId` (one name for the order on every span, as on
+ * every log line), so Zipkin's `annotationQuery=orderId=<id>` finds the whole order.
+ */
+const orderIdStamp: SpanProcessor = {
+  onStart(span, parent) {
+    const { orderId } = currentScope(parent);
+    if (orderId) span.setAttribute("orderId", orderId);
+  },
+  onEnd() {},
+  forceFlush: async () => {},
+  shutdown: async () => {},
+};
 
 /** Sets up tracing for one service of this process; later calls for the same service are no-ops. */
 export function initTracing(service: string, options: TracingOptions = {}): void {
   installGlobals();
   if (providers.has(service)) return;
-  const spanProcessors: SpanProcessor[] = [];
+  const spanProcessors: SpanProcessor[] = [orderIdStamp];
   if (options.zipkinUrl) {
     spanProcessors.push(
       new BatchSpanProcessor(new ZipkinExporter({ url: options.zipkinUrl, serviceName: service }), {
@@ -138,7 +154,10 @@ export function withSpan<T>(
   );
 }
 
-/** Adds `traceparent` (and `tracestate`) of the active span to outgoing HTTP or Kafka headers. */
+/**
+ * Adds `traceparent` (and `tracestate`) of the active span, and the scope's order id as `baggage`, to
+ * outgoing HTTP or Kafka headers.
+ */
 export function injectTraceHeaders(headers: Record<string, string> = {}): Record<string, string> {
   propagation.inject(context.active(), headers);
   return headers;

@@ -5,6 +5,7 @@ import {
   type Money,
   newNonce,
   REQUEST_ID_HEADER,
+  StorePriceView,
   signRequest,
   USER_ID_HEADER,
   USER_ROLES_HEADER,
@@ -16,13 +17,16 @@ import { policyFor } from "../../shared/resilience";
 import { serviceUrl } from "../../shared/runtime/context";
 
 export interface PricingClient {
-  /** Sets store prices on the admin's behalf; pricing stays their only owner and publishes PriceChanged. */
+  /**
+   * Sets store prices on the admin's behalf; pricing stays their only owner and publishes PriceChanged.
+   * Answers the prices as pricing set them, with the instant each changed.
+   */
   setPrices(
     sku: string,
     prices: { storeId: string; price: Money }[],
     admin: Identity,
     requestId: string,
-  ): Promise<void>;
+  ): Promise<StorePriceView[]>;
 }
 
 /**
@@ -70,12 +74,13 @@ export function pricingClient(config: Config): PricingClient {
       if (response.status >= 500) throw new Error(`pricing answered ${response.status}`);
       if (!response.ok)
         throw new AppError(422, "price_rejected", `pricing refused the price for store ${storeId}`);
+      return StorePriceView.parse(await response.json());
     });
 
   return {
     async setPrices(sku, prices, admin, requestId) {
       try {
-        await Promise.all(
+        return await Promise.all(
           prices.map(({ storeId, price }) => putPrice(storeId, sku, price, admin, requestId)),
         );
       } catch (error) {

@@ -13,6 +13,7 @@ import {
   productFields,
   upsertProduct,
 } from "../db/product-repository";
+import { applyPrice } from "../db/read-model-repository";
 import type { Database } from "../db/schema";
 import { slugOf } from "../domain/category";
 import { correlationOf } from "./correlation";
@@ -42,7 +43,12 @@ export const adminProductRoutes = (ctx: ServiceContext<Database>, pricing: Prici
       );
       return fields;
     });
-    if (body.prices.length > 0) await pricing.setPrices(body.sku, body.prices, admin, correlationId);
+    if (body.prices.length > 0) {
+      const set = await pricing.setPrices(body.sku, body.prices, admin, correlationId);
+      // Read-your-writes for the operator: the product sells in those stores as soon as this answers, not
+      // once PriceChanged comes back. The event, applied at the same instant, then changes nothing.
+      for (const { changedAt, ...price } of set) await applyPrice(ctx.db, price, new Date(changedAt));
+    }
     return saved;
   };
 

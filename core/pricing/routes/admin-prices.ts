@@ -1,4 +1,10 @@
-import { createMessage, REQUEST_ID_HEADER, SetPriceBody, StoreSkuParams } from "@qc/contracts";
+import {
+  createMessage,
+  REQUEST_ID_HEADER,
+  SetPriceBody,
+  StorePriceView,
+  StoreSkuParams,
+} from "@qc/contracts";
 import { Elysia } from "elysia";
 import { transact } from "../../shared/db/transaction";
 import { identityFrom, requireRole } from "../../shared/http/edge-identity";
@@ -16,6 +22,14 @@ export const adminPriceRoutes = (ctx: ServiceContext<Database>, prices: PriceBoo
       requireRole(identity, "admin");
       const { storeId, sku } = params;
       const price = body.price;
+      const changed = createMessage(
+        "PriceChanged",
+        { storeId, sku, price },
+        {
+          source: "pricing",
+          correlationId: request.headers.get(REQUEST_ID_HEADER) ?? Bun.randomUUIDv7(),
+        },
+      );
       await transact(ctx.db, async (trx) => {
         await upsertPrice(trx, {
           store_id: storeId,
@@ -23,20 +37,10 @@ export const adminPriceRoutes = (ctx: ServiceContext<Database>, prices: PriceBoo
           amount_minor: price.amountMinor,
           currency: price.currency,
         });
-        await enqueue(
-          trx,
-          createMessage(
-            "PriceChanged",
-            { storeId, sku, price },
-            {
-              source: "pricing",
-              correlationId: request.headers.get(REQUEST_ID_HEADER) ?? Bun.randomUUIDv7(),
-            },
-          ),
-        );
+        await enqueue(trx, changed);
       });
       await prices.written(storeId, sku, price);
-      return { storeId, sku, price };
+      return { storeId, sku, price, changedAt: changed.occurredAt };
     },
-    { params: StoreSkuParams, body: SetPriceBody },
+    { params: StoreSkuParams, body: SetPriceBody, response: StorePriceView },
   );

@@ -241,7 +241,7 @@ describe("checkout across the real services", () => {
     expect(await redeemed()).toBe(1);
   }, 60_000);
 
-  it("lets an operator add riders the moment a store is created: every call succeeds the first time", async () => {
+  it("lets an operator stock a store the moment it is created: riders, product, price, stock and an order all succeed the first time", async () => {
     const created = await world.call.catalog("POST", "/v1/admin/stores", {
       body: {
         name: "Fresh store",
@@ -263,5 +263,26 @@ describe("checkout across the real services", () => {
       ),
     );
     expect(statuses).toEqual(Array(25).fill(201));
-  }, 30_000);
+
+    // A product with its price in the new store reads at once, priced, without waiting for PriceChanged.
+    const sku = `NEW-${crypto.randomUUID().slice(0, 6).toUpperCase()}`;
+    const price = { amountMinor: 349, currency: "INR" };
+    const product = await world.call.catalog("POST", "/v1/admin/products", {
+      body: { sku, name: "Fresh basil", category: "Herbs", unit: "30 g", prices: [{ storeId, price }] },
+      user: admin,
+    });
+    expect(product.status).toBe(200);
+    const read = await world.call.catalog("GET", `/v1/catalog/products/${sku}?storeId=${storeId}`);
+    expect(read.status).toBe(200);
+    expect(await read.json()).toMatchObject({ sku, storeId, price });
+    const stocked = await world.call.inventory("PUT", `/v1/admin/stores/${storeId}/stock/${sku}`, {
+      body: { onHand: 10 },
+      user: admin,
+    });
+    expect(stocked.status).toBe(200);
+
+    const shopper = await world.shopperWithCart(storeId, sku, 2);
+    const orderId = await world.checkout(shopper, storeId);
+    expect(await world.awaitStatus(orderId, terminal)).toBe("CONFIRMED");
+  }, 60_000);
 });

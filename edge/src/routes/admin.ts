@@ -19,6 +19,7 @@ import {
   UserParams,
 } from "@qc/contracts";
 import { Hono } from "hono";
+import { readYourWrites } from "../cache/read-your-writes";
 import { forward } from "../core/forward";
 import type { AppEnv } from "../env";
 import { requireRole } from "../middleware/roles";
@@ -37,15 +38,29 @@ export const adminRoutes = new Hono<AppEnv>()
   .post("/stores", admin, validate("json", UpsertStoreBody), (c) =>
     forward(c, "catalog", c.req.valid("json")),
   )
-  .post("/products", admin, validate("json", UpsertProductBody), (c) =>
-    forward(c, "catalog", c.req.valid("json")),
-  )
+  .post("/products", admin, validate("json", UpsertProductBody), async (c) => {
+    const { sku, prices } = c.req.valid("json");
+    return readYourWrites(
+      c,
+      await forward(c, "catalog", c.req.valid("json")),
+      prices.flatMap(({ storeId }) => [
+        { kind: "store", storeId },
+        { kind: "product", storeId, sku },
+      ]),
+    );
+  })
   .put(
     "/stores/:storeId/prices/:sku",
     admin,
     validate("param", StoreSkuParams),
     validate("json", SetPriceBody),
-    (c) => forward(c, "pricing", c.req.valid("json")),
+    async (c) => {
+      const { storeId, sku } = c.req.valid("param");
+      return readYourWrites(c, await forward(c, "pricing", c.req.valid("json")), [
+        { kind: "store", storeId },
+        { kind: "product", storeId, sku },
+      ]);
+    },
   )
   .post("/promotions", admin, validate("json", CreatePromotionBody), (c) =>
     forward(c, "pricing", c.req.valid("json")),
@@ -61,7 +76,10 @@ export const adminRoutes = new Hono<AppEnv>()
     requireRole("admin", "store_staff"),
     validate("param", StoreSkuParams),
     validate("json", SetStockBody),
-    (c) => forward(c, "inventory", c.req.valid("json")),
+    async (c) =>
+      readYourWrites(c, await forward(c, "inventory", c.req.valid("json")), [
+        { kind: "product", ...c.req.valid("param") },
+      ]),
   )
   .post(
     "/stock-transfers",

@@ -44,6 +44,9 @@ export type StoreParams = z.infer<typeof StoreParams>;
 /** PUT /v1/admin/stores/:storeId/prices/:sku */
 export const SetPriceBody = z.object({ price: Money });
 export type SetPriceBody = z.infer<typeof SetPriceBody>;
+/** The price as set, and when: readers that learn prices from PriceChanged apply it at that same instant. */
+export const StorePriceView = z.object({ storeId: Id, sku: Sku, price: Money, changedAt: z.iso.datetime() });
+export type StorePriceView = z.infer<typeof StorePriceView>;
 
 /** PUT /v1/admin/stores/:storeId/stock/:sku: the counted stock on hand. */
 export const SetStockBody = z.object({ onHand: z.int().min(0).max(1_000_000) });

@@ -1,0 +1,19 @@
+import type { PurgeScope } from "@qc/contracts";
+import type { Context } from "hono";
+import type { AppEnv } from "../env";
+import { KvPurger } from "./purger";
+
+/**
+ * Read-your-writes for operators: once core has accepted a change, the cached reads it affects are retired
+ * here before the answer goes back, so the next read shows the change instead of a page cached just before
+ * it (core's own purge, through its events, follows a moment later for everyone else). A write through the
+ * Worker's KV binding is read back at once at the same location, which is where this operator reads next.
+ */
+export async function readYourWrites(
+  c: Context<AppEnv>,
+  response: Response,
+  scopes: PurgeScope[],
+): Promise<Response> {
+  if (response.ok) await new KvPurger(c.env.CACHE).purge(scopes);
+  return response;
+}

@@ -44,6 +44,74 @@ const alive = (pid: number) => {
   }
 };
 
+/**
+ * What a new operator does the moment `npm run dev` says ready: a store, its 25 riders, a product with its
+ * price and stock, and a shopper's order, all through the edge. Every call must succeed the first time.
+ */
+async function stockANewStoreAndSell(edge: string, adminToken: string) {
+  const call = async (method: string, path: string, token: string, body?: unknown, headers = {}) => {
+    const response = await fetch(`${edge}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json", ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return {
+      status: response.status,
+      body: (await response.json().catch(() => null)) as Record<string, unknown>,
+    };
+  };
+  const where = { lat: 52.5, lng: 13.4 };
+  const store = await call("POST", "/v1/admin/stores", adminToken, {
+    name: "Opened today",
+    location: where,
+    serviceRadiusMeters: 3_000,
+  });
+  expect(store.status).toBe(201);
+  const storeId = String(store.body.storeId);
+  const riders = await Promise.all(
+    Array.from({ length: 25 }, (_, i) =>
+      call("POST", `/v1/admin/stores/${storeId}/riders`, adminToken, { name: `Rider ${i + 1}` }),
+    ),
+  );
+  expect(riders.map((rider) => rider.status)).toEqual(Array(25).fill(201));
+  const sku = "DILL-30G";
+  const price = { amountMinor: 199, currency: "EUR" };
+  const product = await call("POST", "/v1/admin/products", adminToken, {
+    sku,
+    name: "Dill",
+    category: "Herbs",
+    unit: "30 g",
+    prices: [{ storeId, price }],
+  });
+  expect(product.status).toBe(200);
+  const stock = await call("PUT", `/v1/admin/stores/${storeId}/stock/${sku}`, adminToken, { onHand: 20 });
+  expect(stock.status).toBe(200);
+  const read = await fetch(`${edge}/v1/catalog/products/${sku}?storeId=${storeId}`);
+  expect(read.status).toBe(200);
+  expect(await read.json()).toMatchObject({ sku, price });
+
+  const email = `first-${crypto.randomUUID().slice(0, 8)}@example.com`;
+  const password = "correct horse battery";
+  expect((await call("POST", "/v1/auth/register", "", { email, password, name: "First" })).status).toBe(201);
+  const session = await call("POST", "/v1/auth/login", "", { email, password });
+  const shopper = String(session.body.accessToken);
+  expect((await call("PUT", `/v1/cart/items/${sku}`, shopper, { storeId, quantity: 2 })).status).toBe(200);
+  const placed = await call(
+    "POST",
+    "/v1/orders",
+    shopper,
+    { storeId, address: { line1: "Torstr. 1", ...where }, payment: { token: "tok_visa" } },
+    { "idempotency-key": crypto.randomUUID(), prefer: "wait=10" },
+  );
+  expect([201, 202]).toContain(placed.status);
+  let status = String(placed.body.status);
+  for (let attempt = 0; attempt < 60 && status === "PENDING"; attempt++) {
+    await Bun.sleep(250);
+    status = String((await call("GET", `/v1/orders/${placed.body.orderId}`, shopper)).body.status);
+  }
+  expect(status).toBe("CONFIRMED");
+}
+
 describe("npm run dev", () => {
   const kafkaPort = freePort();
   const edgePort = freePort();
@@ -54,7 +122,7 @@ describe("npm run dev", () => {
     rmSync(join(root, `.qc/wrangler/${edgePort}`), { recursive: true, force: true });
   });
 
-  it("starts the whole platform behind the edge, and leaves no process behind once stopped", async () => {
+  it("starts the whole platform behind the edge, ready for an operator's first store and a first order at once, and leaves no process behind once stopped", async () => {
     const edge = `http://127.0.0.1:${edgePort}`;
     const env: Record<string, string> = {
       ...(process.env as Record<string, string>),
@@ -104,6 +172,7 @@ describe("npm run dev", () => {
       });
       expect(login.status).toBe(200);
       const { accessToken } = (await login.json()) as { accessToken: string };
+      await stockANewStoreAndSell(edge, accessToken);
       // Readiness probes answer within 1.5 s; on a loaded machine one can miss right after start-up.
       let view: { services?: Record<string, { status: string }> } = {};
       for (let attempt = 0; attempt < 20; attempt++) {

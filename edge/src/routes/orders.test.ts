@@ -35,6 +35,18 @@ describe("POST /v1/orders", () => {
     expect(received?.headers.prefer).toBe("wait=1");
   });
 
+  it("never hands a client's baggage to core: only core names the order its spans and logs carry", async () => {
+    const shopper = await as({ roles: ["shopper"] });
+    const { response, requestId } = await checkout({
+      ...shopper,
+      baggage: "orderId=0193a000-0000-7000-8000-00000000beef",
+    });
+    expect(response.status).toBe(201);
+    const received = (await receivedByCore(requestId)).find(({ path }) => path === "/v1/orders");
+    expect(received?.headers.traceparent).toMatch(/^00-/);
+    expect(received?.headers.baggage).toBeUndefined();
+  });
+
   it("keeps the usual deadline when the wait asked for is none", async () => {
     const shopper = await as({ roles: ["shopper"] });
     const { response } = await checkout({ ...shopper, prefer: "respond-async" });

@@ -1,6 +1,6 @@
-import { EDGE_SIGNATURE_HEADER, EDGE_TIMESTAMP_HEADER, signRequest } from "@qc/contracts";
 import type { Config } from "../../shared/config";
 import { purgerMode } from "../../shared/edge-purge";
+import { postToEdge } from "../../shared/http/edge-call";
 import type { Logger } from "../../shared/telemetry/logger";
 
 export const JWKS_PURGE_PATH = "/internal/jwks/purge";
@@ -12,18 +12,11 @@ export const JWKS_PURGE_PATH = "/internal/jwks/purge";
  */
 export async function retireEdgeJwks(config: Config, logger: Logger): Promise<boolean> {
   if (purgerMode(config) === "off") return false;
-  const timestamp = Date.now();
-  const signature = await signRequest({
-    secret: config.PURGE_SECRET,
-    method: "POST",
-    path: JWKS_PURGE_PATH,
-    timestamp,
-    body: "",
-  });
   try {
-    const response = await fetch(new URL(JWKS_PURGE_PATH, config.EDGE_URL), {
-      method: "POST",
-      headers: { [EDGE_TIMESTAMP_HEADER]: String(timestamp), [EDGE_SIGNATURE_HEADER]: signature },
+    const response = await postToEdge({
+      edgeUrl: config.EDGE_URL,
+      secret: config.PURGE_SECRET,
+      path: JWKS_PURGE_PATH,
       signal: AbortSignal.timeout(2_000),
     });
     if (response.status === 204) return true;

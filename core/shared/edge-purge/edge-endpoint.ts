@@ -1,11 +1,5 @@
-import {
-  EDGE_SIGNATURE_HEADER,
-  EDGE_TIMESTAMP_HEADER,
-  PURGE_PATH,
-  type PurgeBody,
-  type PurgeScope,
-  signRequest,
-} from "@qc/contracts";
+import { PURGE_PATH, type PurgeBody, type PurgeScope } from "@qc/contracts";
+import { postToEdge } from "../http/edge-call";
 import type { NamedPolicy } from "../resilience";
 import { type CachePurger, distinctScopes, PurgeFailedError } from "./purger";
 
@@ -28,26 +22,8 @@ export class EdgeEndpointPurger implements CachePurger {
 
   private send(body: PurgeBody): Promise<void> {
     return this.options.policy.execute(async (signal) => {
-      const text = JSON.stringify(body);
-      // Signed per attempt: a retry after a slow first try must not carry a timestamp near the 30 s window.
-      const timestamp = Date.now();
-      const signature = await signRequest({
-        secret: this.options.secret,
-        method: "POST",
-        path: PURGE_PATH,
-        timestamp,
-        body: text,
-      });
-      const response = await fetch(new URL(PURGE_PATH, this.options.edgeUrl), {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          [EDGE_TIMESTAMP_HEADER]: String(timestamp),
-          [EDGE_SIGNATURE_HEADER]: signature,
-        },
-        body: text,
-        signal,
-      });
+      const { edgeUrl, secret } = this.options;
+      const response = await postToEdge({ edgeUrl, secret, path: PURGE_PATH, body, signal });
       if (response.status !== 204) {
         const detail = await response.text();
         throw new PurgeFailedError(response.status, `edge purge answered ${response.status}: ${detail}`);

@@ -1,10 +1,10 @@
 import { services } from "./services";
-import { type Config, loadConfig } from "./shared/config";
+import { loadConfig } from "./shared/config";
 import { ensureDatabase } from "./shared/db";
-import { migrateService } from "./shared/runtime/service";
+import { type MigrationConfig, migrateService } from "./shared/runtime/service";
 
 /** Creates the database if needed and brings every service's schema up to date. */
-export async function migrateAll(config: Pick<Config, "DATABASE_URL">): Promise<Record<string, string[]>> {
+export async function migrateAll(config: MigrationConfig): Promise<Record<string, string[]>> {
   await ensureDatabase(config.DATABASE_URL);
   const applied: Record<string, string[]> = {};
   for (const service of services) {

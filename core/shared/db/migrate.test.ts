@@ -2,16 +2,19 @@ import { afterAll, describe, expect, it } from "bun:test";
 import { sql } from "kysely";
 import { migrateAll } from "../../migrate";
 import { services } from "../../services";
+import { loadConfig } from "../config";
 import { createDb, dropDatabase } from ".";
 
 const database = `qc_migrate_${crypto.randomUUID().slice(0, 8)}`;
 const url = `postgres://postgres@127.0.0.1:5432/${database}`;
+// The default config's further databases (inventory's shards) are created beside it, and dropped with it.
+const config = loadConfig({ NODE_ENV: "test", DATABASE_URL: url });
 
 describe("migrations", () => {
-  afterAll(() => dropDatabase(url));
+  afterAll(() => dropDatabase(url, { derived: true }));
 
   it("apply to an empty database: one schema per service with its outbox and inbox", async () => {
-    const applied = await migrateAll({ DATABASE_URL: url });
+    const applied = await migrateAll(config);
     expect(Object.keys(applied).sort()).toEqual(services.map((service) => service.name).sort());
     for (const names of Object.values(applied)) expect(names).toContain("20260101000000_messaging");
 
@@ -27,7 +30,7 @@ describe("migrations", () => {
   });
 
   it("change nothing on a second run", async () => {
-    const again = await migrateAll({ DATABASE_URL: url });
+    const again = await migrateAll(config);
     for (const names of Object.values(again)) expect(names).toEqual([]);
   });
 });

@@ -30,15 +30,18 @@ export interface ServiceDefinition<Database = any> {
   /** Consumers, timers and anything else to start after the HTTP server, stopped in reverse on shutdown. */
   background?: (ctx: ServiceContext<Database>) => Promise<Stoppable[]>;
   /** URLs of further databases that hold this service's schema (inventory's shards), created and migrated like it. */
-  databases?: (config: Config) => string[];
+  databases?: (config: MigrationConfig) => string[];
 }
+
+/** What migrating needs: the service's database and where its further databases are. */
+export type MigrationConfig = Pick<Config, "DATABASE_URL" | "INVENTORY_SHARDS">;
 
 /** Brings the service's schema up to date in its database and in each further database it declares. */
 export async function migrateService(
   definition: Pick<ServiceDefinition, "name" | "migrations" | "databases">,
-  config: Pick<Config, "DATABASE_URL">,
+  config: MigrationConfig,
 ): Promise<MigrationResultSet> {
-  const extra = definition.databases?.(config as Config) ?? [];
+  const extra = definition.databases?.(config) ?? [];
   for (const url of extra) await ensureDatabase(url);
   let result: MigrationResultSet = {};
   for (const url of [config.DATABASE_URL, ...extra]) {

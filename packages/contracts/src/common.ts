@@ -36,6 +36,7 @@ export type Role = z.infer<typeof Role>;
 export const OrderStatus = z.enum([
   "PENDING",
   "CONFIRMED",
+  "PACKED",
   "PICKED_UP",
   "OUT_FOR_DELIVERY",
   "DELIVERED",

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { DeliveryStatus, Id } from "../common";
+import { DeliveryStatus, Id, IsoDateTime, Sku } from "../common";
 
 export const DeliveryParams = z.object({ orderId: Id });
 export type DeliveryParams = z.infer<typeof DeliveryParams>;
@@ -14,3 +14,36 @@ export const DeliveryView = z.object({
   etaMinutes: z.int().nonnegative(),
 });
 export type DeliveryView = z.infer<typeof DeliveryView>;
+
+/** GET /v1/stores/:storeId/pick-tasks/next */
+export const StorePickParams = z.object({ storeId: Id });
+export type StorePickParams = z.infer<typeof StorePickParams>;
+/** POST /v1/pick-tasks/:taskId/complete */
+export const PickTaskParams = z.object({ taskId: Id });
+export type PickTaskParams = z.infer<typeof PickTaskParams>;
+
+/** A pick task as its picker sees it; `name` is null while delivery has not heard of the product. */
+export const PickTaskView = z.object({
+  taskId: Id,
+  orderId: Id,
+  storeId: Id,
+  express: z.boolean(),
+  status: z.enum(["CLAIMED", "PACKED"]),
+  lines: z.array(z.object({ sku: Sku, name: z.string().nullable(), quantity: z.int().min(1) })),
+  /** The claim lapses then: the task goes back to the store's queue for another picker. */
+  claimedUntil: IsoDateTime,
+  attempt: z.int().min(1),
+});
+export type PickTaskView = z.infer<typeof PickTaskView>;
+
+/**
+ * What the picker put in the bag, one entry per ordered SKU. For now every line must be picked in full;
+ * missing items and substitutions will extend each line.
+ */
+export const CompletePickTaskBody = z.object({
+  lines: z
+    .array(z.object({ sku: Sku, picked: z.int().nonnegative().max(999) }))
+    .min(1)
+    .max(200),
+});
+export type CompletePickTaskBody = z.infer<typeof CompletePickTaskBody>;

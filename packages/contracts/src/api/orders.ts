@@ -9,6 +9,8 @@ export const PlaceOrderBody = z.object({
   address: Address,
   payment: z.object({ token: text().min(1).max(200) }),
   couponCode: text().trim().min(1).max(64).optional(),
+  /** An express order is picked before the others waiting in its store (absent: false). */
+  express: z.boolean().optional(),
 });
 export type PlaceOrderBody = z.infer<typeof PlaceOrderBody>;
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Address, DeliveryStatus, Id } from "../common";
+import { Address, DeliveryStatus, Id, Sku } from "../common";
 import { defineMessage } from "./define";
 
 const byOrder = (data: { orderId: string }) => data.orderId;
@@ -43,6 +43,43 @@ export const DeliveryStatusChangedData = z.object({
   status: DeliveryStatus,
 });
 export type DeliveryStatusChangedData = z.infer<typeof DeliveryStatusChangedData>;
+
+/** One line of a packed order: what was ordered and what the picker put in the bag. */
+export const PackedLine = z.object({ sku: Sku, quantity: z.int().min(1), picked: z.int().nonnegative() });
+export type PackedLine = z.infer<typeof PackedLine>;
+/** Store staff completed the order's pick task: the bag is ready for the rider. */
+export const OrderPackedData = z.object({
+  orderId: Id,
+  storeId: Id,
+  taskId: Id,
+  lines: z.array(PackedLine).min(1),
+});
+export type OrderPackedData = z.infer<typeof OrderPackedData>;
+
+/**
+ * RabbitMQ work items (not Kafka messages: work that a picker or a worker pulls and acknowledges). A pick
+ * task names its row in delivery.pick_tasks, the source of truth; a copy redelivered or published twice is
+ * recognised there.
+ */
+export const PickTaskItem = z.object({ taskId: Id, orderId: Id, storeId: Id });
+export type PickTaskItem = z.infer<typeof PickTaskItem>;
+export const NotificationKind = z.enum([
+  "ORDER_CONFIRMED",
+  "PACKED",
+  "PICKED_UP",
+  "OUT_FOR_DELIVERY",
+  "DELIVERED",
+]);
+export type NotificationKind = z.infer<typeof NotificationKind>;
+/** A message for the shopper; `notificationId` is the id of the Kafka event it tells of (one per event). */
+export const ShopperNotification = z.object({
+  notificationId: Id,
+  orderId: Id,
+  userId: Id,
+  kind: NotificationKind,
+  body: z.string().min(1).max(500),
+});
+export type ShopperNotification = z.infer<typeof ShopperNotification>;
 
 export const deliveryMessages = [
   defineMessage({
@@ -94,4 +131,5 @@ export const deliveryMessages = [
     schema: DeliveryStatusChangedData,
     subject: byOrder,
   }),
+  defineMessage({ type: "OrderPacked", topic: events, version: 1, schema: OrderPackedData, subject: byOrder }),
 ] as const;

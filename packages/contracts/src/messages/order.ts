@@ -18,6 +18,8 @@ export const OrderPlacedData = OrderRef.extend({
   total: Money,
   address: Address,
   couponCode: z.string().nullable(),
+  /** Picked before the store's other orders; absent on orders placed before express existed. */
+  express: z.boolean().optional(),
 });
 export type OrderPlacedData = z.infer<typeof OrderPlacedData>;
 
@@ -37,6 +39,8 @@ export type OrderCancelledData = z.infer<typeof OrderCancelledData>;
 
 export const OrderStatusChangedData = OrderRef.extend({ status: OrderStatus });
 export type OrderStatusChangedData = z.infer<typeof OrderStatusChangedData>;
+/** v1 knew no PACKED; a v1 message is a v2 message as it is. */
+const OrderStatusChangedDataV1 = OrderRef.extend({ status: OrderStatus.exclude(["PACKED"]) });
 
 export const orderMessages = [
   defineMessage({ type: "OrderPlaced", topic, version: 1, schema: OrderPlacedData, subject: bySubject }),
@@ -58,8 +62,9 @@ export const orderMessages = [
   defineMessage({
     type: "OrderStatusChanged",
     topic,
-    version: 1,
+    version: 2,
     schema: OrderStatusChangedData,
     subject: bySubject,
+    legacy: [{ version: 1, schema: OrderStatusChangedDataV1, upcast: (data) => data }],
   }),
 ] as const;

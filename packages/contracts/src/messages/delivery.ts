@@ -131,5 +131,11 @@ export const deliveryMessages = [
     schema: DeliveryStatusChangedData,
     subject: byOrder,
   }),
-  defineMessage({ type: "OrderPacked", topic: events, version: 1, schema: OrderPackedData, subject: byOrder }),
+  defineMessage({
+    type: "OrderPacked",
+    topic: events,
+    version: 1,
+    schema: OrderPackedData,
+    subject: byOrder,
+  }),
 ] as const;

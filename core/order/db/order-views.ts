@@ -1,5 +1,5 @@
-import type { OrderStatus, OrderView } from "@qc/contracts";
-import type { Kysely } from "kysely";
+import { type OrderStatus, type OrderView, type StoreLoad, terminalOrderStatuses } from "@qc/contracts";
+import { type Kysely, sql } from "kysely";
 import type { Database } from "./schema";
 
 /** One order's view, or null. */
@@ -40,4 +40,27 @@ export async function pageViews(db: Kysely<Database>, query: ViewPageQuery): Pro
     );
   }
   return (await select.execute()).map((row) => row.view);
+}
+
+/** Orders not yet finished, per store, with the mean and longest ETA of those that have one; most open first. */
+export async function openOrdersByStore(db: Kysely<Database>): Promise<StoreLoad[]> {
+  const eta = sql<number | null>`(view->>'etaMinutes')::int`;
+  const rows = await db
+    .selectFrom("order_views")
+    .select((eb) => [
+      "store_id",
+      eb.fn.countAll<string>().as("open_orders"),
+      eb.fn.avg<string | null>(eta).as("avg_eta"),
+      eb.fn.max<number | null>(eta).as("max_eta"),
+    ])
+    .where("status", "not in", terminalOrderStatuses)
+    .groupBy("store_id")
+    .orderBy("open_orders", "desc")
+    .execute();
+  return rows.map((row) => ({
+    storeId: row.store_id,
+    openOrders: Number(row.open_orders),
+    avgEtaMinutes: row.avg_eta === null ? null : Math.round(Number(row.avg_eta) * 10) / 10,
+    maxEtaMinutes: row.max_eta,
+  }));
 }

@@ -1,15 +1,19 @@
-import { AdminOrderQuery, OrderAsOfView, OrderAuditTrail, OrderParams } from "@qc/contracts";
+import { AdminOrderQuery, OrderAsOfView, OrderAuditTrail, OrderParams, StoreLoadList } from "@qc/contracts";
 import { Elysia } from "elysia";
 import { identityFrom, requireRole } from "../../shared/http/edge-identity";
 import { AppError, notFound } from "../../shared/http/errors";
 import type { ServiceContext } from "../../shared/runtime/context";
 import { loadOrder } from "../db/aggregate-repository";
 import { loadEvents } from "../db/event-store";
+import { openOrdersByStore } from "../db/order-views";
 import type { Database } from "../db/schema";
 import { orderAsOf } from "../db/snapshots";
 import { toView } from "../domain/order";
 
-/** Operators' reads over the event store: an order as it was at any instant, and its audit trail. */
+/**
+ * Operators' reads: an order as it was at any instant and its audit trail (over the event store), and the
+ * open orders per store (over the order views) that the edge's dashboard shows.
+ */
 export const adminOrderRoutes = (ctx: ServiceContext<Database>) =>
   new Elysia({ name: "admin-order-routes" })
     .use(identityFrom(ctx.config))
@@ -52,4 +56,13 @@ export const adminOrderRoutes = (ctx: ServiceContext<Database>) =>
         };
       },
       { params: OrderParams, response: OrderAuditTrail },
+    )
+    /** Per store, the orders not yet DELIVERED, REJECTED or CANCELLED, and their riders' ETA. */
+    .get(
+      "/v1/admin/ops/stores",
+      async ({ identity }) => {
+        requireRole(identity, "admin");
+        return { stores: await openOrdersByStore(ctx.db) };
+      },
+      { response: StoreLoadList },
     );

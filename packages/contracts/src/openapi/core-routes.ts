@@ -11,6 +11,7 @@ import {
   Quote,
   QuoteRequest,
 } from "../api/internal";
+import { StoreLoadList } from "../api/ops";
 import {
   CouponRedemption,
   QuoteVerdict,
@@ -167,10 +168,24 @@ const coreOnlyPublicRoutes: readonly RouteSpec[] = [
     request: { params: StoreParams },
     responses: { 200: ok(z.array(RiderView)) },
   },
+  {
+    method: "get",
+    path: "/v1/admin/ops/stores",
+    summary:
+      "order: per store, the orders not yet finished and their riders' ETA (the edge's dashboard reads it)",
+    tag: "admin",
+    roles: ["admin"],
+    responses: { 200: ok(StoreLoadList) },
+  },
 ];
 
 // The edge's own routes (its health roll-up and cache purge) are not core's.
-const edgeOnlyPaths = new Set(["/v1/health", "/internal/purge", "/internal/jwks/purge"]);
+const edgeOnlyPaths = new Set([
+  "/v1/health",
+  "/v1/admin/ops/summary",
+  "/internal/purge",
+  "/internal/jwks/purge",
+]);
 
 /** Every route of core: the public /v1 routes the edge forwards, core-only ones, internal and operational. */
 export const coreRoutes: readonly RouteSpec[] = [

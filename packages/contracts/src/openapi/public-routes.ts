@@ -44,6 +44,7 @@ import {
 } from "../api/catalog";
 import { DeliveryParams, DeliveryStatusBody, DeliveryView } from "../api/deliveries";
 import { HealthView } from "../api/health";
+import { OpsSummary, OpsSummaryQuery } from "../api/ops";
 import {
   AdminOrderQuery,
   IdempotencyKey,
@@ -355,6 +356,17 @@ export const publicRoutes: readonly RouteSpec[] = [
     roles: admin,
     request: { params: OrderParams },
     responses: { 200: ok(OrderAuditTrail) },
+  },
+  {
+    method: "get",
+    path: "/v1/admin/ops/summary",
+    summary:
+      "The operators' dashboard figures: the edge's traffic over the window (orders/s, checkout p50/p99, cache " +
+      "hit ratio, 429s by route), core's rejections, consumer lag and breakers, open orders per store",
+    tag: "admin",
+    roles: admin,
+    request: { query: OpsSummaryQuery },
+    responses: { 200: ok(OpsSummary) },
   },
   {
     method: "put",

@@ -26,6 +26,8 @@ declare namespace Cloudflare {
 		JWT_ISSUER: string;
 		JWT_AUDIENCE: string;
 		PURGER: string;
+		OPS_SOURCE: string;
+		REQUESTS_DATASET: string;
 		UPSTASH_REDIS_REST_URL: string;
 		CLOUDFLARE_ACCOUNT_ID: string;
 		CLOUDFLARE_KV_NAMESPACE_ID: string;
@@ -55,6 +57,8 @@ declare namespace Cloudflare {
 		JWT_ISSUER: string;
 		JWT_AUDIENCE: string;
 		PURGER: string;
+		OPS_SOURCE: string;
+		REQUESTS_DATASET: string;
 		UPSTASH_REDIS_REST_URL: string;
 		CLOUDFLARE_ACCOUNT_ID: string;
 		CLOUDFLARE_KV_NAMESPACE_ID: string;
@@ -84,6 +88,8 @@ declare namespace Cloudflare {
 		JWT_ISSUER: string;
 		JWT_AUDIENCE: string;
 		PURGER: string;
+		OPS_SOURCE: string;
+		REQUESTS_DATASET: string;
 		UPSTASH_REDIS_REST_URL: string;
 		CLOUDFLARE_ACCOUNT_ID?: string;
 		CLOUDFLARE_KV_NAMESPACE_ID?: string;

@@ -15,6 +15,7 @@ import { deliveries } from "./routes/deliveries";
 import { docs } from "./routes/docs";
 import { health } from "./routes/health";
 import { internal } from "./routes/internal";
+import { ops } from "./routes/ops";
 import { orders } from "./routes/orders";
 import { stores } from "./routes/stores";
 
@@ -50,4 +51,5 @@ export const app = new Hono<AppEnv>()
   .route("/v1/admin", adminRoutes)
   .route("/v1/deliveries", deliveries)
   .route("/internal", internal)
-  .route("/", docs);
+  .route("/", docs)
+  .route("/", ops);

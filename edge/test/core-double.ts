@@ -18,6 +18,26 @@ function readBody(request: IncomingMessage): Promise<string> {
   });
 }
 
+/** What the double's `GET /metrics` answers, in Prometheus' text format, for every service. */
+export const DOUBLE_METRICS = `# HELP saga_outcomes_total Checkout sagas finished
+# TYPE saga_outcomes_total counter
+saga_outcomes_total{outcome="confirmed",reason=""} 40
+saga_outcomes_total{outcome="rejected",reason="OUT_OF_STOCK"} 3
+# TYPE kafka_consumer_lag gauge
+kafka_consumer_lag{group="order-saga",topic="inventory.events.v1",partition="0"} 2
+kafka_consumer_lag{group="order-saga",topic="payment.events.v1",partition="1"} 5
+# TYPE circuit_breaker_state gauge
+circuit_breaker_state{dependency="pricing"} 2
+`;
+
+/** The one store with open orders the double's order answers. */
+export const DOUBLE_STORE_LOAD = {
+  storeId: "0193a000-0000-7000-8000-0000000000a1",
+  openOrders: 4,
+  avgEtaMinutes: 9.5,
+  maxEtaMinutes: 12,
+};
+
 /**
  * A real HTTP server standing in for every core service in edge tests. It serves auth's JWKS, records
  * each request by `X-Request-Id`, and answers by path: `/slow…` after 2 s, a checkout with `Prefer: wait=N` after N s with 201, `/fail…` with 500, `/gateway…` with 502, `/bad-input…` with 400, `/shed…` with 503 + Retry-After, Cloudflare's KV `…/bulk` with success, anything
@@ -60,6 +80,12 @@ export function startCoreDouble(port: number, jwks: JSONWebKeySet): Promise<Serv
         );
       }, Number(wait) * 1_000);
     }
+    // The operators' dashboard: a service's metrics (ops.test.ts reads these figures back) and order's open orders.
+    if (url.pathname === "/metrics") {
+      response.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
+      return response.end(DOUBLE_METRICS);
+    }
+    if (url.pathname === "/v1/admin/ops/stores") return json(200, { stores: [DOUBLE_STORE_LOAD] });
     if (url.pathname.startsWith("/fail")) return json(500, { failed: true });
     if (url.pathname.startsWith("/gateway")) return json(502, { failed: true });
     if (url.pathname.startsWith("/bad-input"))

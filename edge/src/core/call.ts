@@ -62,6 +62,11 @@ function breakerFor(baseUrl: string): CircuitBreaker {
   return breaker;
 }
 
+/** The state of this isolate's breaker for a service URL ("closed" before the first call to it). */
+export function breakerState(env: Env, service: Service): CircuitBreaker["state"] {
+  return breakers.get(serviceUrl(env, service))?.state ?? "closed";
+}
+
 /**
  * The headers core needs: correlation, trace, identity and the HMAC signature over all of it, with a nonce
  * (core refuses a replay inside the window) and the `Idempotency-Key` (it cannot be swapped on a captured call).

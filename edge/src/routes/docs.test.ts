@@ -11,7 +11,9 @@ interface Document {
 function servedRoutes(): string[] {
   const routes = app.routes
     .filter(
-      (route) => route.method !== "ALL" && !["/openapi.json", "/docs", "/docs/app.js"].includes(route.path),
+      (route) =>
+        route.method !== "ALL" &&
+        !["/openapi.json", "/docs", "/docs/app.js", "/ops", "/ops/app.js"].includes(route.path),
     )
     .map((route) => `${route.method} ${route.path.replace(/:(\w+)/g, "{$1}").replace(/(.)\/$/, "$1")}`);
   return [...new Set(routes)].sort();

@@ -1,6 +1,8 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { routePath } from "hono/route";
 import type { AppEnv } from "../../env";
+import { requestDataPoint } from "../../ops/data-points";
+import { keepLocally } from "../../ops/local";
 
 export interface RequestRecord {
   route: string;
@@ -36,18 +38,26 @@ function describe(c: Context<AppEnv>, startedAt: number): RequestRecord {
   };
 }
 
-/** One Analytics Engine data point (route, status, cache, role, latency) and one JSON log line per request. */
+/**
+ * One Analytics Engine data point (route, status, cache, role, latency; columns in edge/src/ops/data-points.ts)
+ * and one JSON log line per request. With `OPS_SOURCE=local` the point is also kept in the local Redis.
+ */
 export function requestLog(options: RequestLogOptions = {}): MiddlewareHandler<AppEnv> {
   const log = options.log ?? ((line: string) => console.log(line));
   return async function requestLogMiddleware(c, next) {
     const startedAt = Date.now();
     await next();
     const record = describe(c, startedAt);
-    c.env.REQUESTS?.writeDataPoint({
-      indexes: [record.route],
-      blobs: [record.route, record.method, record.cache, record.role, record.colo, record.requestId],
-      doubles: [record.status, record.latencyMs],
-    });
+    const point = requestDataPoint(record);
+    c.env.REQUESTS?.writeDataPoint(point);
+    // Under wrangler dev the dashboard reads a local copy instead (see edge/src/ops/local.ts).
+    if (c.env.OPS_SOURCE === "local") {
+      c.executionCtx.waitUntil(
+        keepLocally(c.env, new URL(c.req.url).host, point).catch((error: unknown) =>
+          log(JSON.stringify({ level: "warn", msg: "data point not kept locally", error: String(error) })),
+        ),
+      );
+    }
     log(JSON.stringify({ level: record.status >= 500 ? "error" : "info", msg: "request", ...record }));
   };
 }

@@ -3,6 +3,7 @@ import type { Kysely } from "kysely";
 import type { Database as OrderDatabase } from "../../order/db/schema";
 import { services } from "../../services";
 import type { ServiceName } from "../../shared/runtime/context";
+import { quietPort } from "../../shared/testing/ports";
 import { type TestEnvironment, testEnvironment } from "../../shared/testing/service";
 import { type SpawnedService, spawnService } from "./spawn-service";
 
@@ -23,8 +24,12 @@ type Participant = ServiceName;
 export interface CheckoutWorld {
   env: TestEnvironment;
   call: Record<Participant, Call>;
-  /** Services running as child processes, by name (see spawn). */
+  /** Services running as child processes, by name (see spawn): the instance on the environment's port. */
   spawned: Partial<Record<Participant, SpawnedService>>;
+  /** Every process of a spawned service (see instances), the one in `spawned` first. */
+  replicas: Partial<Record<Participant, SpawnedService[]>>;
+  /** Starts one more process of a spawned service on a port of its own; it is ready when this resolves. */
+  scaleOut(name: Participant, port?: number): Promise<SpawnedService>;
   orders: Kysely<OrderDatabase>;
   /** A store (known to delivery) with one SKU priced, `onHand` units in stock and `riders` riders waiting. */
   seedStore(options: { sku: string; onHand: number; riders: number }): Promise<string>;
@@ -62,6 +67,8 @@ export async function startCheckoutWorld(
     spawn?: Participant[];
     /** Extra environment of a spawned service's process (e.g. its pool size). */
     spawnEnv?: Partial<Record<Participant, Record<string, string>>>;
+    /** Processes per spawned service (default 1): the first on the environment's port, the rest on their own. */
+    instances?: Partial<Record<Participant, number>>;
     database?: string;
   } = {},
 ): Promise<CheckoutWorld> {
@@ -75,11 +82,24 @@ export async function startCheckoutWorld(
   });
   const call = {} as Record<Participant, Call>;
   const spawned: Partial<Record<Participant, SpawnedService>> = {};
+  const replicas: Partial<Record<Participant, SpawnedService[]>> = {};
+  const scaleOut = async (name: Participant, port = quietPort()) => {
+    const definition = services.find((service) => service.name === name);
+    const running = replicas[name];
+    if (!definition || !running) throw new Error(`${name} does not run as a child process`);
+    const child = await spawnService(definition, env.config, options.spawnEnv?.[name], { port });
+    running.push(child);
+    return child;
+  };
   for (const definition of services) {
     const name = definition.name;
     if (options.spawn?.includes(name)) {
       const child = await spawnService(definition, env.config, options.spawnEnv?.[name]);
       spawned[name] = child;
+      replicas[name] = [child];
+      // After the first, which migrated the schema: the others start side by side.
+      const more = (options.instances?.[name] ?? 1) - 1;
+      await Promise.all(Array.from({ length: more }, () => scaleOut(name)));
       call[name] = (method, path, callOptions) => child.call(method, path, callOptions);
     } else {
       const running = await env.start(definition);
@@ -103,6 +123,8 @@ export async function startCheckoutWorld(
     env,
     call,
     spawned,
+    replicas,
+    scaleOut,
     orders,
     async seedStore({ sku, onHand, riders }) {
       const store = {
@@ -231,7 +253,7 @@ export async function startCheckoutWorld(
       return rows.length;
     },
     async stop() {
-      await Promise.allSettled(Object.values(spawned).map((child) => child.stop()));
+      await Promise.allSettled(Object.values(replicas).flatMap((all) => all.map((child) => child.stop())));
       await env.stop();
     },
   };

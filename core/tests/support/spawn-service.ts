@@ -51,18 +51,26 @@ async function awaitReady(url: string, child: Subprocess, timeoutMs = 30_000): P
 /**
  * Runs `bun core/<service>/main.ts` as a child process with a test environment's config (database, topic
  * prefix, ports, deadlines), after migrating its schema, so a test can SIGKILL it mid-work and restart it.
+ * `port` runs a further instance beside one on the environment's port (the port other services call).
  */
 export async function spawnService(
   definition: ServiceDefinition,
   config: Config,
   extraEnv: Record<string, string> = {},
+  options: { port?: number } = {},
 ): Promise<SpawnedService> {
   await migrateService(definition, config);
-  const url = `http://${config.HOST}:${portOf(config, definition.name)}`;
+  const port = options.port ?? portOf(config, definition.name);
+  const url = `http://${config.HOST}:${port}`;
   const launch = async () => {
     const child = Bun.spawn([process.execPath, `core/${definition.name}/main.ts`], {
       cwd: root,
-      env: { ...process.env, ...envOf(config), ...extraEnv },
+      env: {
+        ...process.env,
+        ...envOf(config),
+        ...extraEnv,
+        [`${definition.name.toUpperCase()}_PORT`]: String(port),
+      },
       stdout: "inherit",
       stderr: "inherit",
     });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { type Kysely, sql } from "kysely";
 import { migrateAll } from "../../migrate";
+import { loadConfig } from "../../shared/config";
 import { createDb, dropDatabase } from "../../shared/db";
 import { checkInvariants } from "./invariants";
 
@@ -9,12 +10,12 @@ const url = `postgres://postgres@127.0.0.1:5432/qc_test_invariants_${crypto.rand
 describe("the invariant checks", () => {
   let db: Kysely<unknown>;
   beforeAll(async () => {
-    await migrateAll({ DATABASE_URL: url });
+    await migrateAll(loadConfig({ NODE_ENV: "test", DATABASE_URL: url }));
     db = createDb<unknown>({ url, schema: "public", poolMax: 2 });
   }, 60_000);
   afterAll(async () => {
     await db?.destroy();
-    await dropDatabase(url);
+    await dropDatabase(url, { derived: true });
   });
 
   const violationsOf = async (invariant: string) =>
@@ -69,5 +70,51 @@ describe("the invariant checks", () => {
                        (${txn}, ${paymentId}, 'authorize', 'held_for_orders', 'INR', 0, 250)`.execute(trx);
     });
     expect(await violationsOf("ledger balanced")).toEqual(["250 INR still held on cards"]);
+  });
+
+  it("find a payment authorized twice", async () => {
+    const paymentId = crypto.randomUUID();
+    await db.transaction().execute(async (trx) => {
+      await sql`set local search_path to payment`.execute(trx);
+      for (const txn of [crypto.randomUUID(), crypto.randomUUID()])
+        await sql`insert into ledger_entries (txn_id, payment_id, movement, account, currency, debit_minor, credit_minor)
+                  values (${txn}, ${paymentId}, 'AUTHORIZE', 'card_holds', 'INR', 100, 0),
+                         (${txn}, ${paymentId}, 'AUTHORIZE', 'held_for_orders', 'INR', 0, 100)`.execute(trx);
+    });
+    expect(await violationsOf("no second authorization")).toEqual([
+      `order unknown (payment ${paymentId}): AUTHORIZE booked 2 times`,
+    ]);
+  });
+
+  it("find an order's events with a gap, a step recorded twice and a step before the one it follows", async () => {
+    const [gap, twice] = [crypto.randomUUID(), crypto.randomUUID()];
+    const events = (orderId: string, types: [number, string, string | null][]) =>
+      sql`insert into "order".order_events (order_id, version, type, data) values ${sql.join(
+        types.map(
+          ([version, type, step]) => sql`(${orderId}, ${version}, ${type}, ${JSON.stringify({ step })})`,
+        ),
+      )}`.execute(db);
+    await events(gap, [
+      [1, "OrderPlaced", null],
+      [3, "StepRecorded", "RESERVE_STOCK_DONE"],
+    ]);
+    await events(twice, [
+      [1, "OrderPlaced", null],
+      [2, "StepRecorded", "AUTHORIZE_PAYMENT_DONE"],
+      [3, "StepRecorded", "AUTHORIZE_PAYMENT_DONE"],
+      [4, "OrderConfirmed", null],
+    ]);
+    // Orders of the tests above (views without events) are found too; these two are about their streams.
+    const ours = (await violationsOf("every order's events")).filter(
+      (violation) => violation.includes(gap) || violation.includes(twice),
+    );
+    expect(ours.sort()).toEqual(
+      [
+        `order ${gap}: 2 events up to version 3, snapshot at none, view at none`,
+        `order ${twice}: 4 events up to version 4, snapshot at none, view at none`,
+        `order ${twice}: AUTHORIZE_PAYMENT_DONE recorded 2 times`,
+        `order ${twice}: OrderConfirmed without ASSIGN_RIDER_DONE before it`,
+      ].sort(),
+    );
   });
 });

@@ -89,6 +89,97 @@ export async function captureInvariant(db: Kysely<unknown>): Promise<InvariantRe
   };
 }
 
+/** A payment is authorized at most once and captured at most once: one ledger transaction per movement. */
+export async function paymentOnceInvariant(db: Kysely<unknown>): Promise<InvariantResult> {
+  const twice = await rows(
+    sql<{ payment_id: string; order_id: string | null; movement: string; times: number }>`
+      select l.payment_id, i.order_id, l.movement, count(distinct l.txn_id)::int as times
+      from payment.ledger_entries l left join payment.payment_intents i on i.payment_id = l.payment_id
+      where l.movement in ('AUTHORIZE', 'CAPTURE')
+      group by l.payment_id, i.order_id, l.movement having count(distinct l.txn_id) > 1
+    `.execute(db),
+  );
+  return {
+    invariant: "no second authorization or capture: each booked once per payment",
+    violations: twice.map(
+      (row) =>
+        `order ${row.order_id ?? "unknown"} (payment ${row.payment_id}): ${row.movement} booked ${row.times} times`,
+    ),
+  };
+}
+
+// Saga facts that may be recorded more than once for an order; every other step, and each order event, once.
+const REPEATABLE_STEPS = ["COMPENSATING", "LATE_REPLY_COMPENSATED", "CANCEL_REFUSED"];
+// [earlier, later]: an order whose stream holds `later` holds `earlier` at a lower version.
+const STEP_ORDER: [string, string][] = [
+  ["RESERVE_STOCK_DONE", "ASSIGN_RIDER_DONE"],
+  ["AUTHORIZE_PAYMENT_DONE", "ASSIGN_RIDER_DONE"],
+  ["ASSIGN_RIDER_DONE", "OrderConfirmed"],
+  ["OrderConfirmed", "PICKED_UP"],
+  ["OrderConfirmed", "OUT_FOR_DELIVERY"],
+  ["OrderConfirmed", "DELIVERED"],
+  ["PICKED_UP", "COMMIT_STOCK_DONE"],
+  ["DELIVERED", "CAPTURE_PAYMENT_DONE"],
+];
+
+/**
+ * Each order's event stream is whole and in order: versions 1..n with OrderPlaced first, the snapshot
+ * (sagas) and the projection (order_views) at its last version, no step recorded twice (a reply handled
+ * twice), and no step before the one it follows (replies applied out of order).
+ */
+export async function orderStreamInvariant(db: Kysely<unknown>): Promise<InvariantResult> {
+  const milestones = sql`
+    select order_id, version, type,
+           case type when 'StepRecorded' then data->>'step' when 'DeliveryProgressed' then data->>'status'
+                     else type end as milestone
+    from "order".order_events`;
+  const broken = await rows(
+    sql<{
+      order_id: string;
+      events: number | null;
+      last: number | null;
+      view: number | null;
+      snapshot: number | null;
+    }>`
+      with streams as (
+        select order_id, count(*)::int as events, max(version) as last,
+               bool_and((version = 1) = (type = 'OrderPlaced')) as placed_first
+        from "order".order_events group by order_id)
+      select order_id, s.events, s.last, v.version as view, g.version as snapshot
+      from streams s full join "order".order_views v using (order_id) left join "order".sagas g using (order_id)
+      where s.events is distinct from s.last or not coalesce(s.placed_first, false)
+         or v.version is distinct from s.last or g.version is distinct from s.last
+    `.execute(db),
+  );
+  const twice = await rows(
+    sql<{ order_id: string; milestone: string; times: number }>`
+      select order_id, milestone, count(*)::int as times from (${milestones}) m
+      where milestone not in (${sql.join(REPEATABLE_STEPS)}) and milestone not like '%\_RETRIED'
+      group by order_id, milestone having count(*) > 1
+    `.execute(db),
+  );
+  const rules = sql.join(STEP_ORDER.map(([earlier, later]) => sql`(${earlier}, ${later})`));
+  const early = await rows(
+    sql<{ order_id: string; earlier: string; later: string }>`
+      with m as (${milestones}), rules (earlier, later) as (values ${rules})
+      select distinct m.order_id, r.earlier, r.later from rules r join m on m.milestone = r.later
+      where not exists (select 1 from m e where e.order_id = m.order_id and e.milestone = r.earlier
+                                              and e.version < m.version)
+    `.execute(db),
+  );
+  return {
+    invariant: "every order's events whole and in order: versions 1..n, each step once, none early",
+    violations: [
+      ...broken.map(
+        (row) =>
+          `order ${row.order_id}: ${row.events ?? 0} events up to version ${row.last ?? "none"}, snapshot at ${row.snapshot ?? "none"}, view at ${row.view ?? "none"}`,
+      ),
+      ...twice.map((row) => `order ${row.order_id}: ${row.milestone} recorded ${row.times} times`),
+      ...early.map((row) => `order ${row.order_id}: ${row.later} without ${row.earlier} before it`),
+    ],
+  };
+}
+
 /**
  * Every ledger transaction balances, and money stays held on a card only for an order on its way (confirmed,
  * not yet delivered, its authorization still open): a rejected, cancelled or delivered order holds nothing.
@@ -143,7 +234,9 @@ export async function checkInvariants(db: Kysely<unknown>): Promise<InvariantRes
     stockInvariant(db),
     soldMatchesOrdersInvariant(db),
     captureInvariant(db),
+    paymentOnceInvariant(db),
     ledgerInvariant(db),
+    orderStreamInvariant(db),
     terminalInvariant(db),
   ]);
 }

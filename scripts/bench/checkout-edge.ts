@@ -17,6 +17,15 @@ import { dropDatabase } from "../../core/shared/db";
 import { SERVICE_NAMES } from "../../core/shared/runtime/context";
 import { quietPort } from "../../core/shared/testing/ports";
 import { type Platform, startPlatform } from "../platform/start";
+import {
+  type CheckoutResult,
+  checkout,
+  edgeClient,
+  registerShoppers,
+  seedStore,
+  shopUntil,
+  withRetries,
+} from "./support/edge-shoppers";
 import { cpuReport, cpuSnapshot } from "./support/process-cpu";
 
 const concurrency = Number(process.argv[3] ?? 32);
@@ -58,58 +67,6 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => void cleanUp().finally(() => process.exit(finished ? 0 : 130)));
 }
 
-type Call = { token?: string; body?: unknown; headers?: Record<string, string>; timeoutMs?: number };
-
-const call = async (method: string, path: string, options: Call = {}) => {
-  if (!platform) throw new Error("platform not started");
-  return fetch(platform.edgeUrl + path, {
-    method,
-    headers: {
-      ...(options.body === undefined ? {} : { "content-type": "application/json" }),
-      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-      ...options.headers,
-    },
-    body: options.body === undefined ? null : JSON.stringify(options.body),
-    signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
-  });
-};
-
-/** The JSON of a 2xx answer; anything else throws with the status and body. */
-const json = async <T>(response: Promise<Response>, what: string): Promise<T> => {
-  const answer = await response;
-  if (!answer.ok) throw new Error(`${what}: ${answer.status} ${await answer.text()}`);
-  return (await answer.json()) as T;
-};
-
-const login = async (email: string, password: string) =>
-  (
-    await json<{ accessToken: string }>(
-      call("POST", "/v1/auth/login", { body: { email, password } }),
-      `login ${email}`,
-    )
-  ).accessToken;
-
-/** Runs `work` for 0..count-1, `parallel` at a time. */
-const inParallel = async (count: number, parallel: number, work: (index: number) => Promise<void>) => {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(parallel, count) }, async () => {
-      while (next < count) await work(next++);
-    }),
-  );
-};
-
-const withRetries = async <T>(what: string, attempt: () => Promise<T>, tries = 60): Promise<T> => {
-  for (let tried = 1; ; tried++) {
-    try {
-      return await attempt();
-    } catch (error) {
-      if (tried >= tries) throw new Error(`${what}: ${error instanceof Error ? error.message : error}`);
-      await Bun.sleep(500);
-    }
-  }
-};
-
 try {
   const ports = Object.fromEntries(
     SERVICE_NAMES.map((name) => [`${name.toUpperCase()}_PORT`, String(quietPort())]),
@@ -143,62 +100,18 @@ try {
   const { config } = platform;
 
   say(`seeding a store with ${skus.length} products and ${riders} riders through the admin API`);
-  const admin = await login(config.ADMIN_EMAIL, config.ADMIN_PASSWORD);
-  const { storeId } = await json<{ storeId: string }>(
-    call("POST", "/v1/admin/stores", {
-      token: admin,
-      body: { name: `Bench store ${run}`, location: store, serviceRadiusMeters: 5_000 },
-    }),
-    "create store",
-  );
-  for (const sku of skus) {
-    await json(
-      call("POST", "/v1/admin/products", {
-        token: admin,
-        body: { sku, name: `Bench product ${sku}`, category: "bench", unit: "1 pc" },
-      }),
-      `product ${sku}`,
-    );
-    await json(
-      call("PUT", `/v1/admin/stores/${storeId}/prices/${sku}`, {
-        token: admin,
-        body: { price: { amountMinor: 1_500, currency: "EUR" } },
-      }),
-      `price ${sku}`,
-    );
-    await json(
-      call("PUT", `/v1/admin/stores/${storeId}/stock/${sku}`, { token: admin, body: { onHand: 1_000_000 } }),
-      `stock ${sku}`,
-    );
-  }
-  // Delivery learns the store from catalog's StoreUpserted: 422 until then.
-  await withRetries("first rider", () =>
-    json(
-      call("POST", `/v1/admin/stores/${storeId}/riders`, { token: admin, body: { name: "Rider 1" } }),
-      "rider",
-    ),
-  );
-  await inParallel(riders - 1, 16, (index) =>
-    json(
-      call("POST", `/v1/admin/stores/${storeId}/riders`, {
-        token: admin,
-        body: { name: `Rider ${index + 2}` },
-      }),
-      "rider",
-    ).then(() => {}),
-  );
+  const client = edgeClient(platform.edgeUrl);
+  const admin = await client.login(config.ADMIN_EMAIL, config.ADMIN_PASSWORD);
+  const storeId = await seedStore(client, admin, {
+    name: `Bench store ${run}`,
+    location: store,
+    skus,
+    riders,
+  });
+  const shop = { storeId, skus, address };
 
   say(`registering ${concurrency} shoppers through the edge`);
-  const shoppers: string[] = new Array(concurrency);
-  await inParallel(concurrency, 8, async (index) => {
-    const email = `bench-${run}-${index}@example.com`;
-    const password = "bench-password-123";
-    await json(
-      call("POST", "/v1/auth/register", { body: { email, password, name: `Shopper ${index}` } }),
-      `register ${email}`,
-    );
-    shoppers[index] = await login(email, password);
-  });
+  const shoppers = await registerShoppers(client, concurrency, run);
 
   const outcomes = new Map<string, number>();
   const count = (outcome: string) => outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
@@ -206,37 +119,11 @@ try {
   const requests = { answered201: 0, answered202: 0, polls: 0 };
   const latencies: number[] = [];
 
-  /** One checkout: cart, POST with Prefer: wait=10, then polling while still PENDING; the final status. */
-  const checkout = async (token: string, record: boolean): Promise<string> => {
-    const sku = skus[Math.floor(Math.random() * skus.length)];
-    const cart = await call("PUT", `/v1/cart/items/${sku}`, { token, body: { storeId, quantity: 1 } });
-    if (!cart.ok)
-      return record ? `cart ${cart.status}` : `cart ${cart.status} ${(await cart.text()).slice(0, 500)}`;
-    await cart.body?.cancel();
-    const started = performance.now();
-    const placed = await call("POST", "/v1/orders", {
-      token,
-      body: { storeId, address, payment: { token: "tok_visa" } },
-      headers: { "idempotency-key": crypto.randomUUID(), prefer: "wait=10" },
-      timeoutMs: 40_000,
-    });
-    if (placed.status !== 201 && placed.status !== 202) {
-      const problem = await placed.text();
-      // The warm-up checkout says why; during the run only the status is counted.
-      return record ? `checkout ${placed.status}` : `checkout ${placed.status} ${problem.slice(0, 500)}`;
-    }
-    if (record) requests[placed.status === 201 ? "answered201" : "answered202"]++;
-    let order = (await placed.json()) as { orderId: string; status: string; reason?: string | null };
-    const deadline = Date.now() + 30_000;
-    while (order.status === "PENDING" && Date.now() < deadline) {
-      await Bun.sleep(100);
-      if (record) requests.polls++;
-      const polled = await call("GET", `/v1/orders/${order.orderId}`, { token });
-      if (polled.ok) order = (await polled.json()) as typeof order;
-      else await polled.body?.cancel();
-    }
-    if (order.status === "CONFIRMED" && record) latencies.push(performance.now() - started);
-    return order.status === "REJECTED" ? `REJECTED ${order.reason ?? "?"}` : order.status;
+  const record = (result: CheckoutResult) => {
+    count(result.outcome);
+    if (result.answered) requests[result.answered === 201 ? "answered201" : "answered202"]++;
+    requests.polls += result.polls;
+    if (result.confirmedAfterMs !== undefined) latencies.push(result.confirmedAfterMs);
   };
 
   // One checkout first: it waits out the read models catching up and warms every path.
@@ -244,8 +131,8 @@ try {
   await withRetries(
     "a first checkout",
     async () => {
-      const status = await checkout(first, false);
-      if (status !== "CONFIRMED") throw new Error(status);
+      const { outcome } = await checkout(client, first, shop, true);
+      if (outcome !== "CONFIRMED") throw new Error(outcome);
     },
     20,
   );
@@ -254,18 +141,7 @@ try {
   const before = cpuSnapshot({ root: process.pid });
   const started = performance.now();
   const endAt = started + seconds * 1000;
-  await Promise.all(
-    shoppers.map(async (token) => {
-      while (performance.now() < endAt) {
-        try {
-          count(await checkout(token, true));
-        } catch (error) {
-          count(error instanceof Error && error.name === "TimeoutError" ? "client timeout" : "client error");
-          await Bun.sleep(200);
-        }
-      }
-    }),
-  );
+  await shopUntil(client, shoppers, shop, endAt, record);
   const elapsed = (performance.now() - started) / 1000;
   const after = cpuSnapshot({ root: process.pid });
 

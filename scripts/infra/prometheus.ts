@@ -1,19 +1,11 @@
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { ensureDebianPackage } from "./debian";
 
 const root = resolve(import.meta.dir, "../..");
 const home = join(root, ".qc/prometheus");
 /** The repository's alerting rules, loaded by the dev Prometheus and checked by `promtool` in the tests. */
 export const RULES_FILE = join(root, "infra/prometheus/alerts.yml");
-
-const run = async (command: string[], env: Record<string, string> = {}) => {
-  const child = Bun.spawn(command, {
-    stdout: "inherit",
-    stderr: "inherit",
-    env: { ...process.env, ...env },
-  });
-  return (await child.exited) === 0;
-};
 
 /**
  * Makes sure `prometheus` and `promtool` are on the PATH: when either is missing, installs Debian's
@@ -21,17 +13,7 @@ const run = async (command: string[], env: Record<string, string> = {}) => {
  * machine's package lists may be empty or stale). Throws when they are still missing afterwards.
  */
 export async function ensurePrometheus(log: (line: string) => void = console.log): Promise<void> {
-  if (Bun.which("prometheus") && Bun.which("promtool")) return;
-  log("prometheus/promtool missing: installing Debian's prometheus package (apt-get)");
-  const apt = { DEBIAN_FRONTEND: "noninteractive" };
-  // Root here; a CI runner's user goes through password-less sudo.
-  const asRoot = process.getuid?.() === 0 || !Bun.which("sudo") ? [] : ["sudo", "-n", "-E"];
-  const installed =
-    (await run([...asRoot, "apt-get", "update", "-qq"], apt)) &&
-    (await run([...asRoot, "apt-get", "install", "-y", "-qq", "--no-install-recommends", "prometheus"], apt));
-  if (!installed || !Bun.which("prometheus") || !Bun.which("promtool")) {
-    throw new Error("could not install Debian's prometheus package (needs root and apt-get)");
-  }
+  await ensureDebianPackage("prometheus", ["prometheus", "promtool"], log);
 }
 
 export interface ScrapeTarget {

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { DOUBLE_STORE_LOAD } from "../../test/core-double";
 import { as, edge, freshIp } from "../../test/helpers";
 import { parseSamples } from "../ops/core-metrics";
+import { edgeTraffic } from "../ops/source";
 
 const summary = (headers: Record<string, string>) => edge("/v1/admin/ops/summary", { headers });
 
@@ -80,5 +81,42 @@ describe("parseSamples", () => {
       { name: "x_total", labels: { a: "1", b: 'say "hi"\n' }, value: 3 },
       { name: "kafka_consumer_lag", labels: { group: "g" }, value: 4 },
     ]);
+  });
+});
+
+describe("edgeTraffic", () => {
+  it("counts accepted checkouts per second, HIT and STALE over cached reads, and 429s by route", () => {
+    const row = (route: string, method: string, status: number, cache: string, count: number) => ({
+      route,
+      method,
+      status,
+      cache,
+      count,
+    });
+    const traffic = edgeTraffic(
+      {
+        counts: [
+          row("/v1/orders", "POST", 201, "BYPASS", 90),
+          row("/v1/orders", "POST", 202, "BYPASS", 30),
+          row("/v1/orders", "POST", 429, "BYPASS", 4),
+          row("/v1/catalog/products/:sku", "GET", 200, "HIT", 6),
+          row("/v1/catalog/products/:sku", "GET", 200, "STALE", 1),
+          row("/v1/catalog/products/:sku", "GET", 200, "MISS", 3),
+          row("/v1/auth/login", "POST", 429, "BYPASS", 7),
+        ],
+        checkoutLatencyMs: { p50: 480, p99: 1_100 },
+      },
+      60,
+    );
+    expect(traffic).toEqual({
+      requests: 141,
+      ordersPerSecond: 2,
+      checkoutLatencyMs: { p50: 480, p99: 1_100 },
+      cacheHitRatio: 0.7,
+      rateLimited: [
+        { route: "/v1/auth/login", count: 7 },
+        { route: "/v1/orders", count: 4 },
+      ],
+    });
   });
 });

@@ -17,6 +17,10 @@ export const ConfigSchema = z.object({
   KAFKA_BROKERS: csv.default(["127.0.0.1:9092"]),
   KAFKA_CLIENT_ID: z.string().min(1).default("quickcommerce"),
   TOPIC_PREFIX: z.string().default(""),
+  // RabbitMQ carries work that people or workers pull and acknowledge (pick tasks, shopper notifications).
+  RABBITMQ_URL: z.url({ protocol: /^amqps?$/ }).default("amqp://guest:guest@127.0.0.1:5672"),
+  // Prefix of every exchange and queue a process declares, so test runs on a shared broker stay apart.
+  QUEUE_PREFIX: z.string().default(""),
   EDGE_SIGNING_SECRET: z.string().min(16).default("dev-edge-signing-secret-change-me"),
   EDGE_SIGNATURE_MAX_SKEW_MS: z.coerce.number().int().min(1000).default(30_000),
   // service → service: each caller→callee pair signs with HMAC(SERVICE_AUTH_SECRET, "caller>callee"), or with
@@ -103,6 +107,16 @@ export const ConfigSchema = z.object({
   // delivery
   DELIVERY_ASSIGN_DEADLINE_MS: z.coerce.number().int().min(0).default(60_000),
   DELIVERY_ASSIGN_RETRY_MS: z.coerce.number().int().min(10).default(1_000),
+  // Picking: a claimed task not completed within its visibility time goes back to the store's queue after the
+  // retry delay; one that lapsed PICK_MAX_ATTEMPTS claims goes to the dead letters for a shift lead.
+  PICK_VISIBILITY_MS: z.coerce.number().int().min(100).default(300_000),
+  PICK_RETRY_DELAY_MS: z.coerce.number().int().min(10).default(10_000),
+  PICK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(3),
+  // The notifier simulator: latency per message, share of sends that fail, delay before a retry, attempts.
+  NOTIFIER_LATENCY_MS: z.coerce.number().int().min(0).default(50),
+  NOTIFIER_FAILURE_RATE: z.coerce.number().min(0).max(1).default(0.05),
+  NOTIFIER_RETRY_DELAY_MS: z.coerce.number().int().min(10).default(2_000),
+  NOTIFIER_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
   // pricing
   PRICING_QUOTE_SECRET: z.string().min(16).default("dev-pricing-quote-secret-change-me"),
   PRICING_QUOTE_TTL_SECONDS: z.coerce.number().int().min(10).default(600),

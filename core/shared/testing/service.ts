@@ -2,6 +2,7 @@ import type { Kysely } from "kysely";
 import { type Config, loadConfig } from "../config";
 import { createDb, dropDatabase, ensureDatabase } from "../db";
 import { INTERNAL_PREFIX, serviceAuthHeaders } from "../http/service-auth";
+import { deleteDeclaredQueues } from "../queue/rabbitmq";
 import { SERVICE_NAMES, type ServiceName } from "../runtime/context";
 import {
   migrateService,
@@ -34,8 +35,9 @@ export interface TestService extends RunningService {
 }
 
 /**
- * An isolated environment on the machine's real Postgres, Redis and Kafka: its own database and a topic
- * prefix of its own, so test files (and engineers) sharing one broker never see each other's messages.
+ * An isolated environment on the machine's real Postgres, Redis, Kafka and RabbitMQ: its own database and a
+ * topic and queue prefix of its own, so test files (and engineers) sharing one broker never see each other's
+ * messages; the exchanges and queues it declared are deleted at stop.
  */
 export async function testEnvironment(
   options: {
@@ -57,6 +59,7 @@ export async function testEnvironment(
     LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
     DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${database}`,
     TOPIC_PREFIX: `t${suffix}`,
+    QUEUE_PREFIX: `t${suffix}`,
     KAFKA_CLIENT_ID: `test-${suffix}`,
     ...ports,
     ...options.env,
@@ -102,6 +105,7 @@ export async function testEnvironment(
       await Promise.allSettled(started.reverse().map((service) => service.stop()));
       await Promise.allSettled(handles.map((handle) => handle.destroy()));
       await dropDatabase(config.DATABASE_URL, { derived: true });
+      await deleteDeclaredQueues(config.RABBITMQ_URL, config.QUEUE_PREFIX);
     },
   };
 }

@@ -78,21 +78,11 @@ describe("delivery: riders, assignment and status", () => {
     expect(await riderStatus(near.riderId)).toBe("BUSY");
   });
 
-  it("lets only the assigned rider move the order one step at a time, and tells the shopper", async () => {
+  it("lets only the assigned rider move the order one step at a time", async () => {
     const storeId = await openStore();
     const rider = await addRider(storeId);
     const orderId = await order(storeId);
-    const [created] = await awaitOutbox(db, orderId, "DeliveryCreated");
-    const shopperId = crypto.randomUUID();
-    await publish(delivery, "OrderConfirmed", {
-      orderId,
-      userId: shopperId,
-      storeId,
-      paymentId: crypto.randomUUID(),
-      deliveryId: (created?.data as { deliveryId?: string } | undefined)?.deliveryId ?? "",
-      total: { amountMinor: 49_900, currency: "INR" },
-      etaMinutes: 11,
-    });
+    await awaitOutbox(db, orderId, "DeliveryCreated");
 
     expect((await report(orderId, crypto.randomUUID(), "PICKED_UP")).status).toBe(403);
     expect((await report(orderId, rider.userId, "PICKED_UP", ["shopper" as never])).status).toBe(403);
@@ -110,26 +100,6 @@ describe("delivery: riders, assignment and status", () => {
       "DELIVERED",
     ]);
     expect(await riderStatus(rider.riderId)).toBe("FREE");
-
-    for (let i = 0; i < 200; i++) {
-      const sent = await db
-        .selectFrom("notifications")
-        .select(["kind", "user_id"])
-        .where("order_id", "=", orderId)
-        .orderBy("id")
-        .execute();
-      if (sent.length === 4) {
-        expect(sent.map((n) => n.kind).sort()).toEqual([
-          "DELIVERED",
-          "ORDER_CONFIRMED",
-          "OUT_FOR_DELIVERY",
-          "PICKED_UP",
-        ]);
-        return;
-      }
-      await Bun.sleep(50);
-    }
-    throw new Error("the shopper was not notified of every step");
   });
 
   it("waits for a rider until the deadline, then fails with NO_RIDER", async () => {

@@ -2,6 +2,7 @@ import type { AnyMessage } from "@qc/contracts";
 import type { Kysely } from "kysely";
 import { type MessageHandler, startConsumer } from "../../shared/consumer/runner";
 import type { ServiceContext } from "../../shared/runtime/context";
+import { upsertProduct } from "../db/pick-task-repository";
 import type { Database } from "../db/schema";
 import { upsertStore } from "../db/store-repository";
 import { cancelDelivery } from "../use-cases/cancel-delivery";
@@ -9,7 +10,10 @@ import { createDelivery } from "../use-cases/create-delivery";
 
 type Of<T extends AnyMessage["type"]> = Extract<AnyMessage, { type: T }>;
 
-/** The saga's delivery commands, and the stores the catalog announces (where riders start and ETAs begin). */
+/**
+ * The saga's delivery commands, and what the catalog announces: stores (where riders start and ETAs begin)
+ * and product names (for pickers).
+ */
 export function startCommandConsumer(ctx: ServiceContext<Database>) {
   const on =
     <T extends AnyMessage["type"]>(
@@ -27,6 +31,8 @@ export function startCommandConsumer(ctx: ServiceContext<Database>) {
         ),
         CancelDelivery: on<"CancelDelivery">((trx, m) => cancelDelivery(trx, m, ctx.logger)),
         StoreUpserted: on<"StoreUpserted">((trx, m) => upsertStore(trx, m.data)),
+        // Pickers read product names beside the SKUs.
+        ProductUpserted: on<"ProductUpserted">((trx, m) => upsertProduct(trx, m.data)),
       },
     },
     { db: ctx.db, bus: ctx.bus, logger: ctx.logger, topicPrefix: ctx.config.TOPIC_PREFIX },

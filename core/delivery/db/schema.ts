@@ -1,3 +1,4 @@
+import type { Line, PackedLine } from "@qc/contracts";
 import type { Generated, Selectable } from "kysely";
 import type { MessagingTables } from "../../shared/db/messaging";
 import type { DeliveryState } from "../domain/transitions";
@@ -51,7 +52,39 @@ export interface NotificationsTable {
   user_id: string | null;
   kind: string;
   body: string;
+  /** Sends it took the notifier (failed tries were retried after a delay). */
+  attempts: Generated<number>;
   created_at: Generated<Date>;
+}
+
+export type PickTaskStatus = "WAITING" | "QUEUED" | "CLAIMED" | "PACKED" | "CANCELLED" | "DEAD";
+
+/** One order's pick task: the source of truth; RabbitMQ holds the work item that hands it to a picker. */
+export interface PickTasksTable {
+  task_id: string;
+  order_id: string;
+  store_id: string;
+  user_id: string;
+  express: boolean;
+  lines: Line[];
+  status: PickTaskStatus;
+  picker_id: string | null;
+  /** The current claim: its holder settles the work item once the claim ends. */
+  claim_id: string | null;
+  claimed_until: Date | null;
+  /** Claims so far; the task is dead-lettered once PICK_MAX_ATTEMPTS of them lapsed. */
+  attempts: Generated<number>;
+  picked: PackedLine[] | null;
+  published_at: Date | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+export type PickTaskRow = Selectable<PickTasksTable>;
+
+/** Product names as catalog announced them, for the picker's list. */
+export interface ProductsTable {
+  sku: string;
+  name: string;
 }
 
 /** The delivery schema's tables, as Kysely sees them. */
@@ -60,4 +93,6 @@ export interface Database extends MessagingTables {
   riders: RidersTable;
   deliveries: DeliveriesTable;
   notifications: NotificationsTable;
+  pick_tasks: PickTasksTable;
+  products: ProductsTable;
 }

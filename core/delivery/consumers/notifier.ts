@@ -1,0 +1,53 @@
+import type { ShopperNotification } from "@qc/contracts";
+import type { WorkQueues } from "../../shared/queue";
+import type { ServiceContext } from "../../shared/runtime/context";
+import type { Notifier } from "../clients/notifier";
+import type { Database } from "../db/schema";
+import { SHOPPER_NOTIFICATIONS } from "../wiring";
+
+// Sends in flight per instance: the provider's latency, not our CPU, bounds the notifier.
+const PREFETCH = 8;
+
+/**
+ * The notifier worker: a competing consumer of the shopper-notification queue. Each notification is sent
+ * once and recorded in `notifications` (its id is the event's); a failed send comes back after
+ * NOTIFIER_RETRY_DELAY_MS, and after NOTIFIER_MAX_ATTEMPTS it goes to the dead letters.
+ */
+export function startNotifier(
+  ctx: ServiceContext<Database>,
+  queue: WorkQueues<ShopperNotification>,
+  notifier: Notifier,
+) {
+  return queue.consume(SHOPPER_NOTIFICATIONS, { prefetch: PREFETCH }, async (item) => {
+    const notification = item.body;
+    const sent = await ctx.db
+      .selectFrom("notifications")
+      .select("id")
+      .where("message_id", "=", notification.notificationId)
+      .executeTakeFirst();
+    if (sent) return item.ack();
+    try {
+      await notifier.send(notification);
+    } catch (error) {
+      const last = item.attempt >= ctx.config.NOTIFIER_MAX_ATTEMPTS;
+      ctx.logger.warn(
+        { err: error, attempt: item.attempt, orderId: notification.orderId },
+        "notification failed",
+      );
+      return last ? item.deadLetter() : item.retryLater();
+    }
+    await ctx.db
+      .insertInto("notifications")
+      .values({
+        message_id: notification.notificationId,
+        order_id: notification.orderId,
+        user_id: notification.userId,
+        kind: notification.kind,
+        body: notification.body,
+        attempts: item.attempt,
+      })
+      .onConflict((oc) => oc.column("message_id").doNothing())
+      .execute();
+    await item.ack();
+  });
+}

@@ -1,0 +1,66 @@
+import type { Line, PickTaskItem } from "@qc/contracts";
+import type { Kysely } from "kysely";
+import { afterCommit } from "../../shared/db/transaction";
+import type { WorkQueues } from "../../shared/queue";
+import type { Logger } from "../../shared/telemetry/logger";
+import {
+  cancelTask,
+  insertWaitingTask,
+  markPublished,
+  queueTask,
+  unpublishedTasks,
+} from "../db/pick-task-repository";
+import type { Database, PickTaskRow } from "../db/schema";
+import { priorityOf } from "../domain/picking";
+
+// A queued task RabbitMQ has not confirmed for this long is published again by the sweep.
+const REPUBLISH_AFTER_MS = 5_000;
+
+/** Puts the task's work item in its store's queue (confirmed by the broker), then records that it is there. */
+async function publishTask(db: Kysely<Database>, queue: WorkQueues<PickTaskItem>, task: PickTaskRow) {
+  await queue.publish(
+    task.store_id,
+    { taskId: task.task_id, orderId: task.order_id, storeId: task.store_id },
+    { messageId: task.task_id, priority: priorityOf(task.express) },
+  );
+  await markPublished(db, task.task_id);
+}
+
+/** The pick tasks' side of the order's life: learned when placed, queued once confirmed, dropped if it ends. */
+export function pickTaskQueue(db: Kysely<Database>, queue: WorkQueues<PickTaskItem>, logger: Logger) {
+  return {
+    placed: (
+      trx: Kysely<Database>,
+      order: { orderId: string; storeId: string; userId: string; express?: boolean; lines: Line[] },
+    ) => insertWaitingTask(trx, { ...order, express: order.express ?? false }),
+
+    /**
+     * The order is confirmed: its task is queued once, however often the confirmation arrives, and its work
+     * item published after the commit; if that publish is lost (a crash, the broker away) the sweep resends.
+     */
+    async confirmed(trx: Kysely<Database>, orderId: string) {
+      const task = await queueTask(trx, orderId);
+      if (!task) {
+        logger.debug({ orderId }, "no waiting pick task for this order");
+        return;
+      }
+      afterCommit(trx, () => {
+        publishTask(db, queue, task).catch((error) =>
+          logger.warn(
+            { err: error, taskId: task.task_id },
+            "pick task not published yet; the sweep resends it",
+          ),
+        );
+      });
+    },
+
+    ended: (trx: Kysely<Database>, orderId: string) => cancelTask(trx, orderId),
+
+    /** Publishes the queued tasks whose work item the broker never confirmed. */
+    async republish() {
+      for (const task of await unpublishedTasks(db, REPUBLISH_AFTER_MS)) await publishTask(db, queue, task);
+    },
+  };
+}
+
+export type PickTaskQueue = ReturnType<typeof pickTaskQueue>;

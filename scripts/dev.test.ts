@@ -110,6 +110,17 @@ async function stockANewStoreAndSell(edge: string, adminToken: string) {
     status = String((await call("GET", `/v1/orders/${placed.body.orderId}`, shopper)).body.status);
   }
   expect(status).toBe("CONFIRMED");
+
+  // The shopper follows the order live through the edge; a cancel reaches the stream, which then ends.
+  const live = await fetch(`${edge}/v1/orders/${placed.body.orderId}/events`, {
+    headers: { authorization: `Bearer ${shopper}` },
+  });
+  expect(live.headers.get("content-type")).toContain("text/event-stream");
+  const cancel = await call("POST", `/v1/orders/${placed.body.orderId}/cancel`, shopper);
+  expect(cancel.status).toBe(202);
+  const streamed = await Promise.race([live.text(), Bun.sleep(30_000).then(() => "(still open after 30 s)")]);
+  const statuses = [...streamed.matchAll(/^data: (.*)$/gm)].map((line) => JSON.parse(line[1] ?? "{}").status);
+  expect(statuses).toEqual(["CONFIRMED", "CANCELLED"]);
 }
 
 describe("npm run dev", () => {

@@ -1,8 +1,10 @@
 import { withPrefix } from "@qc/contracts";
 import { startConsumer } from "../shared/consumer/runner";
+import { purgerMode } from "../shared/edge-purge";
 import type { ServiceContext, Stoppable } from "../shared/runtime/context";
 import { every } from "../shared/runtime/every";
 import { deliveryProgressHandler } from "./consumers/delivery-progress";
+import { startLiveTracking } from "./consumers/live-tracking";
 import { replyTypes, sagaReplyHandler } from "./consumers/saga-replies";
 import { extendDeadlines } from "./db/aggregate-repository";
 import { pruneExpiredKeys } from "./db/idempotency-repository";
@@ -15,7 +17,10 @@ import { shareStatusChanges } from "./use-cases/status-changes";
 
 const hourMs = 60 * 60 * 1000;
 
-/** The saga's reply consumer (with the delivery choreography), its deadline sweeper and the key pruner. */
+/**
+ * The saga's reply consumer (with the delivery choreography), its deadline sweeper, the key pruner and, where
+ * there is an edge to tell (not in tests without one), the live-tracking pushes.
+ */
 export async function background(ctx: ServiceContext<Database>): Promise<Stoppable[]> {
   const settings = sagaSettings(ctx.config);
   const onReply = sagaReplyHandler(settings, ctx.logger);
@@ -51,5 +56,6 @@ export async function background(ctx: ServiceContext<Database>): Promise<Stoppab
   const sweeper = every(ctx.config.ORDER_SWEEP_INTERVAL_MS, sweep, ctx.logger, "deadline sweep");
   const pruner = every(hourMs, () => pruneExpiredKeys(ctx.db), ctx.logger, "idempotency key pruning");
   const statusChanges = await shareStatusChanges(ctx.redis, ctx.config.REDIS_URL, ctx.logger);
-  return [replies, sweeper, pruner, statusChanges];
+  const live = purgerMode(ctx.config) === "off" ? [] : [await startLiveTracking(ctx)];
+  return [replies, sweeper, pruner, statusChanges, ...live];
 }

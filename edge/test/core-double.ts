@@ -18,6 +18,27 @@ function readBody(request: IncomingMessage): Promise<string> {
   });
 }
 
+const money = (amountMinor: number) => ({ amountMinor, currency: "EUR" });
+
+/** An order as order's GET /v1/orders/:id shows it: placed at a fixed instant, still PENDING. */
+export const orderView = (orderId: string, userId: string) => ({
+  orderId,
+  userId,
+  storeId: "0193a000-0000-7000-8000-0000000000a1",
+  status: "PENDING",
+  reason: null,
+  lines: [],
+  subtotal: money(0),
+  deliveryFee: money(0),
+  discount: money(0),
+  total: money(0),
+  address: { line1: "1 Test Street", lat: 52.5, lng: 13.4 },
+  etaMinutes: null,
+  history: [],
+  createdAt: "2026-12-05T10:00:00.000Z",
+  updatedAt: "2026-12-05T10:00:00.000Z",
+});
+
 /** What the double's `GET /metrics` answers, in Prometheus' text format, for every service. */
 export const DOUBLE_METRICS = `# HELP saga_outcomes_total Checkout sagas finished
 # TYPE saga_outcomes_total counter
@@ -79,6 +100,13 @@ export function startCoreDouble(port: number, jwks: JSONWebKeySet): Promise<Serv
           JSON.stringify({ orderId: "0193a000-0000-7000-8000-0000000000d1", status: "CONFIRMED" }),
         );
       }, Number(wait) * 1_000);
+    }
+    // One order as order answers its owner; an id ending in 404 is someone else's (order's own 404).
+    const order = /^\/v1\/orders\/([0-9a-f-]{36})$/.exec(url.pathname)?.[1];
+    if (order && request.method === "GET") {
+      if (order.endsWith("404"))
+        return json(404, { type: "urn:quickcommerce:problem:not_found", status: 404 });
+      return json(200, orderView(order, headers["x-user-id"] ?? ""));
     }
     // The operators' dashboard: a service's metrics (ops.test.ts reads these figures back) and order's open orders.
     if (url.pathname === "/metrics") {

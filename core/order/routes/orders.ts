@@ -1,5 +1,6 @@
 import {
   IdempotencyKey,
+  LIVE_WATCH_HEADER,
   OrderAccepted,
   OrderPage,
   OrderParams,
@@ -20,6 +21,7 @@ import { findView, pageViews } from "../db/order-views";
 import type { Database } from "../db/schema";
 import { decodeCursor, encodeCursor } from "../domain/cursor";
 import { cancelOrder } from "../use-cases/cancel-order";
+import { watchOrder } from "../use-cases/live-tracking";
 import { placeOrder } from "../use-cases/place-order";
 import { sagaSettings } from "../use-cases/settings";
 import { settledView } from "../use-cases/settled-view";
@@ -82,12 +84,13 @@ export const orderRoutes = (ctx: ServiceContext<Database>, clients: CheckoutClie
       /** One order, for its owner or an admin. */
       .get(
         "/v1/orders/:id",
-        async ({ identity, params }) => {
+        async ({ identity, params, headers }) => {
           const user = requireUser(identity);
           const view = await forOrder(params.id, () => findView(ctx.db, params.id));
           if (!view) throw notFound("order");
           // Someone else's order is indistinguishable from none: its id tells a stranger nothing.
           if (view.userId !== user.userId && !isAdmin(user)) throw notFound("order");
+          if (headers[LIVE_WATCH_HEADER.toLowerCase()]) await watchOrder(ctx.redis, params.id);
           return view;
         },
         { params: OrderParams, response: OrderView },

@@ -36,13 +36,14 @@ function coreRequestFor(c: Context<AppEnv>, service: Service, body?: unknown) {
 
 /**
  * Forwards the request to the owning service, with the validated body (never the raw one) when there is
- * one; `extra` adds headers core reads and can lengthen the deadline for a request that waits on purpose.
+ * one; `extra` adds headers core reads, can lengthen the deadline for a request that waits on purpose, or
+ * asks core something else on the caller's behalf (`method`, `path`).
  */
 export async function forward(
   c: Context<AppEnv>,
   service: Service,
   body?: unknown,
-  extra: Pick<CoreRequest, "headers" | "timeoutMs"> = {},
+  extra: Partial<Pick<CoreRequest, "headers" | "timeoutMs" | "method" | "path">> = {},
 ): Promise<Response> {
   return relay(await callCore(c.env, { ...coreRequestFor(c, service, body), ...extra }));
 }

@@ -1,8 +1,11 @@
 import {
   IDEMPOTENCY_KEY_HEADER,
   IdempotencyKey,
+  LIVE_WATCH_HEADER,
+  liveEventOf,
   OrderParams,
   OrdersQuery,
+  OrderView,
   PlaceOrderBody,
   PREFER_HEADER,
   PreferHeader,
@@ -57,4 +60,23 @@ export const orders = new Hono<AppEnv>()
   )
   .get("/", requireRole("shopper", "admin"), validate("query", OrdersQuery), (c) => forward(c, "order"))
   .get("/:id", requireRole("shopper", "admin"), validate("param", OrderParams), (c) => forward(c, "order"))
+  /**
+   * Follows one order live (`text/event-stream`), owner or admin only: core answers who may see it (its
+   * own 404 for anyone else) and the order as it stands, which seeds the order's Durable Object; the viewer
+   * then streams from that object, holding no connection to core. `Last-Event-ID` resumes.
+   */
+  .get("/:id/events", requireRole("shopper", "admin"), validate("param", OrderParams), async (c) => {
+    const { id } = c.req.valid("param");
+    const order = await forward(c, "order", undefined, {
+      method: "GET",
+      path: `/v1/orders/${id}`,
+      headers: { [LIVE_WATCH_HEADER]: "1" },
+    });
+    if (!order.ok) return order;
+    const live = c.env.ORDER_EVENTS.get(c.env.ORDER_EVENTS.idFromName(id));
+    await live.publish([liveEventOf(OrderView.parse(await order.json()))]);
+    const stream = await live.fetch(c.req.raw);
+    // A Durable Object's answer has immutable headers; the edge's middleware adds its own on the way out.
+    return new Response(stream.body, stream);
+  })
   .post("/:id/cancel", requireRole("shopper"), validate("param", OrderParams), (c) => forward(c, "order"));

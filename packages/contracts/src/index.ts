@@ -6,6 +6,7 @@ export * from "./api/catalog";
 export * from "./api/deliveries";
 export * from "./api/health";
 export * from "./api/internal";
+export * from "./api/live";
 export * from "./api/ops";
 export * from "./api/orders";
 export * from "./api/prefer";

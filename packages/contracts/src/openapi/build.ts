@@ -78,11 +78,11 @@ const problemContent = { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: "#/components
 
 function responses(route: RouteSpec, named: Map<z.ZodType, string>): JsonSchema {
   const documented: JsonSchema = {};
-  for (const [status, { description, schema }] of Object.entries(route.responses)) {
+  for (const [status, { description, schema, contentType }] of Object.entries(route.responses)) {
     const name = schema && named.get(schema);
     const body = name ? { $ref: `#/components/schemas/${name}` } : schema && inline(schema, "output");
     documented[status] = body
-      ? { description, content: { "application/json": { schema: body } } }
+      ? { description, content: { [contentType ?? "application/json"]: { schema: body } } }
       : { description };
   }
   const problem = (description: string) => ({ description, content: problemContent });

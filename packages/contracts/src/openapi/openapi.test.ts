@@ -44,6 +44,7 @@ describe("OpenAPI documents", () => {
       "GET /v1/orders",
       "GET /v1/orders/{id}",
       "POST /v1/orders/{id}/cancel",
+      "GET /v1/orders/{id}/events",
       "POST /v1/admin/stores",
       "POST /v1/admin/products",
       "PUT /v1/admin/stores/{storeId}/stock/{sku}",
@@ -55,6 +56,7 @@ describe("OpenAPI documents", () => {
     }
     expect(documented.filter((route) => !route.includes(" /v1/"))).toEqual([
       "POST /internal/purge",
+      "POST /internal/orders/{id}/live",
       "POST /internal/jwks/purge",
     ]);
   });

@@ -44,6 +44,7 @@ import {
 } from "../api/catalog";
 import { DeliveryParams, DeliveryStatusBody, DeliveryView } from "../api/deliveries";
 import { HealthView } from "../api/health";
+import { OrderLiveBody, OrderLiveEvent } from "../api/live";
 import { OpsSummary, OpsSummaryQuery } from "../api/ops";
 import {
   AdminOrderQuery,
@@ -236,6 +237,18 @@ export const publicRoutes: readonly RouteSpec[] = [
     responses: { 200: ok(OrderView) },
   },
   {
+    method: "get",
+    path: "/v1/orders/{id}/events",
+    summary:
+      "Follow one order live: its state now, then each change (status, ETA) as an SSE event whose id is the instant of the change; resumable with Last-Event-ID, ends after the final status",
+    tag: "orders",
+    roles: ["shopper", "admin"],
+    request: { params: OrderParams },
+    responses: {
+      200: { ...ok(OrderLiveEvent, "A stream of order events"), contentType: "text/event-stream" },
+    },
+  },
+  {
     method: "post",
     path: "/v1/orders/{id}/cancel",
     summary: "Cancel an order through the saga",
@@ -426,6 +439,14 @@ export const publicRoutes: readonly RouteSpec[] = [
     summary: "Core retires cached reads (HMAC-signed with the purge secret, refused outside 30 s)",
     tag: "internal",
     request: { body: PurgeBody },
+    responses: { 204: noContent },
+  },
+  {
+    method: "post",
+    path: "/internal/orders/{id}/live",
+    summary: "Core pushes an order's changes to its live viewers (signed like /internal/purge)",
+    tag: "internal",
+    request: { params: OrderParams, body: OrderLiveBody },
     responses: { 204: noContent },
   },
   {

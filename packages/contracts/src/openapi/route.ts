@@ -4,10 +4,12 @@ import type { Role } from "../common";
 /** HTTP methods the services answer; lower case as OpenAPI path items spell them. */
 export type HttpMethod = "get" | "post" | "put" | "delete";
 
-/** One response of a route: a description and, when it has a JSON body, the contract schema of it. */
+/** One response of a route: a description and, when it has a body, the contract schema of it. */
 export interface RouteResponse {
   description: string;
   schema?: z.ZodType;
+  /** The body's media type (default `application/json`; `text/event-stream` for a stream of `schema`). */
+  contentType?: string;
 }
 
 /**

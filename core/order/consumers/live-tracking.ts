@@ -1,0 +1,21 @@
+import { startConsumer } from "../../shared/consumer/runner";
+import type { ServiceContext, Stoppable } from "../../shared/runtime/context";
+import { edgeLiveClient } from "../clients/edge-live";
+import type { Database } from "../db/schema";
+import { liveTrackingHandler } from "../use-cases/live-tracking";
+
+/** The order's own events that change what a shopper following it sees. */
+const CHANGES = ["OrderConfirmed", "OrderRejected", "OrderCancelled", "OrderStatusChanged"] as const;
+
+/** Pushes the changes of followed orders to the edge, which fans them out to their viewers. */
+export function startLiveTracking(ctx: ServiceContext<Database>): Promise<Stoppable> {
+  const handler = liveTrackingHandler(ctx.db, ctx.redis, edgeLiveClient(ctx.config));
+  return startConsumer(
+    {
+      groupId: "order-live",
+      topics: ["order.events.v1"],
+      handlers: Object.fromEntries(CHANGES.map((type) => [type, handler])),
+    },
+    { db: ctx.db, bus: ctx.bus, logger: ctx.logger, topicPrefix: ctx.config.TOPIC_PREFIX },
+  );
+}

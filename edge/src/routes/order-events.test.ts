@@ -1,0 +1,134 @@
+import { type OrderLiveEvent, orderLivePath, signRequest } from "@qc/contracts";
+import { describe, expect, it } from "vitest";
+import { as, edge, env, requestId } from "../../test/helpers";
+
+const orderId = () => `0193a000-0000-7000-8000-${crypto.randomUUID().slice(-12)}`;
+const placedAt = Date.parse("2026-12-05T10:00:00.000Z");
+
+const change = (id: string, status: OrderLiveEvent["status"], minutesLater: number): OrderLiveEvent => {
+  const at = new Date(placedAt + minutesLater * 60_000);
+  return { id: at.getTime(), orderId: id, status, reason: null, etaMinutes: 12, at: at.toISOString() };
+};
+
+/** Core's push, signed with PURGE_SECRET as the edge verifies it. */
+async function push(id: string, events: OrderLiveEvent[], secret = env.PURGE_SECRET) {
+  const path = orderLivePath(id);
+  const body = JSON.stringify({ events });
+  const timestamp = Date.now();
+  const signature = await signRequest({ secret, method: "POST", path, timestamp, body });
+  return edge(path, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      "x-edge-timestamp": String(timestamp),
+      "x-edge-signature": signature,
+    },
+    body,
+  });
+}
+
+/** Opens the order's stream as a shopper; `next(n)` reads until n more events arrived. */
+async function follow(id: string, lastEventId?: string) {
+  const response = await edge(`/v1/orders/${id}/events`, {
+    headers: {
+      ...(await as({ roles: ["shopper"] })),
+      "x-request-id": requestId(),
+      ...(lastEventId ? { "last-event-id": lastEventId } : {}),
+    },
+  });
+  const reader = response.body?.getReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  let ended = false;
+  const events: { id: string; data: OrderLiveEvent }[] = [];
+  const next = async (count: number) => {
+    const wanted = events.length + count;
+    while (events.length < wanted && !ended && reader) {
+      const { value, done } = await reader.read();
+      if (done) ended = true;
+      buffer += decoder.decode(value ?? new Uint8Array());
+      let end = buffer.indexOf("\n\n");
+      while (end >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const id = /^id: (.*)$/m.exec(block)?.[1];
+        const data = /^data: (.*)$/m.exec(block)?.[1];
+        if (id && data) events.push({ id, data: JSON.parse(data) as OrderLiveEvent });
+        end = buffer.indexOf("\n\n");
+      }
+    }
+    return events;
+  };
+  const untilEnd = async () => {
+    while (!ended && reader) {
+      const { done } = await reader.read();
+      ended = done;
+    }
+  };
+  return { response, next, untilEnd, close: () => reader?.cancel() };
+}
+
+describe("GET /v1/orders/:id/events", () => {
+  it("streams the order as it stands, then each change core pushes once, and ends at the final one", async () => {
+    const id = orderId();
+    const viewer = await follow(id);
+    expect(viewer.response.status).toBe(200);
+    expect(viewer.response.headers.get("content-type")).toContain("text/event-stream");
+    expect((await viewer.next(1)).map(({ data }) => data.status)).toEqual(["PENDING"]);
+    const second = await follow(id);
+    await second.next(1);
+
+    const confirmed = change(id, "CONFIRMED", 1);
+    expect((await push(id, [confirmed])).status).toBe(204);
+    // Pushed again (a redelivered message): shown once.
+    expect((await push(id, [confirmed])).status).toBe(204);
+    const delivered = change(id, "DELIVERED", 20);
+    expect((await push(id, [change(id, "OUT_FOR_DELIVERY", 12), delivered])).status).toBe(204);
+
+    for (const stream of [viewer, second]) {
+      const seen = await stream.next(3);
+      expect(seen.map(({ data }) => data.status)).toEqual([
+        "PENDING",
+        "CONFIRMED",
+        "OUT_FOR_DELIVERY",
+        "DELIVERED",
+      ]);
+      expect(seen.map(({ id: eventId }) => Number(eventId))).toEqual(
+        [...seen.map(({ data }) => data.id)].sort(),
+      );
+      await stream.untilEnd();
+    }
+  });
+
+  it("resumes after Last-Event-ID with exactly what the viewer missed", async () => {
+    const id = orderId();
+    const first = await follow(id);
+    await first.next(1);
+    const confirmed = change(id, "CONFIRMED", 1);
+    await push(id, [confirmed, change(id, "PICKED_UP", 8)]);
+    await first.next(2);
+    await first.close();
+
+    const resumed = await follow(id, String(confirmed.id));
+    const seen = await resumed.next(1);
+    expect(seen.map(({ data }) => data.status)).toEqual(["PICKED_UP"]);
+    await resumed.close();
+  });
+
+  it("answers a stranger as order does (404), without a stream", async () => {
+    const response = await edge(`/v1/orders/0193a000-0000-7000-8000-000000000404/events`, {
+      headers: { ...(await as({ roles: ["shopper"] })), "x-request-id": requestId() },
+    });
+    expect(response.status).toBe(404);
+    expect(response.headers.get("content-type")).not.toContain("text/event-stream");
+  });
+
+  it("takes pushes only from core, and only about the order of the path", async () => {
+    const id = orderId();
+    expect((await push(id, [change(id, "CONFIRMED", 1)], "not-the-secret")).status).toBe(401);
+    const other = await push(id, [change(orderId(), "CONFIRMED", 1)]);
+    expect(other.status).toBe(400);
+    expect(other.headers.get("content-type")).toContain("application/problem+json");
+    expect((await push(id, [{ ...change(id, "CONFIRMED", 1), status: "LOST" as never }])).status).toBe(400);
+  });
+});

@@ -12,6 +12,7 @@ import type { Kysely } from "kysely";
 import { awaitOutbox, outboxOf, publish } from "../shared/testing/messages";
 import { type TestEnvironment, type TestService, testEnvironment } from "../shared/testing/service";
 import { appendEvents, ConcurrencyError, loadEvents } from "./db/event-store";
+import { PENDING } from "./db/idempotency-repository";
 import type { Database } from "./db/schema";
 import { orderService } from "./main";
 import { DELIVERY_FEE_MINOR, startCheckoutStandIn, UNIT_PRICE_MINOR } from "./testing/checkout-standin";
@@ -156,6 +157,34 @@ describe("the order service", () => {
         .where("user_id", "=", user.userId)
         .execute();
       expect(orders).toHaveLength(1);
+    });
+
+    it("takes over a key whose request died after claiming it, once the claim is 30 s old, with its order id", async () => {
+      const user = shopper();
+      expect((await place(user, "key-abandoned-0")).status).toBe(202);
+      // The hash the route binds this body to, from the key of that completed request.
+      const { request_hash } = await db
+        .selectFrom("idempotency_keys")
+        .select("request_hash")
+        .where("user_id", "=", user.userId)
+        .executeTakeFirstOrThrow();
+      // What a request killed between claiming its key and placing its order leaves behind.
+      const claimed = Bun.randomUUIDv7();
+      await db
+        .insertInto("idempotency_keys")
+        .values({
+          user_id: user.userId,
+          key: "key-abandoned-1",
+          request_hash,
+          status_code: PENDING,
+          response: JSON.stringify({ orderId: claimed }),
+          created_at: new Date(Date.now() - 60_000),
+          expires_at: new Date(Date.now() + 3_600_000),
+        })
+        .execute();
+      const retried = await place(user, "key-abandoned-1");
+      expect(retried.status).toBe(202);
+      expect(((await retried.json()) as { orderId: string }).orderId).toBe(claimed);
     });
 
     it("creates one order for concurrent requests with the same key", async () => {

@@ -114,8 +114,10 @@ export async function placeOrder(
     if (!stored || stored.statusCode === PENDING) throw conflictInProgress();
     return replay(stored, hash);
   };
+  // A claim still PENDING goes on to claimPending: it is another request at work (claimPending answers null),
+  // or one that died after claiming it, which claimPending takes over once it is 30 s old.
   const earlier = await findResponse(deps.db, userId, key);
-  if (earlier) return answered();
+  if (earlier && earlier.statusCode !== PENDING) return answered();
   const claim = await claimPending(
     deps.db,
     userId,

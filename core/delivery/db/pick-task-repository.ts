@@ -114,7 +114,8 @@ export const packTask = (db: Kysely<Database>, taskId: string, picked: PickTaskR
 export async function upsertProduct(db: Kysely<Database>, product: { sku: string; name: string }) {
   await db
     .insertInto("products")
-    .values(product)
+    // The event carries the whole product; delivery keeps only what a picker reads.
+    .values({ sku: product.sku, name: product.name })
     .onConflict((oc) => oc.column("sku").doUpdateSet({ name: product.name }))
     .execute();
 }

@@ -3,7 +3,7 @@ import { startConsumer } from "../shared/consumer/runner";
 import { purgerMode } from "../shared/edge-purge";
 import type { ServiceContext, Stoppable } from "../shared/runtime/context";
 import { every } from "../shared/runtime/every";
-import { deliveryProgressHandler } from "./consumers/delivery-progress";
+import { deliveryProgressHandler, orderPackedHandler } from "./consumers/delivery-progress";
 import { startLiveTracking } from "./consumers/live-tracking";
 import { replyTypes, sagaReplyHandler } from "./consumers/saga-replies";
 import { extendDeadlines } from "./db/aggregate-repository";
@@ -31,6 +31,7 @@ export async function background(ctx: ServiceContext<Database>): Promise<Stoppab
       handlers: {
         ...Object.fromEntries(replyTypes.map((type) => [type, onReply])),
         DeliveryStatusChanged: deliveryProgressHandler(settings),
+        OrderPacked: orderPackedHandler(settings),
       },
       retry: { attempts: 5, initialDelayMs: 200 },
       concurrency: 6,

@@ -249,6 +249,34 @@ describe("the order service", () => {
       expect(cancel.status).toBe(409);
     });
 
+    it("moves a confirmed order to PACKED when the store packs it, once, and the rider picks it up from there", async () => {
+      const user = shopper();
+      const orderId = await placed(user);
+      const { paymentId: _, ...delivery } = await confirm(orderId);
+      const packed = {
+        orderId,
+        storeId,
+        taskId: crypto.randomUUID(),
+        lines: [{ sku: "BREAD-400G", quantity: 1, picked: 1 }],
+      };
+      await publish(order, "OrderPacked", packed);
+      await awaitStatus(orderId, "PACKED");
+      // Reported again under another message id: the order has moved past it already.
+      await publish(order, "OrderPacked", packed);
+      expect(await outboxOf(db, orderId, "CommitStock")).toHaveLength(0);
+      await publish(order, "DeliveryStatusChanged", { orderId, ...delivery, status: "PICKED_UP" });
+      await awaitStatus(orderId, "PICKED_UP");
+      await awaitOutbox(db, orderId, "CommitStock");
+      const changes = await outboxOf(db, orderId, "OrderStatusChanged");
+      expect(changes.map((change) => (change as MessageOf<"OrderStatusChanged">).data.status)).toEqual([
+        "PACKED",
+        "PICKED_UP",
+      ]);
+      const steps = (await view(orderId, user)).history.map((entry) => entry.step);
+      expect(steps.filter((step) => step === "PACKED")).toHaveLength(1);
+      expect(steps.indexOf("PACKED")).toBeLessThan(steps.indexOf("PICKED_UP"));
+    });
+
     it("rejects OUT_OF_STOCK and voids the authorization sent beside the reservation", async () => {
       const orderId = await placed(shopper());
       await publish(order, "StockReservationFailed", {

@@ -21,6 +21,8 @@ export interface PlacedOrder {
   total: Money;
   address: Address;
   couponCode: string | null;
+  /** Picked first in the store; absent on orders placed before express existed. */
+  express?: boolean;
 }
 
 /** The order aggregate's events, as stored in order_events (the source of truth). */
@@ -31,7 +33,8 @@ export type OrderEvent =
   | { type: "OrderConfirmed"; data: { deliveryId: string; etaMinutes: number } }
   | { type: "OrderRejected"; data: { reason: RejectReason; detail: string | null } }
   | { type: "OrderCancelled"; data: { reason: RejectReason } }
-  | { type: "DeliveryProgressed"; data: { status: DeliveryStatus } };
+  | { type: "DeliveryProgressed"; data: { status: DeliveryStatus } }
+  | { type: "OrderPacked"; data: { taskId: string } };
 
 export type RecordedEvent = OrderEvent & { version: number; occurredAt: Date };
 
@@ -103,13 +106,17 @@ export function eventOf(fact: SagaFact): OrderEvent {
 
 const deliveryRank: Partial<Record<OrderStatus, number>> = {
   CONFIRMED: 0,
-  PICKED_UP: 1,
-  OUT_FOR_DELIVERY: 2,
-  DELIVERED: 3,
+  PACKED: 1,
+  PICKED_UP: 2,
+  OUT_FOR_DELIVERY: 3,
+  DELIVERED: 4,
 };
 
-/** A rider update moves a confirmed order forward only; stale, repeated or post-cancel updates do not. */
-export function movesForward(current: OrderStatus, next: DeliveryStatus): boolean {
+/**
+ * The store's packing or a rider's update moves a confirmed order forward only; stale, repeated or post-cancel
+ * updates do not (a rider may pick up an order whose packing was not reported: PACKED is skipped then).
+ */
+export function movesForward(current: OrderStatus, next: OrderStatus): boolean {
   const from = deliveryRank[current];
   const to = deliveryRank[next];
   return from !== undefined && to !== undefined && to > from;
@@ -131,6 +138,8 @@ function historyEntry(event: OrderEvent): { step: string; detail: string | null 
       return { step: "CANCELLED", detail: event.data.reason };
     case "DeliveryProgressed":
       return { step: event.data.status, detail: null };
+    case "OrderPacked":
+      return { step: "PACKED", detail: null };
   }
 }
 
@@ -168,6 +177,8 @@ export function evolve(orderId: string, state: OrderState | null, event: Recorde
       return { ...next, status: "CANCELLED", reason: event.data.reason };
     case "DeliveryProgressed":
       return { ...next, status: event.data.status };
+    case "OrderPacked":
+      return { ...next, status: "PACKED" };
     default:
       return next;
   }

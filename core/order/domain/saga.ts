@@ -146,6 +146,8 @@ export type SagaInput =
   /** `late`: the step whose deadline passed (the one with the shortest deadline); its timeout is the reason. */
   | { type: "DeadlinePassed"; attempt: number; late?: SagaStep }
   | { type: "CancelRequested" }
+  /** The store packed the order: recorded, nothing to send (stock is committed at pick-up). */
+  | { type: "Packed" }
   | { type: "PickedUp" }
   | { type: "Delivered" };
 

@@ -56,6 +56,7 @@ function placedFrom(quote: Quote, body: PlaceOrderBody, userId: string): PlacedO
     total: money(quote.totalMinor),
     address: body.address,
     couponCode: quote.couponCode,
+    express: body.express ?? false,
   };
 }
 

@@ -111,11 +111,11 @@ async function shop(
 interface Startup {
   /** Per consumer group: ms from the kill until the new member had its partitions (left `joining`). */
   joined: Record<string, number>;
-  /** ms from the kill until /health/ready answered 200. */
+  /** ms from the kill until /health/ready answered 200 (spawnService waits for it). */
   ready: number;
 }
 
-/** Starts a new instance of a service and follows its readiness body until it answers ready. */
+/** Starts a new instance of a service, following its readiness body until it answers ready. */
 async function replace(world: CheckoutWorld, name: Scaled, killedAt: number): Promise<Startup> {
   const port = quietPort();
   const startup: Startup = { joined: {}, ready: Number.NaN };
@@ -123,12 +123,12 @@ async function replace(world: CheckoutWorld, name: Scaled, killedAt: number): Pr
   const watching = (async () => {
     while (!started) {
       try {
+        // The probe itself takes a while on a loaded machine: the state it reports held when it was asked.
+        const asked = Date.now() - killedAt;
         const response = await fetch(`http://127.0.0.1:${port}/health/ready`);
         const body = (await response.json()) as { consumerGroups?: { group: string; state: string }[] };
         for (const { group, state } of body.consumerGroups ?? [])
-          if (state !== "joining" && !(group in startup.joined))
-            startup.joined[group] = Date.now() - killedAt;
-        if (response.ok) startup.ready = Date.now() - killedAt;
+          if (state !== "joining" && !(group in startup.joined)) startup.joined[group] = asked;
       } catch {
         // not listening yet
       }
@@ -137,6 +137,7 @@ async function replace(world: CheckoutWorld, name: Scaled, killedAt: number): Pr
   })();
   try {
     await world.scaleOut(name, port);
+    startup.ready = Date.now() - killedAt;
   } finally {
     started = true;
     await watching;

@@ -17,6 +17,7 @@ import { health } from "./routes/health";
 import { internal } from "./routes/internal";
 import { ops } from "./routes/ops";
 import { orders } from "./routes/orders";
+import { pickTasks } from "./routes/pick-tasks";
 import { stores } from "./routes/stores";
 
 const { onError, notFound } = problemErrors();
@@ -50,6 +51,7 @@ export const app = new Hono<AppEnv>()
   .route("/v1/orders", orders)
   .route("/v1/admin", adminRoutes)
   .route("/v1/deliveries", deliveries)
+  .route("/v1/pick-tasks", pickTasks)
   .route("/internal", internal)
   .route("/", docs)
   .route("/", ops);

@@ -27,6 +27,8 @@ export async function edge(
 export interface TokenOptions {
   sub?: string;
   roles?: string[];
+  /** The stores a store_staff member or rider belongs to (the token's `storeIds`). */
+  storeIds?: string[];
   key?: "current" | "rotated" | "rogue";
   expiresIn?: string | number;
   issuer?: string;
@@ -36,7 +38,10 @@ export interface TokenOptions {
 export async function accessToken(options: TokenOptions = {}): Promise<string> {
   const jwk = inject("signingKeys")[options.key ?? "current"];
   const key = await importJWK(jwk as JWK, "ES256");
-  return new SignJWT({ roles: options.roles ?? ["shopper"] })
+  return new SignJWT({
+    roles: options.roles ?? ["shopper"],
+    ...(options.storeIds ? { storeIds: options.storeIds } : {}),
+  })
     .setProtectedHeader({ alg: "ES256", kid: jwk.kid })
     .setSubject(options.sub ?? crypto.randomUUID())
     .setIssuer(options.issuer ?? "quickcommerce-auth")

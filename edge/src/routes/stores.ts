@@ -1,9 +1,11 @@
-import { ServiceabilityQuery } from "@qc/contracts";
+import { ServiceabilityQuery, StorePickParams } from "@qc/contracts";
 import { Hono } from "hono";
 import { forward } from "../core/forward";
 import type { AppEnv } from "../env";
 import { readCache } from "../middleware/read-cache";
+import { requireRole } from "../middleware/roles";
 import { validate } from "../middleware/validate";
+import { signedIn } from "./limits";
 
 // 4 decimals is about 11 m: neighbours share an entry, and no store radius is that sharp.
 function roundCoordinates(query: URLSearchParams): URLSearchParams {
@@ -15,16 +17,27 @@ function roundCoordinates(query: URLSearchParams): URLSearchParams {
   return rounded;
 }
 
-/** /v1/stores: serviceability, cached per rounded location and retired when any store changes. */
-export const stores = new Hono<AppEnv>().get(
-  "/serviceable",
-  validate("query", ServiceabilityQuery),
-  readCache({
-    name: "serviceability",
-    scopes: () => [{ kind: "stores" }],
-    fill: (c) => forward(c, "catalog"),
-    freshSeconds: 60,
-    staleSeconds: 600,
-    normalizeQuery: roundCoordinates,
-  }),
-);
+/**
+ * /v1/stores: serviceability, cached per rounded location and retired when any store changes; store staff
+ * claim their store's next pick task (delivery checks that they belong to the store).
+ */
+export const stores = new Hono<AppEnv>()
+  .get(
+    "/serviceable",
+    validate("query", ServiceabilityQuery),
+    readCache({
+      name: "serviceability",
+      scopes: () => [{ kind: "stores" }],
+      fill: (c) => forward(c, "catalog"),
+      freshSeconds: 60,
+      staleSeconds: 600,
+      normalizeQuery: roundCoordinates,
+    }),
+  )
+  .get(
+    "/:storeId/pick-tasks/next",
+    ...signedIn,
+    requireRole("store_staff", "admin"),
+    validate("param", StorePickParams),
+    (c) => forward(c, "delivery"),
+  );

@@ -42,7 +42,15 @@ import {
   ProductView,
   SkuParams,
 } from "../api/catalog";
-import { DeliveryParams, DeliveryStatusBody, DeliveryView } from "../api/deliveries";
+import {
+  CompletePickTaskBody,
+  DeliveryParams,
+  DeliveryStatusBody,
+  DeliveryView,
+  PickTaskParams,
+  PickTaskView,
+  StorePickParams,
+} from "../api/deliveries";
 import { HealthView } from "../api/health";
 import { OrderLiveBody, OrderLiveEvent } from "../api/live";
 import { OpsSummary, OpsSummaryQuery } from "../api/ops";
@@ -432,6 +440,25 @@ export const publicRoutes: readonly RouteSpec[] = [
     roles: ["rider"],
     request: { params: DeliveryParams, body: DeliveryStatusBody },
     responses: { 200: ok(DeliveryView) },
+  },
+  {
+    method: "get",
+    path: "/v1/stores/{storeId}/pick-tasks/next",
+    summary:
+      "Store staff claim their store's next pick task (express first), or the one they hold; 204 when none waits",
+    tag: "picking",
+    roles: ["store_staff", "admin"],
+    request: { params: StorePickParams },
+    responses: { 200: ok(PickTaskView), 204: noContent },
+  },
+  {
+    method: "post",
+    path: "/v1/pick-tasks/{taskId}/complete",
+    summary: "The picker holding a task reports every line picked: the order is PACKED",
+    tag: "picking",
+    roles: ["store_staff", "admin"],
+    request: { params: PickTaskParams, body: CompletePickTaskBody },
+    responses: { 200: ok(PickTaskView) },
   },
   {
     method: "post",

@@ -136,7 +136,7 @@ export function manifestProblems(objects: K8sObject[]): string[] {
     const pool = Number(env.get("DB_POOL_MAX")?.value ?? defaults.DB_POOL_MAX);
     connections +=
       pool * (hpa?.spec.maxReplicas ?? scaled?.spec.maxReplicaCount ?? deployment.spec.replicas ?? 1);
-    for (const secret of ["DATABASE_URL", "REDIS_URL", ...SECRET_SETTINGS])
+    for (const secret of ["DATABASE_URL", "REDIS_URL", "RABBITMQ_URL", ...SECRET_SETTINGS])
       if (!env.get(secret)?.valueFrom?.secretKeyRef) problems.push(`${name}: ${secret} not from a Secret`);
   }
 

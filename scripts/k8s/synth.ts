@@ -27,6 +27,8 @@ export const POSTGRES_APP_SECRET = "qc-postgres-app";
 /** Created out of band (docs/operations.md): one key per SECRET_SETTINGS entry. */
 export const CORE_SECRET = "core-secrets";
 export const REDIS_SECRET = "redis-auth";
+/** `url` (amqp://<user>:<password>@rabbitmq:5672) for core's RABBITMQ_URL, beside the server's credentials. */
+export const RABBITMQ_SECRET = "rabbitmq-auth";
 /** The image placeholder the overlays replace with the pushed image. */
 export const CORE_IMAGE = "quickcommerce-core";
 /** Seconds the pod keeps serving after it is marked terminating, while endpoints drop it everywhere. */
@@ -111,6 +113,7 @@ export function coreSettings(): Record<string, string> {
 const secretEnv = () => [
   { name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: POSTGRES_APP_SECRET, key: "uri" } } },
   { name: "REDIS_URL", valueFrom: { secretKeyRef: { name: REDIS_SECRET, key: "url" } } },
+  { name: "RABBITMQ_URL", valueFrom: { secretKeyRef: { name: RABBITMQ_SECRET, key: "url" } } },
   ...SECRET_SETTINGS.map((name) => ({ name, valueFrom: { secretKeyRef: { name: CORE_SECRET, key: name } } })),
 ];
 

@@ -144,6 +144,8 @@ describe("npm run dev", () => {
       EDGE_INSPECTOR_PORT: String(freePort()),
       UPSTASH_PORT: String(freePort()),
       LOG_LEVEL: "warn",
+      // As a developer runs it, not as bun test's own NODE_ENV=test (which switches the edge pushes off).
+      NODE_ENV: "development",
       ...Object.fromEntries(SERVICE_NAMES.map((name) => [`${name.toUpperCase()}_PORT`, String(freePort())])),
     };
     const dev = Bun.spawn([process.execPath, "scripts/dev.ts"], {

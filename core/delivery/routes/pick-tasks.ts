@@ -1,6 +1,8 @@
 import { CompletePickTaskBody, PickTaskParams, PickTaskView, StorePickParams } from "@qc/contracts";
 import { Elysia } from "elysia";
 import { identityFrom, requireRole, requireStoreRole } from "../../shared/http/edge-identity";
+import { AppError } from "../../shared/http/errors";
+import { QueueUnavailableError } from "../../shared/queue";
 import type { ServiceContext } from "../../shared/runtime/context";
 import type { Database } from "../db/schema";
 import type { PickFloor } from "../use-cases/pick-floor";
@@ -13,7 +15,19 @@ export const pickTaskRoutes = (ctx: ServiceContext<Database>, floor: PickFloor) 
       "/v1/stores/:storeId/pick-tasks/next",
       async ({ identity, params, set }) => {
         const picker = requireStoreRole(identity, params.storeId, "store_staff");
-        const task = await floor.claimNext(params.storeId, picker.userId);
+        const task = await floor.claimNext(params.storeId, picker.userId).catch((error) => {
+          if (error instanceof QueueUnavailableError)
+            throw new AppError(
+              503,
+              "queue_unavailable",
+              "Pick tasks cannot be handed out now; try again",
+              undefined,
+              {
+                "retry-after": "5",
+              },
+            );
+          throw error;
+        });
         if (!task) {
           set.status = 204;
           return undefined;

@@ -54,6 +54,11 @@ export interface WorkQueues<T> {
   takeDeadLetter(): Promise<{ body: unknown; messageId: string; attempt: number } | null>;
 }
 
+/** The broker did not answer in time (down, restarting, unreachable); the work can be asked for again shortly. */
+export class QueueUnavailableError extends Error {
+  override name = "QueueUnavailableError";
+}
+
 /** A connection to the work-queue broker; reconnects by itself. */
 export interface Queue {
   workQueues<T>(family: WorkQueueFamily<T>): WorkQueues<T>;

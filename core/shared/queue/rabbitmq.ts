@@ -7,9 +7,29 @@ import {
   type SyncMessage,
 } from "rabbitmq-client";
 import type { Logger } from "../telemetry/logger";
-import type { Delivery, Queue, WorkQueueFamily, WorkQueues } from "./index";
+import {
+  type Delivery,
+  type Queue,
+  QueueUnavailableError,
+  type WorkQueueFamily,
+  type WorkQueues,
+} from "./index";
 
 const ATTEMPT_HEADER = "x-attempt";
+// A request waiting for a channel gives up after this while the broker is away (the caller answers 503);
+// reconnect attempts back off to at most RETRY_HIGH_MS, so work resumes soon after the broker is back.
+const ACQUIRE_TIMEOUT_MS = 3_000;
+const RETRY_HIGH_MS = 2_000;
+
+/** Runs a broker call; a failure of the broker itself becomes a QueueUnavailableError. */
+async function onBroker<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof QueueUnavailableError) throw error;
+    throw new QueueUnavailableError(`work queue broker: ${(error as Error).message}`, { cause: error });
+  }
+}
 
 // What this process declared under each prefix, so a test run can delete its own exchanges and queues.
 const declared = new Map<string, { exchanges: Set<string>; queues: Set<string> }>();
@@ -32,7 +52,12 @@ type Settle = {
 export function createRabbitQueue(options: { url: string; prefix?: string; logger: Logger }): Queue {
   const prefix = options.prefix ?? "";
   const { logger } = options;
-  const rabbit = new Connection({ url: options.url, connectionName: logger.bindings().service });
+  const rabbit = new Connection({
+    url: options.url,
+    connectionName: logger.bindings().service,
+    acquireTimeout: ACQUIRE_TIMEOUT_MS,
+    retryHigh: RETRY_HIGH_MS,
+  });
   rabbit.on("error", (error) => logger.warn({ err: error }, "rabbitmq connection error"));
   const publisher = rabbit.createPublisher({ confirm: true, maxAttempts: 3 });
   const held = new Set<Channel>();
@@ -159,16 +184,19 @@ export function createRabbitQueue(options: { url: string; prefix?: string; logge
       deadLetterQueue,
       declare,
       async publish(key, body, { messageId, priority = 0 }) {
-        await declare(key);
-        await send(exchange, key, family.schema.parse(body), { messageId, priority, attempt: 1 });
+        const item = family.schema.parse(body);
+        await onBroker(async () => {
+          await declare(key);
+          await send(exchange, key, item, { messageId, priority, attempt: 1 });
+        });
       },
       async take(key) {
-        await declare(key);
+        await onBroker(() => declare(key));
         for (;;) {
-          const channel = await rabbit.acquire();
+          const channel = await onBroker(() => rabbit.acquire());
           held.add(channel);
           try {
-            const message = await channel.basicGet({ queue: queueOf(key) });
+            const message = await onBroker(() => channel.basicGet({ queue: queueOf(key) }));
             if (!message) {
               await closeQuietly(channel);
               return null;

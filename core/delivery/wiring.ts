@@ -15,6 +15,7 @@ const build = (ctx: ServiceContext<Database>) => {
   const queue = createRabbitQueue({
     url: ctx.config.RABBITMQ_URL,
     prefix: ctx.config.QUEUE_PREFIX,
+    expiresMs: ctx.config.QUEUE_EXPIRES_MS,
     logger: ctx.logger,
   });
   // One queue per dark store, keyed by store id; express orders first.

@@ -21,6 +21,9 @@ export const ConfigSchema = z.object({
   RABBITMQ_URL: z.url({ protocol: /^amqps?$/ }).default("amqp://guest:guest@127.0.0.1:5672"),
   // Prefix of every exchange and queue a process declares, so test runs on a shared broker stay apart.
   QUEUE_PREFIX: z.string().default(""),
+  // Unset in production. Tests set it: their queues are deleted by the broker once unused this long (and
+  // their exchanges with them), also those declared by child processes or left by a crashed run.
+  QUEUE_EXPIRES_MS: z.coerce.number().int().min(1000).optional(),
   EDGE_SIGNING_SECRET: z.string().min(16).default("dev-edge-signing-secret-change-me"),
   EDGE_SIGNATURE_MAX_SKEW_MS: z.coerce.number().int().min(1000).default(30_000),
   // service → service: each caller→callee pair signs with HMAC(SERVICE_AUTH_SECRET, "caller>callee"), or with

@@ -49,8 +49,16 @@ type Settle = {
  * The work-queue broker over RabbitMQ (rabbitmq-client: reconnects on its own; publishes wait for the
  * broker's confirm). Exchanges and queues are durable, items persistent, so a broker restart loses nothing.
  */
-export function createRabbitQueue(options: { url: string; prefix?: string; logger: Logger }): Queue {
+export function createRabbitQueue(options: {
+  url: string;
+  prefix?: string;
+  /** Queues the broker deletes once unused this long, exchanges once unbound (test runs); none by default. */
+  expiresMs?: number;
+  logger: Logger;
+}): Queue {
   const prefix = options.prefix ?? "";
+  const expiring = options.expiresMs ? { "x-expires": options.expiresMs } : {};
+  const autoDelete = options.expiresMs !== undefined;
   const { logger } = options;
   const rabbit = new Connection({
     url: options.url,
@@ -80,17 +88,21 @@ export function createRabbitQueue(options: { url: string; prefix?: string; logge
     let familyDeclared: Promise<void> | undefined;
     const declareFamily = () => {
       familyDeclared ??= (async () => {
-        await rabbit.exchangeDeclare({ exchange, type: "direct", durable: true });
-        await rabbit.exchangeDeclare({ exchange: retryExchange, type: "fanout", durable: true });
-        await rabbit.exchangeDeclare({ exchange: deadExchange, type: "fanout", durable: true });
+        await rabbit.exchangeDeclare({ exchange, type: "direct", durable: true, autoDelete });
+        await rabbit.exchangeDeclare({ exchange: retryExchange, type: "fanout", durable: true, autoDelete });
+        await rabbit.exchangeDeclare({ exchange: deadExchange, type: "fanout", durable: true, autoDelete });
         // A retried item waits here, then expires back to the family's exchange with its own routing key.
         await rabbit.queueDeclare({
           queue: retryQueue,
           durable: true,
-          arguments: { "x-message-ttl": family.retryDelayMs, "x-dead-letter-exchange": exchange },
+          arguments: {
+            "x-message-ttl": family.retryDelayMs,
+            "x-dead-letter-exchange": exchange,
+            ...expiring,
+          },
         });
         await rabbit.queueBind({ queue: retryQueue, exchange: retryExchange });
-        await rabbit.queueDeclare({ queue: deadLetterQueue, durable: true });
+        await rabbit.queueDeclare({ queue: deadLetterQueue, durable: true, arguments: expiring });
         await rabbit.queueBind({ queue: deadLetterQueue, exchange: deadExchange });
         for (const made of [exchange, retryExchange, deadExchange]) remember(prefix, "exchanges", made);
         for (const made of [retryQueue, deadLetterQueue]) remember(prefix, "queues", made);
@@ -114,6 +126,7 @@ export function createRabbitQueue(options: { url: string; prefix?: string; logge
             arguments: {
               "x-dead-letter-exchange": deadExchange,
               ...(family.maxPriority ? { "x-max-priority": family.maxPriority } : {}),
+              ...expiring,
             },
           });
           await rabbit.queueBind({ queue, exchange, routingKey: key });

@@ -60,6 +60,7 @@ export async function testEnvironment(
     DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${database}`,
     TOPIC_PREFIX: `t${suffix}`,
     QUEUE_PREFIX: `t${suffix}`,
+    QUEUE_EXPIRES_MS: "600000",
     KAFKA_CLIENT_ID: `test-${suffix}`,
     ...ports,
     ...options.env,

@@ -119,6 +119,8 @@ export async function startEdgePurgeConsumer(
     handleBatch,
     maxBatchSize: 500,
     partitionsConsumedConcurrently: 3,
+    // It waits for the edge as long as the edge is away; catalog's reads must stay in the load balancer.
+    gatesReadiness: false,
   });
   return {
     async stop() {

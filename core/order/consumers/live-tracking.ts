@@ -15,6 +15,8 @@ export function startLiveTracking(ctx: ServiceContext<Database>): Promise<Stoppa
       groupId: "order-live",
       topics: ["order.events.v1"],
       handlers: Object.fromEntries(CHANGES.map((type) => [type, handler])),
+      // Pushes wait for the edge while it is away; checkout must not wait for them to be ready.
+      gatesReadiness: false,
     },
     { db: ctx.db, bus: ctx.bus, logger: ctx.logger, topicPrefix: ctx.config.TOPIC_PREFIX },
   );

@@ -48,6 +48,12 @@ export interface SubscribeOptions {
   partitionsConsumedConcurrently?: number;
   /** How long the group waits for a silent member before handing its partitions to others (default 6 s). */
   sessionTimeoutMs?: number;
+  /**
+   * Whether the service is ready only once this group has worked off what its topics held when it joined
+   * (default true). False for a side effect that may wait on something outside core (the edge): it must not
+   * take the service out of its load balancer.
+   */
+  gatesReadiness?: boolean;
 }
 
 export interface Subscription {

@@ -42,6 +42,8 @@ export interface ConsumerOptions {
   concurrency?: number;
   /** Most consecutive messages of one partition handed over at once (default 100). */
   batchSize?: number;
+  /** See SubscribeOptions.gatesReadiness (default true). */
+  gatesReadiness?: boolean;
 }
 
 interface Accepted {
@@ -288,6 +290,7 @@ export async function startConsumer(options: ConsumerOptions, deps: ConsumerDeps
     handleBatch,
     maxBatchSize: options.batchSize ?? 100,
     partitionsConsumedConcurrently: options.concurrency ?? 64,
+    gatesReadiness: options.gatesReadiness,
   });
   return {
     async stop() {

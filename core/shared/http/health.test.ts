@@ -117,6 +117,32 @@ describe("readiness waits for the consumers", () => {
     await subscription.stop();
   }, 120_000);
 
+  it("does not wait for a group that starts at the newest record, nor for one that does not gate readiness", async () => {
+    // The topic holds the first test's records: a fresh group reading from the newest has none to work off.
+    const fresh = await bus.subscribe({
+      groupId: `${group}-newest`,
+      topics: [topic],
+      fromBeginning: false,
+      handle: async () => {},
+    });
+    const blocked = latch();
+    const sideEffect = await bus.subscribe({
+      groupId: `${group}-side`,
+      topics: [topic],
+      gatesReadiness: false,
+      handle: () => blocked.promise,
+    });
+    const groups = await bus.consumerStartup();
+    expect(groups.find((g) => g.group === `${group}-newest`)).toEqual({
+      group: `${group}-newest`,
+      state: "caught-up",
+      behind: 0,
+    });
+    expect(groups.some((g) => g.group === `${group}-side`)).toBe(false);
+    blocked.resolve();
+    await Promise.all([fresh.stop(), sideEffect.stop()]);
+  }, 60_000);
+
   it("answers 503 while the service's background work has not started", async () => {
     const app = health({ name: "cart", db, redis, bus }, () => false);
     const response = await app.handle(new Request("http://core/health/ready"));

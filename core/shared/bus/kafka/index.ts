@@ -135,7 +135,8 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
 
     async subscribe(subscribe: SubscribeOptions) {
       lag.track(subscribe.groupId, subscribe.topics);
-      startup.subscribing(subscribe.groupId, subscribe.topics);
+      if (subscribe.gatesReadiness ?? true)
+        startup.subscribing(subscribe.groupId, subscribe.topics, subscribe.fromBeginning ?? true);
       const subscription = await superviseConsumer(kafka, subscribe, {
         onJoin: () => startup.joined(subscribe.groupId),
         onStop: () => {

@@ -67,8 +67,9 @@ export function createLagReader(options: { brokers: string[]; clientId: string }
     );
     return ends.flatMap(({ topic, partitions }) =>
       partitions.map(({ partition, high, low }) => {
+        // Never committed, or committed below what retention kept: the group reads from the low watermark.
         const offset = committedAt.get(partitionKey(topic, partition)) ?? -1n;
-        return { topic, partition, next: offset < 0n ? BigInt(low) : offset, high: BigInt(high) };
+        return { topic, partition, next: offset < BigInt(low) ? BigInt(low) : offset, high: BigInt(high) };
       }),
     );
   };

@@ -4,13 +4,15 @@ import { type LagReader, partitionKey } from "./lag";
 interface GroupStart {
   topics: string[];
   joined: boolean;
+  atNewest: boolean;
   /** The high watermarks when the group first joined: the backlog it must work off before it is ready. */
   backlog?: Promise<Map<string, bigint>>;
   caughtUp: boolean;
 }
 
 export interface StartupTracker {
-  subscribing(groupId: string, topics: string[]): void;
+  /** A group starting at the newest record (`fromBeginning: false`) has no backlog to work off. */
+  subscribing(groupId: string, topics: string[], fromBeginning: boolean): void;
   /** The group's member got its partitions (kafkajs' GROUP_JOIN). */
   joined(groupId: string): void;
   stopped(groupId: string): void;
@@ -36,6 +38,8 @@ export function createStartupTracker(offsets: LagReader): StartupTracker {
   const stateOf = async (groupId: string, start: GroupStart): Promise<ConsumerGroupStartup> => {
     if (start.caughtUp) return { group: groupId, state: "caught-up", behind: 0 };
     if (!start.joined) return { group: groupId, state: "joining", behind: null };
+    if (start.atNewest) start.caughtUp = true;
+    if (start.caughtUp) return { group: groupId, state: "caught-up", behind: 0 };
     const [backlog, positions] = await Promise.all([
       backlogOf(start),
       offsets.positions(groupId, start.topics),
@@ -50,14 +54,15 @@ export function createStartupTracker(offsets: LagReader): StartupTracker {
   };
 
   return {
-    subscribing(groupId, topics) {
-      groups.set(groupId, { topics, joined: false, caughtUp: false });
+    subscribing(groupId, topics, fromBeginning) {
+      groups.set(groupId, { topics, joined: false, caughtUp: false, atNewest: !fromBeginning });
     },
     joined(groupId) {
       const start = groups.get(groupId);
       // Measured at the first join only: what arrives later is ordinary work, not start-up backlog.
       if (!start || start.joined) return;
       start.joined = true;
+      if (start.atNewest) return;
       void backlogOf(start).catch(() => {});
     },
     stopped(groupId) {

@@ -9,7 +9,7 @@ const CHANGES = ["OrderConfirmed", "OrderRejected", "OrderCancelled", "OrderStat
 
 /** Pushes the changes of followed orders to the edge, which fans them out to their viewers. */
 export function startLiveTracking(ctx: ServiceContext<Database>): Promise<Stoppable> {
-  const handler = liveTrackingHandler(ctx.db, ctx.redis, edgeLiveClient(ctx.config));
+  const handler = liveTrackingHandler(ctx.db, ctx.redis, ctx.config, edgeLiveClient(ctx.config));
   return startConsumer(
     {
       groupId: "order-live",

@@ -90,8 +90,10 @@ export const orderRoutes = (ctx: ServiceContext<Database>, clients: CheckoutClie
           if (!view) throw notFound("order");
           // Someone else's order is indistinguishable from none: its id tells a stranger nothing.
           if (view.userId !== user.userId && !isAdmin(user)) throw notFound("order");
-          if (headers[LIVE_WATCH_HEADER.toLowerCase()]) await watchOrder(ctx.redis, params.id);
-          return view;
+          if (!headers[LIVE_WATCH_HEADER.toLowerCase()]) return view;
+          // Watched first, read again: a change committed in between is either in this answer or pushed.
+          await watchOrder(ctx.redis, ctx.config, params.id);
+          return (await findView(ctx.db, params.id)) ?? view;
         },
         { params: OrderParams, response: OrderView },
       )

@@ -5,6 +5,8 @@ import { type OrderLiveEvent, terminalOrderStatuses } from "@qc/contracts";
 const KEEPALIVE_MS = 15_000;
 /** How long a finished order's changes stay resumable before its storage is dropped. */
 const RETAIN_AFTER_FINAL_MS = 60 * 60 * 1000;
+/** An order that never reports a final status (a lost push) is dropped this long after its last change. */
+const RETAIN_IDLE_MS = 24 * 60 * 60 * 1000;
 /** Tells an EventSource how long to wait before it reconnects. */
 const RETRY_MS = 2_000;
 
@@ -37,26 +39,27 @@ export class OrderEvents extends DurableObject<Env> {
       last: newest.id,
     });
     for (const event of fresh) this.broadcast(frame(event));
-    if (isFinal(newest)) {
-      await this.ctx.storage.setAlarm(Date.now() + RETAIN_AFTER_FINAL_MS);
-      this.closeAll();
-    }
+    await this.ctx.storage.setAlarm(Date.now() + (isFinal(newest) ? RETAIN_AFTER_FINAL_MS : RETAIN_IDLE_MS));
+    if (isFinal(newest)) this.closeAll();
     return fresh.length;
   }
 
-  /** A viewer's stream: what it missed after `Last-Event-ID`, then every change as it comes. */
+  /**
+   * A viewer's stream: what it missed after `Last-Event-ID`, then every change as it comes. A viewer of a
+   * finished order that missed nothing gets 204, which tells an EventSource to stop reconnecting.
+   */
   override async fetch(request: Request): Promise<Response> {
     const after = Number(request.headers.get("last-event-id") ?? 0) || 0;
+    // One read, no other await before the viewer is registered: a publish cannot slip in between.
+    const changes = [...(await this.ctx.storage.list<OrderLiveEvent>({ prefix: "change:" })).values()];
+    const missed = changes.filter((event) => event.id > after);
+    const finished = changes.length > 0 && isFinal(changes.at(-1) as OrderLiveEvent);
+    if (finished && missed.length === 0) return new Response(null, { status: 204 });
     const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
     const writer = writable.getWriter();
-    const missed = [...(await this.ctx.storage.list<OrderLiveEvent>({ prefix: "change:" })).values()].filter(
-      (event) => event.id > after,
-    );
     void writer.write(encoder.encode(`retry: ${RETRY_MS}\n\n`));
     for (const event of missed) void writer.write(frame(event));
-    const last = (await this.ctx.storage.get<number>("last")) ?? 0;
-    const finished = (await this.ctx.storage.get<OrderLiveEvent>(keyOf(last)))?.status;
-    if (finished && (terminalOrderStatuses as readonly string[]).includes(finished)) void writer.close();
+    if (finished) void writer.close();
     else this.watch(writer, request.signal);
     return new Response(readable, {
       headers: {
@@ -68,6 +71,7 @@ export class OrderEvents extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
+    this.closeAll();
     await this.ctx.storage.deleteAll();
   }
 

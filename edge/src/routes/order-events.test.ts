@@ -98,6 +98,9 @@ describe("GET /v1/orders/:id/events", () => {
       );
       await stream.untilEnd();
     }
+    // Coming back after the end (an EventSource reconnects on its own): 204 tells it to stop.
+    const late = await follow(id, String(delivered.id));
+    expect(late.response.status).toBe(204);
   });
 
   it("resumes after Last-Event-ID with exactly what the viewer missed", async () => {

@@ -22,22 +22,25 @@ export const adminPriceRoutes = (ctx: ServiceContext<Database>, prices: PriceBoo
       requireRole(identity, "admin");
       const { storeId, sku } = params;
       const price = body.price;
-      const changed = createMessage(
-        "PriceChanged",
-        { storeId, sku, price },
-        {
-          source: "pricing",
-          correlationId: request.headers.get(REQUEST_ID_HEADER) ?? Bun.randomUUIDv7(),
-        },
-      );
-      await transact(ctx.db, async (trx) => {
+      // Stamped after the row is written, under its lock: the instant orders the changes as they commit,
+      // which readers applying "newest wins" rely on.
+      const changed = await transact(ctx.db, async (trx) => {
         await upsertPrice(trx, {
           store_id: storeId,
           sku,
           amount_minor: price.amountMinor,
           currency: price.currency,
         });
-        await enqueue(trx, changed);
+        const message = createMessage(
+          "PriceChanged",
+          { storeId, sku, price },
+          {
+            source: "pricing",
+            correlationId: request.headers.get(REQUEST_ID_HEADER) ?? Bun.randomUUIDv7(),
+          },
+        );
+        await enqueue(trx, message);
+        return message;
       });
       await prices.written(storeId, sku, price);
       return { storeId, sku, price, changedAt: changed.occurredAt };

@@ -86,14 +86,16 @@ export const orderRoutes = (ctx: ServiceContext<Database>, clients: CheckoutClie
         "/v1/orders/:id",
         async ({ identity, params, headers }) => {
           const user = requireUser(identity);
-          const view = await forOrder(params.id, () => findView(ctx.db, params.id));
-          if (!view) throw notFound("order");
-          // Someone else's order is indistinguishable from none: its id tells a stranger nothing.
-          if (view.userId !== user.userId && !isAdmin(user)) throw notFound("order");
-          if (!headers[LIVE_WATCH_HEADER.toLowerCase()]) return view;
-          // Watched first, read again: a change committed in between is either in this answer or pushed.
-          await watchOrder(ctx.redis, ctx.config, params.id);
-          return (await findView(ctx.db, params.id)) ?? view;
+          const view = await findView(ctx.db, params.id);
+          // Someone else's order is indistinguishable from none: its id tells a stranger nothing (and a
+          // stranger's probe is not tagged as that order's work).
+          if (!view || (view.userId !== user.userId && !isAdmin(user))) throw notFound("order");
+          return forOrder(params.id, async () => {
+            if (!headers[LIVE_WATCH_HEADER.toLowerCase()]) return view;
+            // Watched first, read again: a change committed in between is either in this answer or pushed.
+            await watchOrder(ctx.redis, ctx.config, params.id);
+            return (await findView(ctx.db, params.id)) ?? view;
+          });
         },
         { params: OrderParams, response: OrderView },
       )

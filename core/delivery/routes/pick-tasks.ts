@@ -1,4 +1,4 @@
-import { CompletePickTaskBody, PickTaskParams, PickTaskView, StorePickParams } from "@qc/contracts";
+import { CompletePickTaskBody, PickTaskParams, PickTaskView, StoreParams } from "@qc/contracts";
 import { Elysia } from "elysia";
 import { identityFrom, requireRole, requireStoreRole } from "../../shared/http/edge-identity";
 import { AppError } from "../../shared/http/errors";
@@ -34,7 +34,7 @@ export const pickTaskRoutes = (ctx: ServiceContext<Database>, floor: PickFloor) 
         }
         return task;
       },
-      { params: StorePickParams, response: { 200: PickTaskView, 204: PickTaskView.optional() } },
+      { params: StoreParams, response: { 200: PickTaskView, 204: PickTaskView.optional() } },
     )
     .post(
       "/v1/pick-tasks/:taskId/complete",

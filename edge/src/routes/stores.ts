@@ -1,4 +1,4 @@
-import { ServiceabilityQuery, StorePickParams } from "@qc/contracts";
+import { ServiceabilityQuery, StoreParams } from "@qc/contracts";
 import { Hono } from "hono";
 import { forward } from "../core/forward";
 import type { AppEnv } from "../env";
@@ -38,6 +38,6 @@ export const stores = new Hono<AppEnv>()
     "/:storeId/pick-tasks/next",
     ...signedIn,
     requireRole("store_staff", "admin"),
-    validate("param", StorePickParams),
+    validate("param", StoreParams),
     (c) => forward(c, "delivery"),
   );

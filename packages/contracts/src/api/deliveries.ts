@@ -15,9 +15,6 @@ export const DeliveryView = z.object({
 });
 export type DeliveryView = z.infer<typeof DeliveryView>;
 
-/** GET /v1/stores/:storeId/pick-tasks/next */
-export const StorePickParams = z.object({ storeId: Id });
-export type StorePickParams = z.infer<typeof StorePickParams>;
 /** POST /v1/pick-tasks/:taskId/complete */
 export const PickTaskParams = z.object({ taskId: Id });
 export type PickTaskParams = z.infer<typeof PickTaskParams>;

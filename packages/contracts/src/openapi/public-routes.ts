@@ -49,7 +49,6 @@ import {
   DeliveryView,
   PickTaskParams,
   PickTaskView,
-  StorePickParams,
 } from "../api/deliveries";
 import { HealthView } from "../api/health";
 import { OrderLiveBody, OrderLiveEvent } from "../api/live";
@@ -448,7 +447,7 @@ export const publicRoutes: readonly RouteSpec[] = [
       "Store staff claim their store's next pick task (express first), or the one they hold; 204 when none waits",
     tag: "picking",
     roles: ["store_staff", "admin"],
-    request: { params: StorePickParams },
+    request: { params: StoreParams },
     responses: { 200: ok(PickTaskView), 204: noContent },
   },
   {

@@ -149,7 +149,7 @@ describe("picking on RabbitMQ", () => {
     expect(order).toEqual([express.orderId, first.orderId, second.orderId]);
   });
 
-  it("refuses staff of another store, and a bag that does not match the order (fields named)", async () => {
+  it("refuses staff of another store, and a bag that does not match the order (fields named); packs one with an item missing", async () => {
     const storeId = crypto.randomUUID();
     const { orderId } = await confirmedOrder(storeId);
     const stranger = staffOf(crypto.randomUUID());
@@ -159,29 +159,52 @@ describe("picking on RabbitMQ", () => {
 
     const picker = staffOf(storeId);
     const task = (await claim(picker)) as PickTaskView;
-    expect(task).toMatchObject({ orderId, storeId, express: false, status: "CLAIMED", attempt: 1 });
+    expect(task).toMatchObject({
+      orderId,
+      storeId,
+      express: false,
+      allowSubstitutions: false,
+      status: "CLAIMED",
+      attempt: 1,
+    });
     expect(task.lines).toEqual([
       { sku: "MILK-1L", name: null, quantity: 2 },
       { sku: "BREAD-500G", name: null, quantity: 1 },
     ]);
-    const short = await complete(picker, task.taskId, [
-      { sku: "MILK-1L", picked: 1 },
+    const wrong = await complete(picker, task.taskId, [
+      { sku: "MILK-1L", picked: 3 },
       { sku: "EGGS-10", picked: 1 },
     ]);
-    expect(short.status).toBe(422);
-    const problem = (await short.json()) as { errors: { path: string }[] };
+    expect(wrong.status).toBe(422);
+    expect(wrong.headers.get("content-type")).toContain("application/problem+json");
+    const problem = (await wrong.json()) as { errors: { path: string }[] };
     expect(problem.errors.map((error) => error.path).sort()).toEqual([
       "lines",
       "lines.0.picked",
       "lines.1.sku",
     ]);
+    // This shopper did not opt in to substitutes: one is refused, naming the field, and nothing is packed.
+    const substituted = await complete(picker, task.taskId, [
+      { sku: "MILK-1L", picked: 2 },
+      { sku: "BREAD-500G", picked: 0, substituteSku: "BREAD-RYE" },
+    ]);
+    expect(substituted.status).toBe(422);
+    expect(((await substituted.json()) as { errors: unknown[] }).errors).toEqual([
+      { path: "lines.1.substituteSku", message: "the shopper did not allow substitutes" },
+    ]);
+    expect((await taskOf(orderId))?.status).toBe("CLAIMED");
     expect((await complete(picker, task.taskId, [{ sku: "milk", picked: 1 }])).status).toBe(400);
     expect((await complete(staffOf(storeId), task.taskId, allLines)).status).toBe(403);
 
-    const done = await complete(picker, task.taskId, allLines);
+    // One carton of milk is missing: packed without it.
+    const bag = [
+      { sku: "MILK-1L", picked: 1 },
+      { sku: "BREAD-500G", picked: 1 },
+    ];
+    const done = await complete(picker, task.taskId, bag);
     expect(done.status).toBe(200);
     expect(await done.json()).toMatchObject({ taskId: task.taskId, status: "PACKED" });
-    expect((await complete(picker, task.taskId, allLines)).status).toBe(200);
+    expect((await complete(picker, task.taskId, bag)).status).toBe(200);
     const packed = await awaitOutbox(db, orderId, "OrderPacked");
     expect(packed).toHaveLength(1);
     expect(packed[0]?.data).toMatchObject({
@@ -189,7 +212,7 @@ describe("picking on RabbitMQ", () => {
       storeId,
       taskId: task.taskId,
       lines: [
-        { sku: "MILK-1L", quantity: 2, picked: 2 },
+        { sku: "MILK-1L", quantity: 2, picked: 1 },
         { sku: "BREAD-500G", quantity: 1, picked: 1 },
       ],
     });
@@ -256,20 +279,34 @@ describe("picking on RabbitMQ", () => {
     expect(task?.orderId).toBe(orderId);
   });
 
-  it("tells the shopper through the notifier once per event", async () => {
+  it("tells the shopper through the notifier once per event, what changed in the bag included", async () => {
     const storeId = crypto.randomUUID();
     const userId = crypto.randomUUID();
     const { orderId } = await confirmedOrder(storeId, { userId });
     const ref = { orderId, userId, storeId };
     const packed = await publish(delivery, "OrderStatusChanged", { ...ref, status: "PACKED" });
     await publish(delivery, "OrderStatusChanged", { ...ref, status: "DELIVERED" });
+    // What the store changed in the bag is told too; a bag packed as ordered tells nothing more.
+    await publish(delivery, "OrderPacked", {
+      ...ref,
+      taskId: crypto.randomUUID(),
+      lines: [
+        {
+          sku: "MILK-1L",
+          quantity: 2,
+          picked: 1,
+          substitute: { sku: "OAT-1L", quantity: 1, unitPriceMinor: 150 },
+        },
+        { sku: "BREAD-500G", quantity: 1, picked: 0 },
+      ],
+    });
     const sent = () =>
       db
         .selectFrom("notifications")
         .select(["kind", "user_id", "body"])
         .where("order_id", "=", orderId)
         .execute();
-    for (let i = 0; i < 200 && (await sent()).length < 3; i++) await Bun.sleep(50);
+    for (let i = 0; i < 200 && (await sent()).length < 4; i++) await Bun.sleep(50);
     // The same event published again (a redelivered event publishes its notification again): not sent twice.
     const { notifyQueues } = deliveryParts(delivery.ctx as never);
     await notifyQueues.publish(
@@ -282,7 +319,15 @@ describe("picking on RabbitMQ", () => {
       await Bun.sleep(20);
     await Bun.sleep(300);
     const rows = await sent();
-    expect(rows.map((row) => row.kind).sort()).toEqual(["DELIVERED", "ORDER_CONFIRMED", "PACKED"]);
+    expect(rows.map((row) => row.kind).sort()).toEqual([
+      "DELIVERED",
+      "ITEMS_CHANGED",
+      "ORDER_CONFIRMED",
+      "PACKED",
+    ]);
+    expect(rows.find((row) => row.kind === "ITEMS_CHANGED")?.body).toBe(
+      "Changes to your order: MILK-1L: 1 replaced by OAT-1L; BREAD-500G: 1 of 1 not available, not charged",
+    );
     expect(rows.every((row) => row.user_id === userId)).toBe(true);
     expect(rows.find((row) => row.kind === "PACKED")?.body).toBe(
       "Your order is packed and waiting for its rider",

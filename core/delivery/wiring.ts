@@ -1,10 +1,12 @@
 import { PickTaskItem, ShopperNotification } from "@qc/contracts";
 import { createRabbitQueue } from "../shared/queue/rabbitmq";
 import type { ServiceContext } from "../shared/runtime/context";
+import { substituteClients } from "./clients/substitutes";
 import type { Database } from "./db/schema";
 import { EXPRESS_PRIORITY } from "./domain/picking";
 import { createPickFloor } from "./use-cases/pick-floor";
 import { pickTaskQueue } from "./use-cases/queue-pick-task";
+import { substituteDesk } from "./use-cases/substitute-desk";
 
 /** The queue of shopper notifications in the notify family (one queue: the notifier's). */
 export const SHOPPER_NOTIFICATIONS = "shopper";
@@ -34,7 +36,7 @@ const build = (ctx: ServiceContext<Database>) => {
     queue,
     pickQueues,
     notifyQueues,
-    floor: createPickFloor(ctx, pickQueues),
+    floor: createPickFloor(ctx, pickQueues, substituteDesk(substituteClients(ctx))),
     pickTasks: pickTaskQueue(ctx.db, pickQueues, ctx.logger),
   };
 };

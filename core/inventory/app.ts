@@ -2,6 +2,7 @@ import { Elysia } from "elysia";
 import type { ServiceContext } from "../shared/runtime/context";
 import type { Database } from "./db/schema";
 import { availabilityRoutes } from "./routes/availability";
+import { reservationRoutes } from "./routes/reservations";
 import { stockRoutes } from "./routes/stock";
 import { stockTransferRoutes } from "./routes/stock-transfers";
 import { inventoryParts } from "./wiring";
@@ -12,5 +13,6 @@ export const app = (ctx: ServiceContext<Database>) => {
   return new Elysia({ name: "inventory-routes" })
     .use(stockRoutes(ctx, shards))
     .use(availabilityRoutes(ctx))
+    .use(reservationRoutes(ctx))
     .use(stockTransferRoutes(ctx, shards));
 };

@@ -28,20 +28,20 @@ describe("the order service", () => {
   let env: TestEnvironment;
   let order: TestService;
   let db: Kysely<Database>;
-  let standIn: ReturnType<typeof startCheckoutStandIn>;
+  let standIn: Awaited<ReturnType<typeof startCheckoutStandIn>>;
 
   beforeAll(async () => {
     env = await testEnvironment({
       database: "qc_test_order",
       env: { ORDER_DEADLINE_AUTHORIZE_MS: "1500", ORDER_SWEEP_INTERVAL_MS: "100", ORDER_SNAPSHOT_EVERY: "3" },
     });
-    standIn = startCheckoutStandIn(env.config);
+    standIn = await startCheckoutStandIn(env.config);
     order = await env.start(orderService);
     db = env.db<Database>("order");
   }, 30_000);
   afterAll(async () => {
     await env.stop();
-    standIn.stop();
+    await standIn.stop();
   }, 30_000);
 
   const shopper = () => {
@@ -203,7 +203,7 @@ describe("the order service", () => {
   });
 
   describe("the saga over Kafka", () => {
-    it("confirms after every step replies, then follows the rider to DELIVERED: commit at pick-up, capture at delivery", async () => {
+    it("confirms after every step replies, then follows the rider to DELIVERED: commit at pick-up (packing never reported), capture at delivery", async () => {
       const user = shopper();
       const orderId = await placed(user);
       const { paymentId, ...delivery } = await confirm(orderId);
@@ -249,7 +249,7 @@ describe("the order service", () => {
       expect(cancel.status).toBe(409);
     });
 
-    it("moves a confirmed order to PACKED when the store packs it, once, and the rider picks it up from there", async () => {
+    it("moves a confirmed order to PACKED when the store packs it, once, commits the bag then, and the rider picks it up from there", async () => {
       const user = shopper();
       const orderId = await placed(user);
       const { paymentId: _, ...delivery } = await confirm(orderId);
@@ -261,12 +261,14 @@ describe("the order service", () => {
       };
       await publish(order, "OrderPacked", packed);
       await awaitStatus(orderId, "PACKED");
+      const [commit] = await awaitOutbox(db, orderId, "CommitStock");
+      expect((commit as MessageOf<"CommitStock">).data.picked).toEqual([{ sku: "BREAD-400G", quantity: 1 }]);
       // Reported again under another message id: the order has moved past it already.
       await publish(order, "OrderPacked", packed);
-      expect(await outboxOf(db, orderId, "CommitStock")).toHaveLength(0);
       await publish(order, "DeliveryStatusChanged", { orderId, ...delivery, status: "PICKED_UP" });
       await awaitStatus(orderId, "PICKED_UP");
-      await awaitOutbox(db, orderId, "CommitStock");
+      // The commit went out at packing; pick-up sends none of its own.
+      expect(await outboxOf(db, orderId, "CommitStock")).toHaveLength(1);
       const changes = await outboxOf(db, orderId, "OrderStatusChanged");
       expect(changes.map((change) => (change as MessageOf<"OrderStatusChanged">).data.status)).toEqual([
         "PACKED",

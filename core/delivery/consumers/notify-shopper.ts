@@ -3,12 +3,13 @@ import { type PreparedHandler, startConsumer } from "../../shared/consumer/runne
 import type { WorkQueues } from "../../shared/queue";
 import type { ServiceContext } from "../../shared/runtime/context";
 import type { Database } from "../db/schema";
-import { notificationOf } from "../domain/picking";
+import { itemsChangedNotice, notificationOf } from "../domain/picking";
 import { SHOPPER_NOTIFICATIONS } from "../wiring";
 
 /**
  * Choreography: what the shopper is told as their order moves (confirmed, packed, picked up, on its way,
- * delivered) goes to the notifier's RabbitMQ queue. The publish is confirmed before the message counts as
+ * delivered) and what the store changed in their bag (missing items, substitutes) goes to the notifier's
+ * RabbitMQ queue. The publish is confirmed before the message counts as
  * handled; a redelivered event publishes the same notification id again, which the notifier sends once.
  * The orchestrator does not know this exists.
  */
@@ -26,6 +27,15 @@ export function startShopperNotifications(
         return publish(notificationOf(message.id, message.data, "CONFIRMED", message.data.etaMinutes));
       if (message.type === "OrderStatusChanged")
         return publish(notificationOf(message.id, message.data, message.data.status));
+      // Older OrderPacked messages name no shopper; their bags were packed as ordered.
+      if (message.type === "OrderPacked" && message.data.userId)
+        return publish(
+          itemsChangedNotice(
+            message.id,
+            { ...message.data, userId: message.data.userId },
+            message.data.lines,
+          ),
+        );
       return Promise.resolve();
     },
     apply: async () => {},
@@ -33,8 +43,8 @@ export function startShopperNotifications(
   return startConsumer(
     {
       groupId: "delivery-notifications",
-      topics: ["order.events.v1"],
-      handlers: { OrderConfirmed: notify, OrderStatusChanged: notify },
+      topics: ["order.events.v1", "delivery.events.v1"],
+      handlers: { OrderConfirmed: notify, OrderStatusChanged: notify, OrderPacked: notify },
     },
     { db: ctx.db, bus: ctx.bus, logger: ctx.logger, topicPrefix: ctx.config.TOPIC_PREFIX },
   );

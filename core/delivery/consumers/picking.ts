@@ -8,9 +8,9 @@ import type { PickTaskQueue } from "../use-cases/queue-pick-task";
 type Of<T extends AnyMessage["type"]> = Extract<AnyMessage, { type: T }>;
 
 /**
- * Choreography: an order's pick task follows the order's facts. OrderPlaced carries the lines (and express),
- * OrderConfirmed queues the task for the store's pickers, a rejection or cancel drops it. One key per order,
- * so these arrive in the order they happened.
+ * Choreography: an order's pick task follows the order's facts. OrderPlaced carries the lines (express, and
+ * whether substitutes are allowed), OrderConfirmed queues the task for the store's pickers, a rejection or
+ * cancel drops it. One key per order, so these arrive in the order they happened.
  */
 export function startPickingConsumer(ctx: ServiceContext<Database>, pickTasks: PickTaskQueue) {
   const on =

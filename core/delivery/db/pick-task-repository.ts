@@ -5,7 +5,14 @@ import type { Database, PickTaskRow } from "./schema";
 /** An order placed: its task waits for the order's confirmation; a repeat changes nothing. */
 export async function insertWaitingTask(
   db: Kysely<Database>,
-  task: { orderId: string; storeId: string; userId: string; express: boolean; lines: Line[] },
+  task: {
+    orderId: string;
+    storeId: string;
+    userId: string;
+    express: boolean;
+    allowSubstitutions: boolean;
+    lines: Line[];
+  },
 ): Promise<void> {
   await db
     .insertInto("pick_tasks")
@@ -15,6 +22,7 @@ export async function insertWaitingTask(
       store_id: task.storeId,
       user_id: task.userId,
       express: task.express,
+      allow_substitutions: task.allowSubstitutions,
       lines: JSON.stringify(task.lines) as never,
       status: "WAITING",
     })
@@ -56,15 +64,19 @@ export const unpublishedTasks = (db: Kysely<Database>, graceMs: number) =>
     .limit(100)
     .execute();
 
-/** The task, locked, and whether its claim (if any) has lapsed by the database's clock. */
-export const lockTask = (db: Kysely<Database>, taskId: string) =>
+const selectTask = (db: Kysely<Database>, taskId: string) =>
   db
     .selectFrom("pick_tasks")
     .selectAll()
     .select(sql<boolean>`coalesce(claimed_until <= now(), false)`.as("lapsed"))
-    .where("task_id", "=", taskId)
-    .forUpdate()
-    .executeTakeFirst();
+    .where("task_id", "=", taskId);
+
+/** The task and whether its claim (if any) has lapsed by the database's clock. */
+export const findTask = (db: Kysely<Database>, taskId: string) => selectTask(db, taskId).executeTakeFirst();
+
+/** The task, locked, and whether its claim (if any) has lapsed by the database's clock. */
+export const lockTask = (db: Kysely<Database>, taskId: string) =>
+  selectTask(db, taskId).forUpdate().executeTakeFirst();
 
 /** The task a picker holds now, if any (a picker holds one at a time). */
 export const heldBy = (db: Kysely<Database>, pickerId: string) =>
@@ -140,6 +152,7 @@ export async function pickTaskView(db: Kysely<Database>, task: PickTaskRow): Pro
     orderId: task.order_id,
     storeId: task.store_id,
     express: task.express,
+    allowSubstitutions: task.allow_substitutions,
     status: task.status === "PACKED" ? "PACKED" : "CLAIMED",
     lines: task.lines.map((line) => ({ ...line, name: names.get(line.sku) ?? null })),
     claimedUntil: (task.claimed_until ?? task.updated_at).toISOString(),

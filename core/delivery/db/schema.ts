@@ -66,6 +66,8 @@ export interface PickTasksTable {
   store_id: string;
   user_id: string;
   express: boolean;
+  /** The shopper accepts substitutes for missing items. */
+  allow_substitutions: Generated<boolean>;
   lines: Line[];
   status: PickTaskStatus;
   picker_id: string | null;

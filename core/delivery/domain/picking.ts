@@ -13,32 +13,55 @@ export const priorityOf = (express: boolean) => (express ? EXPRESS_PRIORITY : 0)
 
 export type FieldError = { path: string; message: string };
 
+/** A reported line, checked: the picked units and, for the missing ones, the substitute put in (not priced yet). */
+export type CheckedLine = Omit<PackedLine, "substitute"> & { substitute?: { sku: string; quantity: number } };
+
 /**
- * What the picker reports against what was ordered: one entry per ordered SKU, nothing else, and for now every
- * line picked in full (missing items and substitutions come later and will relax this). Errors name the field.
+ * What the picker reports against what was ordered: one entry per ordered SKU and nothing else, 0 up to the
+ * ordered units picked (the rest are missing and not charged), and a substitute for the missing units only when
+ * the shopper allowed substitutes — another SKU than the order's own, on a line that misses something. A bag
+ * with nothing in it is not packed (that order is for the shop to cancel). Errors name the field.
  */
-export function packedLines(
+export function checkBag(
   ordered: readonly Line[],
   reported: CompletePickTaskBody["lines"],
-): { lines: PackedLine[] } | { errors: FieldError[] } {
+  allowSubstitutions: boolean,
+): { lines: CheckedLine[] } | { errors: FieldError[] } {
   const errors: FieldError[] = [];
   const bySku = new Map(ordered.map((line) => [line.sku, line.quantity]));
-  const seen = new Set<string>();
+  const byReport = new Map<string, CompletePickTaskBody["lines"][number]>();
   reported.forEach((line, index) => {
+    const at = (field: string, message: string) => {
+      errors.push({ path: `lines.${index}.${field}`, message });
+    };
     const quantity = bySku.get(line.sku);
-    if (quantity === undefined) errors.push({ path: `lines.${index}.sku`, message: "not in this order" });
-    else if (seen.has(line.sku)) errors.push({ path: `lines.${index}.sku`, message: "reported twice" });
-    else if (line.picked !== quantity)
-      errors.push({ path: `lines.${index}.picked`, message: `must be ${quantity}, all that was ordered` });
-    seen.add(line.sku);
+    if (quantity === undefined) at("sku", "not in this order");
+    else if (byReport.has(line.sku)) at("sku", "reported twice");
+    else {
+      byReport.set(line.sku, line);
+      if (line.picked > quantity) at("picked", `at most ${quantity}, what was ordered`);
+      if (line.substituteSku === undefined) return;
+      if (!allowSubstitutions) at("substituteSku", "the shopper did not allow substitutes");
+      else if (line.picked >= quantity) at("substituteSku", "nothing is missing on this line");
+      else if (bySku.has(line.substituteSku)) at("substituteSku", "already in this order");
+    }
   });
   for (const line of ordered)
-    if (!seen.has(line.sku)) errors.push({ path: "lines", message: `${line.sku} is missing` });
+    if (!byReport.has(line.sku)) errors.push({ path: "lines", message: `${line.sku} is missing` });
   if (errors.length > 0) return { errors };
-  return { lines: ordered.map((line) => ({ ...line, picked: line.quantity })) };
+  const lines = ordered.map((line): CheckedLine => {
+    const { picked, substituteSku } = byReport.get(line.sku) ?? { picked: 0 };
+    const missing = line.quantity - picked;
+    return substituteSku
+      ? { ...line, picked, substitute: { sku: substituteSku, quantity: missing } }
+      : { ...line, picked };
+  });
+  if (lines.every((line) => line.picked === 0 && !line.substitute))
+    return { errors: [{ path: "lines", message: "nothing was picked" }] };
+  return { lines };
 }
 
-const texts: Record<Exclude<NotificationKind, "ORDER_CONFIRMED">, string> = {
+const texts: Record<Exclude<NotificationKind, "ORDER_CONFIRMED" | "ITEMS_CHANGED">, string> = {
   PACKED: "Your order is packed and waiting for its rider",
   PICKED_UP: "Your rider has picked up your order",
   OUT_FOR_DELIVERY: "Your order is on its way",
@@ -99,4 +122,25 @@ export function onTaken(
 export function onLapsed(task: TaskState | undefined, claimId: string, maxAttempts: number): Settlement {
   if (!task || task.claim_id !== claimId || task.status !== "CLAIMED") return "done";
   return task.attempts >= maxAttempts ? "dead" : "later";
+}
+
+/** A line's change as the shopper reads it, or null when it came as ordered. */
+function changeOf(line: PackedLine): string | null {
+  const missing = line.quantity - line.picked;
+  if (missing === 0) return null;
+  if (line.substitute) return `${line.sku}: ${line.substitute.quantity} replaced by ${line.substitute.sku}`;
+  return `${line.sku}: ${missing} of ${line.quantity} not available, not charged`;
+}
+
+/** What changed in the shopper's bag (missing items, substitutes), or null when it was packed as ordered. */
+export function itemsChangedNotice(
+  notificationId: string,
+  { orderId, userId }: { orderId: string; userId: string },
+  lines: readonly PackedLine[],
+): ShopperNotification | null {
+  const changes = lines.map(changeOf).filter((change) => change !== null);
+  if (changes.length === 0) return null;
+  const body = `Changes to your order: ${changes.join("; ")}`;
+  // The notification's body has room for 500 characters; a very long list is cut, never refused.
+  return { notificationId, orderId, userId, kind: "ITEMS_CHANGED", body: body.slice(0, 500) };
 }

@@ -10,10 +10,37 @@ import { AppError, conflict, forbidden, notFound } from "../../shared/http/error
 import { enqueue } from "../../shared/outbox/enqueue";
 import type { Delivery, WorkQueues } from "../../shared/queue";
 import type { ServiceContext, Stoppable } from "../../shared/runtime/context";
-import { claimTask, heldBy, lockTask, packTask, pickTaskView, releaseTask } from "../db/pick-task-repository";
+import {
+  claimTask,
+  findTask,
+  heldBy,
+  lockTask,
+  packTask,
+  pickTaskView,
+  releaseTask,
+} from "../db/pick-task-repository";
 import type { Database } from "../db/schema";
 import { replyTo } from "../domain/messages";
-import { onLapsed, onTaken, packedLines, type Settlement } from "../domain/picking";
+import { checkBag, type FieldError, onLapsed, onTaken, type Settlement } from "../domain/picking";
+import type { SubstituteDesk } from "./substitute-desk";
+
+type TaskRow = NonNullable<Awaited<ReturnType<typeof findTask>>>;
+
+const ownsPacked = (task: TaskRow | undefined, pickerId: string): task is TaskRow =>
+  task?.status === "PACKED" && task.picker_id === pickerId;
+
+/** The task, if `pickerId` holds a live claim on it; else why not (404, 403 another's claim, 409 lapsed). */
+function claimedBy(task: TaskRow | undefined, pickerId: string): TaskRow {
+  if (!task) throw notFound("pick task");
+  const mine = task.picker_id === pickerId;
+  if (task.status === "CLAIMED" && !task.lapsed && !mine) throw forbidden("another picker holds this task");
+  if (task.status !== "CLAIMED" || task.lapsed)
+    throw conflict("claim_lapsed", "You hold no claim on this task; claim the next task");
+  return task;
+}
+
+const invalidPick = (errors: FieldError[]) =>
+  new AppError(422, "invalid_pick", "The picked lines do not match the order", errors);
 
 const settle = (item: Delivery<PickTaskItem>, how: Settlement) =>
   how === "done" ? item.ack() : how === "later" ? item.retryLater() : item.deadLetter();
@@ -26,7 +53,11 @@ const settle = (item: Delivery<PickTaskItem>, how: Settlement) =>
  * the dead letters. The pick_tasks row is the truth; an item whose holder died is requeued by RabbitMQ and
  * judged by its row when taken again.
  */
-export function createPickFloor(ctx: ServiceContext<Database>, queue: WorkQueues<PickTaskItem>) {
+export function createPickFloor(
+  ctx: ServiceContext<Database>,
+  queue: WorkQueues<PickTaskItem>,
+  substitutes: SubstituteDesk,
+) {
   const { PICK_VISIBILITY_MS: visibilityMs, PICK_MAX_ATTEMPTS: maxAttempts } = ctx.config;
   const holds = new Map<string, { item: Delivery<PickTaskItem>; timer: Timer }>();
 
@@ -101,30 +132,40 @@ export function createPickFloor(ctx: ServiceContext<Database>, queue: WorkQueues
       }
     },
 
-    /** The holder reports the bag: the task is PACKED and OrderPacked tells the order. A repeat answers the same. */
+    /**
+     * The holder reports the bag: the task is PACKED and OrderPacked tells the order what is in it (picked
+     * units, substitutes with their price). Substitutes are priced and held in the order's reservation first, so
+     * a refused one (no price, not enough available: 422/409 naming `lines.<i>.substituteSku`) leaves the task as
+     * it was. A repeat by the packer answers the packed task.
+     */
     async complete(taskId: string, pickerId: string, body: CompletePickTaskBody): Promise<PickTaskView> {
+      // Checked before pricing and inventory are asked, and again under the task's lock when it is packed.
+      const seen = await findTask(ctx.db, taskId);
+      if (ownsPacked(seen, pickerId)) return pickTaskView(ctx.db, seen);
+      const claimed = claimedBy(seen, pickerId);
+      const checked = checkBag(claimed.lines, body.lines, claimed.allow_substitutions);
+      if ("errors" in checked) throw invalidPick(checked.errors);
+      const lines = await substitutes.settle(claimed, checked.lines, body.lines);
       const { task, claimId } = await transact(ctx.db, async (trx) => {
         const task = await lockTask(trx, taskId);
-        if (!task) throw notFound("pick task");
-        const mine = task.picker_id === pickerId;
-        if (task.status === "PACKED" && mine) return { task, claimId: null };
-        if (task.status === "CLAIMED" && !task.lapsed && !mine)
-          throw forbidden("another picker holds this task");
-        if (task.status !== "CLAIMED" || task.lapsed)
-          throw conflict("claim_lapsed", "You hold no claim on this task; claim the next task");
-        const packed = packedLines(task.lines, body.lines);
-        if ("errors" in packed)
-          throw new AppError(422, "invalid_pick", "The picked lines do not match the order", packed.errors);
-        const done = await packTask(trx, task.task_id, packed.lines);
+        if (ownsPacked(task, pickerId)) return { task, claimId: null };
+        const held = claimedBy(task, pickerId);
+        const done = await packTask(trx, held.task_id, lines);
         await enqueue(
           trx,
           createMessage(
             "OrderPacked",
-            { orderId: done.order_id, storeId: done.store_id, taskId: done.task_id, lines: packed.lines },
+            {
+              orderId: done.order_id,
+              storeId: done.store_id,
+              taskId: done.task_id,
+              userId: done.user_id,
+              lines,
+            },
             replyTo(null),
           ),
         );
-        return { task: done, claimId: task.claim_id };
+        return { task: done, claimId: held.claim_id };
       });
       // Held here: acknowledged now; held by another instance: its claim's end finds the task packed.
       if (claimId) await endClaim(claimId);

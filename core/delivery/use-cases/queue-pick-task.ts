@@ -31,8 +31,20 @@ export function pickTaskQueue(db: Kysely<Database>, queue: WorkQueues<PickTaskIt
   return {
     placed: (
       trx: Kysely<Database>,
-      order: { orderId: string; storeId: string; userId: string; express?: boolean; lines: Line[] },
-    ) => insertWaitingTask(trx, { ...order, express: order.express ?? false }),
+      order: {
+        orderId: string;
+        storeId: string;
+        userId: string;
+        express?: boolean;
+        allowSubstitutions?: boolean;
+        lines: Line[];
+      },
+    ) =>
+      insertWaitingTask(trx, {
+        ...order,
+        express: order.express ?? false,
+        allowSubstitutions: order.allowSubstitutions ?? false,
+      }),
 
     /**
      * The order is confirmed: its task is queued once, however often the confirmation arrives, and its work

@@ -64,3 +64,21 @@ export function claimExpired(db: Kysely<Database>, limit: number): Promise<Reser
     .skipLocked()
     .execute();
 }
+
+/** The units the reservation holds for substitutes become `lines`. */
+export async function setSubstitutes(db: Kysely<Database>, orderId: string, lines: readonly Line[]) {
+  await db
+    .updateTable("reservations")
+    .set({ substitutes: JSON.stringify(lines), updated_at: sql`now()` })
+    .where("order_id", "=", orderId)
+    .execute();
+}
+
+/** Committed: from now on the row's lines are the units sold (what a later release puts back on the shelf). */
+export async function recordSale(db: Kysely<Database>, orderId: string, sold: readonly Line[]) {
+  await db
+    .updateTable("reservations")
+    .set({ status: "COMMITTED", lines: JSON.stringify(sold), substitutes: "[]", updated_at: sql`now()` })
+    .where("order_id", "=", orderId)
+    .execute();
+}

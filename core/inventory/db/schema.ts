@@ -18,7 +18,10 @@ export type ReservationStatus = "RESERVED" | "COMMITTED" | "RELEASED" | "EXPIRED
 export interface ReservationsTable {
   order_id: string;
   store_id: string;
+  /** Held units while RESERVED; once COMMITTED, the units sold. */
   lines: ColumnType<Line[], string, string>;
+  /** Units held beside `lines` for substitutes of missing items (empty once committed). */
+  substitutes: ColumnType<Line[], string | undefined, string>;
   status: ReservationStatus;
   expires_at: ColumnType<Date, Date | string, Date | string>;
   created_at: Generated<Date>;

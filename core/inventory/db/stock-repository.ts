@@ -20,6 +20,33 @@ export async function reserveLine(db: Kysely<Database>, storeId: string, line: L
 /** How each line moves stock: a held unit is released, sold, or (an undone sale) put back on the shelf. */
 export type StockMove = "release" | "sell" | "restock";
 
+/** Applies one move to one line and returns the row as it is now. */
+export function moveLine(
+  db: Kysely<Database>,
+  storeId: string,
+  line: Line,
+  move: StockMove,
+): Promise<StockRow> {
+  const q = line.quantity;
+  return db
+    .updateTable("stock")
+    .set((eb) => {
+      if (move === "release") return { reserved: eb("reserved", "-", q), updated_at: sql`now()` };
+      if (move === "sell")
+        return {
+          reserved: eb("reserved", "-", q),
+          on_hand: eb("on_hand", "-", q),
+          sold: eb("sold", "+", q),
+          updated_at: sql`now()`,
+        };
+      return { on_hand: eb("on_hand", "+", q), sold: eb("sold", "-", q), updated_at: sql`now()` };
+    })
+    .where("store_id", "=", storeId)
+    .where("sku", "=", line.sku)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
 /** Applies one move to every line of a reservation and returns the rows as they are now. */
 export async function moveLines(
   db: Kysely<Database>,
@@ -28,27 +55,7 @@ export async function moveLines(
   move: StockMove,
 ): Promise<StockRow[]> {
   const rows: StockRow[] = [];
-  for (const line of lines) {
-    const q = line.quantity;
-    const row = await db
-      .updateTable("stock")
-      .set((eb) => {
-        if (move === "release") return { reserved: eb("reserved", "-", q), updated_at: sql`now()` };
-        if (move === "sell")
-          return {
-            reserved: eb("reserved", "-", q),
-            on_hand: eb("on_hand", "-", q),
-            sold: eb("sold", "+", q),
-            updated_at: sql`now()`,
-          };
-        return { on_hand: eb("on_hand", "+", q), sold: eb("sold", "-", q), updated_at: sql`now()` };
-      })
-      .where("store_id", "=", storeId)
-      .where("sku", "=", line.sku)
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    rows.push(row);
-  }
+  for (const line of lines) rows.push(await moveLine(db, storeId, line, move));
   return rows;
 }
 

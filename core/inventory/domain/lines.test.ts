@@ -1,5 +1,5 @@
 import { describe, expect, it } from "bun:test";
-import { normalizeLines, shortfall } from "./lines";
+import { heldLines, normalizeLines, shortfall, splitHeld } from "./lines";
 
 describe("reservation lines", () => {
   it("sums duplicate SKUs and sorts lines so rows are always locked in one order", () => {
@@ -39,6 +39,46 @@ describe("reservation lines", () => {
     expect(result).toEqual({
       reason: "OUT_OF_STOCK",
       unavailable: [{ sku: "AAA-1", requested: 2, available: 1 }],
+    });
+  });
+
+  it("holds the substitutes beside the ordered lines, one line per SKU", () => {
+    expect(
+      heldLines({
+        lines: [{ sku: "MILK-1", quantity: 2 }],
+        substitutes: [
+          { sku: "OAT-1", quantity: 1 },
+          { sku: "OAT-1", quantity: 1 },
+        ],
+      }),
+    ).toEqual([
+      { sku: "MILK-1", quantity: 2 },
+      { sku: "OAT-1", quantity: 2 },
+    ]);
+  });
+
+  it("sells the picked units of a hold and releases the rest, never more than is held", () => {
+    const held = [
+      { sku: "AAA-1", quantity: 3 },
+      { sku: "BBB-1", quantity: 2 },
+      { sku: "CCC-1", quantity: 1 },
+    ];
+    const picked = [
+      { sku: "AAA-1", quantity: 1 },
+      { sku: "CCC-1", quantity: 5 },
+      { sku: "ZZZ-1", quantity: 1 },
+    ];
+    expect(splitHeld(held, picked)).toEqual({
+      sold: [
+        { sku: "AAA-1", quantity: 1 },
+        { sku: "CCC-1", quantity: 1 },
+      ],
+      moves: [
+        { line: { sku: "AAA-1", quantity: 1 }, move: "sell" },
+        { line: { sku: "AAA-1", quantity: 2 }, move: "release" },
+        { line: { sku: "BBB-1", quantity: 2 }, move: "release" },
+        { line: { sku: "CCC-1", quantity: 1 }, move: "sell" },
+      ],
     });
   });
 });

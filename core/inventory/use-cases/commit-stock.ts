@@ -1,15 +1,18 @@
 import { createMessage, type MessageOf } from "@qc/contracts";
 import type { Kysely } from "kysely";
 import { enqueue } from "../../shared/outbox/enqueue";
-import { lockReservation, setReservationStatus } from "../db/reservation-repository";
+import { lockReservation, recordSale, setReservationStatus } from "../db/reservation-repository";
 import type { Database } from "../db/schema";
-import { moveLines } from "../db/stock-repository";
+import { moveLine, moveLines } from "../db/stock-repository";
+import { heldLines, splitHeld } from "../domain/lines";
 import { levelsChanged, refOf, released, replyTo } from "../domain/messages";
 
 /**
- * CommitStock: the held units are sold (on hand and reserved both drop). Only a live reservation can be
- * committed: one past its expiry is released here and then (like a released or unknown one) answers
- * StockCommitFailed. A repeat of a commit answers StockCommitted again.
+ * CommitStock: what goes to the shopper is sold (on hand and reserved both drop) — the picked units and the
+ * substitutes held for the order, or every held line when the command names no picked lines — and the rest of
+ * the hold (missing items) is released, available again. Only a live reservation can be committed: one past
+ * its expiry is released here and then (like a released or unknown one) answers StockCommitFailed. A repeat of
+ * a commit answers StockCommitted again, with the units sold.
  */
 export async function commitStock(trx: Kysely<Database>, command: MessageOf<"CommitStock">): Promise<void> {
   const { orderId, storeId } = command.data;
@@ -25,9 +28,10 @@ export async function commitStock(trx: Kysely<Database>, command: MessageOf<"Com
   }
   if (reservation.status !== "RESERVED") return enqueue(trx, refuse(reservation.status));
 
+  const held = heldLines(reservation);
   if (reservation.expires_at.getTime() <= Date.now()) {
     // The sweeper has not reached it yet; expire it now so the late commit cannot win.
-    const rows = await moveLines(trx, reservation.store_id, reservation.lines, "release");
+    const rows = await moveLines(trx, reservation.store_id, held, "release");
     await setReservationStatus(trx, orderId, "EXPIRED");
     return enqueue(
       trx,
@@ -36,11 +40,13 @@ export async function commitStock(trx: Kysely<Database>, command: MessageOf<"Com
       refuse("EXPIRED"),
     );
   }
-  const rows = await moveLines(trx, reservation.store_id, reservation.lines, "sell");
-  await setReservationStatus(trx, orderId, "COMMITTED");
+  const { sold, moves } = splitHeld(held, command.data.picked ?? reservation.lines);
+  const rows = [];
+  for (const { line, move } of moves) rows.push(await moveLine(trx, reservation.store_id, line, move));
+  await recordSale(trx, orderId, sold);
   await enqueue(
     trx,
-    createMessage("StockCommitted", { orderId, storeId, lines: reservation.lines }, meta),
+    createMessage("StockCommitted", { orderId, storeId, lines: sold }, meta),
     ...levelsChanged(rows, meta),
   );
 }

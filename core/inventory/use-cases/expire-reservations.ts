@@ -4,6 +4,7 @@ import { enqueue } from "../../shared/outbox/enqueue";
 import { claimExpired, setReservationStatus } from "../db/reservation-repository";
 import type { Database } from "../db/schema";
 import { moveLines } from "../db/stock-repository";
+import { heldLines } from "../domain/lines";
 import { levelsChanged, refOf, released, replyTo } from "../domain/messages";
 
 const BATCH = 100;
@@ -17,7 +18,7 @@ export async function expireReservations(db: Kysely<Database>): Promise<number> 
     const expired = await claimExpired(trx, BATCH);
     for (const reservation of expired) {
       const meta = replyTo(null);
-      const rows = await moveLines(trx, reservation.store_id, reservation.lines, "release");
+      const rows = await moveLines(trx, reservation.store_id, heldLines(reservation), "release");
       await setReservationStatus(trx, reservation.order_id, "EXPIRED");
       await enqueue(trx, released(refOf(reservation), "EXPIRED", meta), ...levelsChanged(rows, meta));
     }

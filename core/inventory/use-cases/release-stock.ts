@@ -4,12 +4,12 @@ import { enqueue } from "../../shared/outbox/enqueue";
 import { insertReservation, lockReservation, setReservationStatus } from "../db/reservation-repository";
 import type { Database } from "../db/schema";
 import { moveLines } from "../db/stock-repository";
-import { normalizeLines } from "../domain/lines";
+import { heldLines, normalizeLines } from "../domain/lines";
 import { levelsChanged, refOf, released, replyTo } from "../domain/messages";
 
 /**
  * ReleaseStock, the compensation of ReserveStock (and of CommitStock): a held reservation gives its units
- * back; a committed one puts the sold units back on the shelf. Releasing what is already released or
+ * back (substitutes held for it included); a committed one puts the sold units back on the shelf. Releasing what is already released or
  * expired changes nothing; releasing an order never reserved leaves a RELEASED tombstone so a ReserveStock
  * that arrives later cannot hold stock for a saga that already gave up. Every case answers StockReleased.
  */
@@ -28,8 +28,10 @@ export async function releaseStock(trx: Kysely<Database>, command: MessageOf<"Re
   if (reservation.status === "RELEASED" || reservation.status === "EXPIRED") {
     return enqueue(trx, released(refOf(reservation), reservation.status, meta));
   }
-  const move = reservation.status === "COMMITTED" ? "restock" : "release";
-  const rows = await moveLines(trx, reservation.store_id, reservation.lines, move);
+  const rows =
+    reservation.status === "COMMITTED"
+      ? await moveLines(trx, reservation.store_id, reservation.lines, "restock")
+      : await moveLines(trx, reservation.store_id, heldLines(reservation), "release");
   await setReservationStatus(trx, orderId, "RELEASED");
   await enqueue(trx, released(refOf(reservation), "RELEASED", meta), ...levelsChanged(rows, meta));
 }

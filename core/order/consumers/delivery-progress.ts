@@ -11,8 +11,8 @@ import type { SagaSettings } from "../use-cases/settings";
 
 /**
  * Choreography after CONFIRMED: a rider's DeliveryStatusChanged moves the order forward and is announced
- * as OrderStatusChanged; pick-up commits the stock and delivery captures the payment (the amount is final
- * only then). Stale, repeated or post-cancel updates leave the order as it is.
+ * as OrderStatusChanged; delivery captures the payment (the amount is final only then). Pick-up commits the
+ * stock only when the packing was never reported. Stale, repeated or post-cancel updates leave the order as it is.
  */
 export const deliveryProgressHandler =
   (settings: SagaSettings): MessageHandler =>
@@ -26,7 +26,10 @@ export const deliveryProgressHandler =
     });
   };
 
-/** The store packed the order (delivery's pick task completed): CONFIRMED → PACKED, announced like the others. */
+/**
+ * The store packed the order (delivery's pick task completed): CONFIRMED → PACKED with what is in the bag (the
+ * order's amounts follow it), announced like the others; the saga commits the packed goods.
+ */
 export const orderPackedHandler =
   (settings: SagaSettings): MessageHandler =>
   async (db, message) => {
@@ -39,7 +42,7 @@ export const orderPackedHandler =
       { type: "Packed" },
       {
         type: "OrderPacked",
-        data: { taskId: packed.data.taskId },
+        data: { taskId: packed.data.taskId, lines: packed.data.lines },
       },
     );
   };

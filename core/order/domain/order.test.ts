@@ -44,6 +44,78 @@ describe("the order aggregate", () => {
     expect(view.lines).toEqual([{ sku: "MILK-1L", quantity: 2, unitPrice: inr(250), lineTotal: inr(500) }]);
   });
 
+  it("charges what the store packed: picked units, a dearer substitute at the line's price, nothing missing", () => {
+    const twoLines: RecordedEvent = {
+      ...placed,
+      data: {
+        ...placed.data,
+        lines: [
+          { sku: "MILK-1L", quantity: 2, unitPriceMinor: 250 },
+          { sku: "EGGS-10", quantity: 3, unitPriceMinor: 400 },
+        ],
+        subtotal: inr(1_700),
+        discount: inr(100),
+        total: inr(1_630),
+      },
+    };
+    const packed: RecordedEvent = {
+      type: "OrderPacked",
+      version: 2,
+      occurredAt: at(1),
+      data: {
+        taskId: "t",
+        lines: [
+          { sku: "MILK-1L", quantity: 2, picked: 1 },
+          {
+            sku: "EGGS-10",
+            quantity: 3,
+            picked: 1,
+            substitute: { sku: "EGGS-6", quantity: 2, unitPriceMinor: 900 },
+          },
+        ],
+      },
+    };
+    const state = replay("o-3", [twoLines, packed]);
+    // 1 × 250 + 1 × 400 + 2 × min(900, 400) = 1,450; minus the discount, plus the fee.
+    expect(state).toMatchObject({
+      status: "PACKED",
+      subtotal: inr(1_450),
+      discount: inr(100),
+      total: inr(1_380),
+    });
+    expect(toView(state).lines).toEqual([
+      { sku: "MILK-1L", quantity: 2, unitPrice: inr(250), lineTotal: inr(250), picked: 1 },
+      {
+        sku: "EGGS-10",
+        quantity: 3,
+        unitPrice: inr(400),
+        lineTotal: inr(400),
+        picked: 1,
+        substitute: { sku: "EGGS-6", quantity: 2, unitPrice: inr(400), lineTotal: inr(800) },
+      },
+    ]);
+    // A packing recorded before the bag was kept changes no amount.
+    const unreported = replay("o-4", [twoLines, { ...packed, data: { taskId: "t" } }]);
+    expect(unreported).toMatchObject({ status: "PACKED", total: inr(1_630) });
+  });
+
+  it("never charges more than was placed, nor a discount above what is charged", () => {
+    const discounted: RecordedEvent = {
+      ...placed,
+      data: { ...placed.data, discount: inr(400), total: inr(130) },
+    };
+    const state = replay("o-5", [
+      discounted,
+      {
+        type: "OrderPacked",
+        version: 2,
+        occurredAt: at(1),
+        data: { taskId: "t", lines: [{ sku: "MILK-1L", quantity: 2, picked: 1 }] },
+      },
+    ]);
+    expect(state).toMatchObject({ subtotal: inr(250), discount: inr(250), total: inr(30) });
+  });
+
   it("refuses a stream that does not start with OrderPlaced", () => {
     expect(() =>
       replay("o-2", [

@@ -5,9 +5,11 @@ import type {
   Money,
   OrderStatus,
   OrderView,
+  PackedLine,
   PricedLine,
   RejectReason,
 } from "@qc/contracts";
+import { lineView, packedAmounts } from "./packing";
 import type { SagaFact } from "./saga";
 
 /** What an order was placed with: the priced cart, the totals and where it goes. */
@@ -23,6 +25,8 @@ export interface PlacedOrder {
   couponCode: string | null;
   /** Picked first in the store; absent on orders placed before express existed. */
   express?: boolean;
+  /** Substitutes are accepted for missing items; absent on orders placed before substitutions existed. */
+  allowSubstitutions?: boolean;
 }
 
 /** The order aggregate's events, as stored in order_events (the source of truth). */
@@ -34,7 +38,8 @@ export type OrderEvent =
   | { type: "OrderRejected"; data: { reason: RejectReason; detail: string | null } }
   | { type: "OrderCancelled"; data: { reason: RejectReason } }
   | { type: "DeliveryProgressed"; data: { status: DeliveryStatus } }
-  | { type: "OrderPacked"; data: { taskId: string } };
+  /** `lines`: what the store put in the bag; absent on events recorded before it was kept (packed as ordered). */
+  | { type: "OrderPacked"; data: { taskId: string; lines?: PackedLine[] } };
 
 export type RecordedEvent = OrderEvent & { version: number; occurredAt: Date };
 
@@ -55,6 +60,8 @@ export interface OrderState extends PlacedOrder {
   reason: RejectReason | null;
   etaMinutes: number | null;
   deliveryId: string | null;
+  /** What the store packed; once set, subtotal, discount and total are what the order charges for it. */
+  packed?: PackedLine[];
   history: { step: string; at: Date; detail: string | null }[];
   createdAt: Date;
   updatedAt: Date;
@@ -177,8 +184,12 @@ export function evolve(orderId: string, state: OrderState | null, event: Recorde
       return { ...next, status: "CANCELLED", reason: event.data.reason };
     case "DeliveryProgressed":
       return { ...next, status: event.data.status };
-    case "OrderPacked":
-      return { ...next, status: "PACKED" };
+    case "OrderPacked": {
+      const { lines } = event.data;
+      return lines
+        ? { ...next, status: "PACKED", packed: lines, ...packedAmounts(next, lines) }
+        : { ...next, status: "PACKED" };
+    }
     default:
       return next;
   }
@@ -200,12 +211,7 @@ export function toView(state: OrderState): OrderView {
     storeId: state.storeId,
     status: state.status,
     reason: state.reason,
-    lines: state.lines.map((line) => ({
-      sku: line.sku,
-      quantity: line.quantity,
-      unitPrice: { amountMinor: line.unitPriceMinor, currency },
-      lineTotal: { amountMinor: line.unitPriceMinor * line.quantity, currency },
-    })),
+    lines: state.lines.map((line) => lineView(line, currency, state.packed)),
     subtotal: state.subtotal,
     deliveryFee: state.deliveryFee,
     discount: state.discount,

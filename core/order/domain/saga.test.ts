@@ -134,6 +134,16 @@ describe("the checkout saga", () => {
     expect(transition(captured.state, { type: "PickedUp" }).commands).toEqual([]);
   });
 
+  it("commits the stock once the store packed the order, and not again at pick-up", () => {
+    const packed = transition(run(reserved, authorized, riderAssigned).state, { type: "Packed" });
+    expect(packed.commands).toEqual(["CommitStock"]);
+    expect(packed.state).toMatchObject({ pickedUp: false, outstanding: ["COMMIT_STOCK"] });
+    const committed = transition(packed.state, { type: "StockCommitted" });
+    const pickedUp = transition(committed.state, { type: "PickedUp" });
+    expect(pickedUp.commands).toEqual([]);
+    expect(pickedUp.state.pickedUp).toBe(true);
+  });
+
   it("gives up resending after three attempts and leaves it to an operator", () => {
     let state = transition(run(reserved, authorized, riderAssigned).state, { type: "Delivered" }).state;
     const sent: string[] = [];

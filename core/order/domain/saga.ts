@@ -17,7 +17,7 @@ const parallelize = (...steps: SagaStep[]): readonly SagaStep[] => steps;
 /**
  * The checkout, phase by phase: CONFIRMED means stock held, payment authorized and a rider assigned.
  * Money moves only when the amount is final, so committing stock and capturing the payment are not part of
- * it: they follow the rider's progress (see `transition`'s PickedUp and Delivered).
+ * it: they follow the packing and the rider's progress (see `fulfil`).
  */
 export const CHECKOUT_PHASES: readonly (readonly SagaStep[])[] = [
   parallelize("RESERVE_STOCK", "AUTHORIZE_PAYMENT"),
@@ -146,7 +146,7 @@ export type SagaInput =
   /** `late`: the step whose deadline passed (the one with the shortest deadline); its timeout is the reason. */
   | { type: "DeadlinePassed"; attempt: number; late?: SagaStep }
   | { type: "CancelRequested" }
-  /** The store packed the order: recorded, nothing to send (stock is committed at pick-up). */
+  /** The store packed the order: what is in the bag is committed (sold), the rest of the hold released. */
   | { type: "Packed" }
   | { type: "PickedUp" }
   | { type: "Delivered" };
@@ -309,7 +309,10 @@ function lateReply(state: SagaState, input: SagaInput): Transition {
   };
 }
 
-/** After CONFIRMED: the fulfilment steps (commit at pick-up, capture at delivery) and their replies. */
+/**
+ * After CONFIRMED: the fulfilment steps and their replies. Stock is committed when the store packed the order
+ * (its bag is final then) or, if packing was never reported, at pick-up; the payment is captured at delivery.
+ */
 function fulfil(state: SagaState, input: SagaInput): Transition {
   const follow = (step: SagaStep, changes: Partial<SagaState>): Transition =>
     state.completed.includes(step) || state.outstanding.includes(step)
@@ -319,6 +322,7 @@ function fulfil(state: SagaState, input: SagaInput): Transition {
           commands: send([step]),
           facts: [],
         };
+  if (input.type === "Packed") return follow("COMMIT_STOCK", {});
   if (input.type === "PickedUp") return follow("COMMIT_STOCK", { pickedUp: true });
   if (input.type === "Delivered") return follow("CAPTURE_PAYMENT", { pickedUp: true });
   const succeeded = successOf[input.type];

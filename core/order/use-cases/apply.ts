@@ -75,7 +75,7 @@ export async function applySagaInput(
   await enqueue(
     trx,
     ...commands.map((command) =>
-      commandMessage(command, orderId, aggregate.data, meta, settings.reservationTtlMs),
+      commandMessage(command, order, aggregate.data, meta, settings.reservationTtlMs),
     ),
     ...announcements(facts, order, state, aggregate.data, meta),
   );

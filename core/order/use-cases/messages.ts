@@ -1,12 +1,13 @@
 import { type AnyMessage, createMessage, type MessageMeta } from "@qc/contracts";
 import type { SagaData } from "../db/schema";
 import type { OrderState } from "../domain/order";
+import { goodsOf } from "../domain/packing";
 import type { SagaCommand, SagaFact, SagaState } from "../domain/saga";
 
-/** The contract message that carries a saga command to its participant. */
+/** The contract message that carries a saga command to its participant (as the order stands after the step). */
 export function commandMessage(
   command: SagaCommand,
-  orderId: string,
+  { orderId, total, packed }: Pick<OrderState, "orderId" | "total" | "packed">,
   data: SagaData,
   meta: MessageMeta,
   reservationTtlMs: number,
@@ -21,7 +22,12 @@ export function commandMessage(
         meta,
       );
     case "CommitStock":
-      return createMessage("CommitStock", reservation, meta);
+      // Packed: the bag's goods are sold and the rest of the hold released; unreported: every held line.
+      return createMessage(
+        "CommitStock",
+        { ...reservation, ...(packed && { picked: goodsOf(packed) }) },
+        meta,
+      );
     case "ReleaseStock":
       return createMessage("ReleaseStock", reservation, meta);
     case "AuthorizePayment":
@@ -30,9 +36,12 @@ export function commandMessage(
         { ...payment, amount: data.amount, token: data.paymentToken },
         meta,
       );
-    case "CapturePayment":
-      // The amount is final at delivery: what was authorized (substitutions and missing items lower it).
-      return createMessage("CapturePayment", { ...payment, amount: data.amount }, meta);
+    case "CapturePayment": {
+      // Final at delivery: the order's total after packing (missing items and substitutes lower it), never
+      // more than was authorized.
+      const amountMinor = Math.min(total.amountMinor, data.amount.amountMinor);
+      return createMessage("CapturePayment", { ...payment, amount: { ...data.amount, amountMinor } }, meta);
+    }
     case "VoidPayment":
       return createMessage("VoidPayment", payment, meta);
     case "CreateDelivery":

@@ -57,6 +57,7 @@ function placedFrom(quote: Quote, body: PlaceOrderBody, userId: string): PlacedO
     address: body.address,
     couponCode: quote.couponCode,
     express: body.express ?? false,
+    allowSubstitutions: body.allowSubstitutions ?? false,
   };
 }
 
@@ -160,17 +161,25 @@ export async function placeOrder(
           paymentId: Bun.randomUUIDv7(),
           correlationId: orderId,
         };
-        await createAggregate(trx, orderId, placed, state, data, deadlineOf(deps.settings, state), {
-          correlationId: currentScope().correlationId ?? orderId,
-          causationId: null,
-          actor: { kind: "shopper", id: userId },
-        });
+        const order = await createAggregate(
+          trx,
+          orderId,
+          placed,
+          state,
+          data,
+          deadlineOf(deps.settings, state),
+          {
+            correlationId: currentScope().correlationId ?? orderId,
+            causationId: null,
+            actor: { kind: "shopper", id: userId },
+          },
+        );
         const meta = { source: "order", correlationId: orderId };
         await enqueue(
           trx,
           createMessage("OrderPlaced", { orderId, ...placed }, meta),
           ...commands.map((command) =>
-            commandMessage(command, orderId, data, meta, deps.settings.reservationTtlMs),
+            commandMessage(command, order, data, meta, deps.settings.reservationTtlMs),
           ),
         );
       });

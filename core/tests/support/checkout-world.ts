@@ -1,4 +1,4 @@
-import type { LedgerBalance, OrderStatus, Role } from "@qc/contracts";
+import type { LedgerBalance, OrderStatus, PlaceOrderBody, Role } from "@qc/contracts";
 import type { Kysely } from "kysely";
 import type { Database as OrderDatabase } from "../../order/db/schema";
 import { services } from "../../services";
@@ -7,7 +7,7 @@ import { quietPort } from "../../shared/testing/ports";
 import { type TestEnvironment, testEnvironment } from "../../shared/testing/service";
 import { type SpawnedService, spawnService } from "./spawn-service";
 
-type Caller = { userId: string; roles: Role[] };
+type Caller = { userId: string; roles: Role[]; storeIds?: string[] };
 type Call = (
   method: string,
   path: string,
@@ -33,12 +33,14 @@ export interface CheckoutWorld {
   orders: Kysely<OrderDatabase>;
   /** A store (known to delivery) with one SKU priced, `onHand` units in stock and `riders` riders waiting. */
   seedStore(options: { sku: string; onHand: number; riders: number }): Promise<string>;
+  /** Prices a SKU in a store (PRICE_MINOR unless given) and puts `onHand` units of it on the shelf. */
+  stockSku(storeId: string, options: { sku: string; onHand: number; priceMinor?: number }): Promise<void>;
   /** The user id of the rider delivering an order. */
   riderOf(orderId: string): Promise<string>;
   /** A new shopper with `quantity` of the SKU in their cart at the store. */
   shopperWithCart(storeId: string, sku: string, quantity?: number): Promise<Caller>;
-  /** POST /v1/orders; returns the order id. */
-  checkout(user: Caller, storeId: string, token?: string): Promise<string>;
+  /** POST /v1/orders (`options` add to the body, e.g. allowSubstitutions); returns the order id. */
+  checkout(user: Caller, storeId: string, token?: string, options?: Partial<PlaceOrderBody>): Promise<string>;
   awaitStatus(orderId: string, statuses: OrderStatus[], timeoutMs?: number): Promise<OrderStatus>;
   stock(
     storeId: string,
@@ -119,6 +121,18 @@ export async function startCheckoutWorld(
     return answered;
   };
 
+  const stockSku: CheckoutWorld["stockSku"] = async (storeId, { sku, onHand, priceMinor = PRICE_MINOR }) => {
+    const body = { price: { amountMinor: priceMinor, currency: "INR" } };
+    await expectOk(
+      call.pricing("PUT", `/v1/admin/stores/${storeId}/prices/${sku}`, { body, user: admin }),
+      "price",
+    );
+    await expectOk(
+      call.inventory("PUT", `/v1/admin/stores/${storeId}/stock/${sku}`, { body: { onHand }, user: admin }),
+      "stock",
+    );
+  };
+
   return {
     env,
     call,
@@ -138,15 +152,7 @@ export async function startCheckoutWorld(
       );
       const { storeId } = (await created.json()) as { storeId: string };
       // No wait for catalog's StoreUpserted: delivery asks catalog for a store it has not heard of yet.
-      const body = { price: { amountMinor: PRICE_MINOR, currency: "INR" } };
-      await expectOk(
-        call.pricing("PUT", `/v1/admin/stores/${storeId}/prices/${sku}`, { body, user: admin }),
-        "price",
-      );
-      await expectOk(
-        call.inventory("PUT", `/v1/admin/stores/${storeId}/stock/${sku}`, { body: { onHand }, user: admin }),
-        "stock",
-      );
+      await stockSku(storeId, { sku, onHand });
       for (let i = 0; i < riders; i++) {
         await expectOk(
           call.delivery("POST", `/v1/admin/stores/${storeId}/riders`, {
@@ -158,6 +164,7 @@ export async function startCheckoutWorld(
       }
       return storeId;
     },
+    stockSku,
     async riderOf(orderId) {
       const row = await deliveries
         .selectFrom("deliveries")
@@ -175,10 +182,10 @@ export async function startCheckoutWorld(
       );
       return user;
     },
-    async checkout(user, storeId, token = "tok_visa") {
+    async checkout(user, storeId, token = "tok_visa", options = {}) {
       const response = await expectOk(
         call.order("POST", "/v1/orders", {
-          body: { storeId, address, payment: { token } },
+          body: { storeId, address, payment: { token }, ...options },
           user,
           headers: { "idempotency-key": crypto.randomUUID() },
         }),

@@ -3,7 +3,10 @@ import { as, edge, receivedByCore, requestId } from "../../test/helpers";
 
 const storeId = "0193a000-0000-7000-8000-0000000000a1";
 const taskId = "0193a000-0000-7000-8000-0000000000c3";
-const lines = [{ sku: "MILK-1L", picked: 2 }];
+const lines = [
+  { sku: "MILK-1L", picked: 1 },
+  { sku: "BREAD-500G", picked: 0, substituteSku: "BREAD-RYE" },
+];
 
 const call = async (path: string, headers: Record<string, string>, init: RequestInit = {}) => {
   const id = requestId();
@@ -35,7 +38,7 @@ describe("pick tasks", () => {
     expect(forwarded?.headers["x-user-stores"]).toBe(storeId);
   });
 
-  it("forwards a completion with the validated body", async () => {
+  it("forwards a completion with the validated body, missing items and substitutes included", async () => {
     const { response, received } = await complete(await as({ roles: ["store_staff"], storeIds: [storeId] }), {
       lines,
     });
@@ -62,6 +65,10 @@ describe("pick tasks", () => {
       [await complete(staff, { lines }, "not-a-task"), "taskId"],
       [await complete(staff, { lines: [{ sku: "MILK-1L", picked: -1 }] }), "picked"],
       [await complete(staff, { lines: [] }), "lines"],
+      [
+        await complete(staff, { lines: [{ sku: "MILK-1L", picked: 0, substituteSku: "oat milk" }] }),
+        "substituteSku",
+      ],
     ] as const;
     for (const [attempt, field] of attempts) {
       expect(attempt.response.status).toBe(400);

@@ -25,6 +25,8 @@ export const PickTaskView = z.object({
   orderId: Id,
   storeId: Id,
   express: z.boolean(),
+  /** The shopper accepts substitutes for missing items. */
+  allowSubstitutions: z.boolean(),
   status: z.enum(["CLAIMED", "PACKED"]),
   lines: z.array(z.object({ sku: Sku, name: z.string().nullable(), quantity: z.int().min(1) })),
   /** The claim lapses then: the task goes back to the store's queue for another picker. */
@@ -34,12 +36,13 @@ export const PickTaskView = z.object({
 export type PickTaskView = z.infer<typeof PickTaskView>;
 
 /**
- * What the picker put in the bag, one entry per ordered SKU. For now every line must be picked in full;
- * missing items and substitutions will extend each line.
+ * What the picker put in the bag, one entry per ordered SKU: `picked` of the ordered units (0 to all of them;
+ * the rest are missing and not charged) and, when the shopper allowed it, a `substituteSku` put in for the
+ * missing units.
  */
 export const CompletePickTaskBody = z.object({
   lines: z
-    .array(z.object({ sku: Sku, picked: z.int().nonnegative().max(999) }))
+    .array(z.object({ sku: Sku, picked: z.int().nonnegative().max(999), substituteSku: Sku.optional() }))
     .min(1)
     .max(200),
 });

@@ -58,6 +58,14 @@ export const Availability = z.object({
 });
 export type Availability = z.infer<typeof Availability>;
 
+/**
+ * delivery → inventory: POST /internal/v1/reservations/:orderId/substitutes — the units the order's reservation
+ * holds for substitutes become exactly these (an empty list gives them back): all held, or 409
+ * `substitute_unavailable` naming `lines.<i>.sku` and nothing changes.
+ */
+export const SubstituteHold = z.object({ storeId: Id, lines: z.array(Line).max(200) });
+export type SubstituteHold = z.infer<typeof SubstituteHold>;
+
 /** → payment: GET /internal/v1/ledger/balance — debits equal credits across the whole ledger. */
 export const LedgerBalance = z.object({
   balanced: z.boolean(),

@@ -11,6 +11,8 @@ export const PlaceOrderBody = z.object({
   couponCode: text().trim().min(1).max(64).optional(),
   /** An express order is picked before the others waiting in its store (absent: false). */
   express: z.boolean().optional(),
+  /** The shopper accepts a substitute, at no more than the ordered item's price, for a missing item (absent: false). */
+  allowSubstitutions: z.boolean().optional(),
 });
 export type PlaceOrderBody = z.infer<typeof PlaceOrderBody>;
 
@@ -23,11 +25,26 @@ export type OrderParams = z.infer<typeof OrderParams>;
 export const OrdersQuery = z.object({ limit: Limit, cursor: Cursor, status: OrderStatus.optional() });
 export type OrdersQuery = z.infer<typeof OrdersQuery>;
 
+/** What the store put in the bag instead of a line's missing units, charged at `unitPrice` (≤ the line's). */
+export const SubstituteView = z.object({
+  sku: Sku,
+  quantity: z.int().min(1),
+  unitPrice: Money,
+  lineTotal: Money,
+});
+export type SubstituteView = z.infer<typeof SubstituteView>;
+
+/**
+ * One ordered line. `lineTotal` is what the line is charged: `quantity` units until the order is packed, the
+ * `picked` units after (missing units are not charged); `picked` and `substitute` appear once it is packed.
+ */
 export const OrderLineView = z.object({
   sku: Sku,
   quantity: z.int().min(1),
   unitPrice: Money,
   lineTotal: Money,
+  picked: z.int().nonnegative().optional(),
+  substitute: SubstituteView.optional(),
 });
 export type OrderLineView = z.infer<typeof OrderLineView>;
 

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { Address, DeliveryStatus, Id, Sku } from "../common";
+import { AmountMinor } from "../money";
 import { defineMessage } from "./define";
 
 const byOrder = (data: { orderId: string }) => data.orderId;
@@ -44,8 +45,20 @@ export const DeliveryStatusChangedData = z.object({
 });
 export type DeliveryStatusChangedData = z.infer<typeof DeliveryStatusChangedData>;
 
-/** One line of a packed order: what was ordered and what the picker put in the bag. */
-export const PackedLine = z.object({ sku: Sku, quantity: z.int().min(1), picked: z.int().nonnegative() });
+/**
+ * Units of another SKU put in for a line's missing units, held for the order in the store's stock;
+ * `unitPriceMinor` is the substitute's own price there (the order charges no more than the line's).
+ */
+export const PackedSubstitute = z.object({ sku: Sku, quantity: z.int().min(1), unitPriceMinor: AmountMinor });
+export type PackedSubstitute = z.infer<typeof PackedSubstitute>;
+/** One line of a packed order: what was ordered, what the picker put in the bag, and any substitute. */
+export const PackedLine = z.object({
+  sku: Sku,
+  quantity: z.int().min(1),
+  picked: z.int().nonnegative(),
+  /** Absent on messages written before substitutions existed. */
+  substitute: PackedSubstitute.optional(),
+});
 export type PackedLine = z.infer<typeof PackedLine>;
 /** Store staff completed the order's pick task: the bag is ready for the rider. */
 export const OrderPackedData = z.object({
@@ -53,6 +66,8 @@ export const OrderPackedData = z.object({
   storeId: Id,
   taskId: Id,
   lines: z.array(PackedLine).min(1),
+  /** The shopper, to tell them what changed; absent on messages written before it was carried. */
+  userId: Id.optional(),
 });
 export type OrderPackedData = z.infer<typeof OrderPackedData>;
 
@@ -69,6 +84,7 @@ export const NotificationKind = z.enum([
   "PICKED_UP",
   "OUT_FOR_DELIVERY",
   "DELIVERED",
+  "ITEMS_CHANGED",
 ]);
 export type NotificationKind = z.infer<typeof NotificationKind>;
 /** A message for the shopper; `notificationId` is the id of the Kafka event it tells of (one per event). */

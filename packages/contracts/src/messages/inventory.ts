@@ -10,7 +10,11 @@ const replies = "inventory.replies.v1";
 
 export const ReserveStockData = Reservation.extend({ expiresAt: IsoDateTime });
 export type ReserveStockData = z.infer<typeof ReserveStockData>;
-export const CommitStockData = Reservation;
+/**
+ * `picked`: what goes to the shopper — the picked units of the held lines and the substitutes held for them;
+ * the rest of the hold goes back on the shelf. Absent (an order packed without a report): every held line.
+ */
+export const CommitStockData = Reservation.extend({ picked: z.array(Line).min(1).optional() });
 export type CommitStockData = z.infer<typeof CommitStockData>;
 export const ReleaseStockData = Reservation;
 export type ReleaseStockData = z.infer<typeof ReleaseStockData>;

@@ -20,6 +20,8 @@ export const OrderPlacedData = OrderRef.extend({
   couponCode: z.string().nullable(),
   /** Picked before the store's other orders; absent on orders placed before express existed. */
   express: z.boolean().optional(),
+  /** The shopper accepts substitutes for missing items; absent on orders placed before substitutions existed. */
+  allowSubstitutions: z.boolean().optional(),
 });
 export type OrderPlacedData = z.infer<typeof OrderPlacedData>;
 

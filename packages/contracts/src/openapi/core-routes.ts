@@ -2,6 +2,7 @@ import { z } from "zod";
 import { VerifiedApiKey, VerifyApiKeyBody } from "../api/access";
 import { RiderView, StoreParams, StoreView, UpsertProductBody, UpsertStoreBody } from "../api/admin";
 import { SkuParams } from "../api/catalog";
+import { DeliveryParams } from "../api/deliveries";
 import {
   Availability,
   AvailabilityRequest,
@@ -10,6 +11,7 @@ import {
   LedgerBalance,
   Quote,
   QuoteRequest,
+  SubstituteHold,
 } from "../api/internal";
 import { StoreLoadList } from "../api/ops";
 import {
@@ -79,6 +81,15 @@ export const internalRoutes: readonly RouteSpec[] = [
     tag: "internal",
     request: { body: AvailabilityRequest },
     responses: { 200: ok(Availability) },
+  },
+  {
+    method: "post",
+    path: "/internal/v1/reservations/{orderId}/substitutes",
+    summary:
+      "inventory: the units an order's reservation holds for substitutes become these (409 substitute_unavailable naming lines.<i>.sku)",
+    tag: "internal",
+    request: { params: DeliveryParams, body: SubstituteHold },
+    responses: { 200: ok(SubstituteHold) },
   },
   {
     method: "get",

@@ -5,6 +5,7 @@ import { app } from "./app";
 import { startCommandConsumer } from "./consumers/commands";
 import type { Database } from "./db/schema";
 import { shardUrls } from "./db/shards";
+import { inventoryRpc } from "./rpc/inventory";
 import { expireAllReservations } from "./use-cases/expire-reservations";
 import { recoverTransfers } from "./use-cases/recover-transfers";
 import { inventoryParts } from "./wiring";
@@ -19,6 +20,7 @@ export const inventoryService: ServiceDefinition<Database> = {
       .slice(1)
       .map((shard) => shard.url),
   app,
+  grpc: (ctx) => [inventoryRpc(ctx)],
   background: async (ctx) => {
     const { shards } = inventoryParts(ctx);
     const recovery = {

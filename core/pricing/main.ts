@@ -2,6 +2,7 @@ import { runServiceMain, type ServiceDefinition } from "../shared/runtime/servic
 import { app } from "./app";
 import { consumeOrderEvents } from "./consumers/order-events";
 import type { Database } from "./db/schema";
+import { pricingRpc } from "./rpc/pricing";
 import { pricingParts } from "./wiring";
 
 /** Prices per store and SKU, promotions, coupons, fees and signed cart quotes. */
@@ -9,6 +10,7 @@ export const pricingService: ServiceDefinition<Database> = {
   name: "pricing",
   migrations: `${import.meta.dir}/db/migrations`,
   app,
+  grpc: (ctx) => [pricingRpc(pricingParts(ctx).quote)],
   background: async (ctx) => {
     const { prices, orders } = pricingParts(ctx);
     return [await prices.listen(), await consumeOrderEvents(ctx, orders)];

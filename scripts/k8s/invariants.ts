@@ -2,8 +2,8 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { serviceNames, topicDeclarations } from "@qc/contracts";
 import { ConfigSchema, SECRET_SETTINGS } from "../../core/shared/config";
-import { portOf } from "../../core/shared/runtime/context";
-import { KAFKA_CLUSTER, lagScaled, PRESTOP_SLEEP_SECONDS } from "./synth";
+import { grpcPortOf, portOf } from "../../core/shared/runtime/context";
+import { grpcServed, KAFKA_CLUSTER, lagScaled, PRESTOP_SLEEP_SECONDS } from "./synth";
 
 /** The parts of Kubernetes objects the invariants read (the schemas check the rest). */
 interface EnvVar {
@@ -103,6 +103,17 @@ export function manifestProblems(objects: K8sObject[]): string[] {
       )
     )
       problems.push(`${name}: its Service does not target the http port`);
+    if (grpcServed.has(name)) {
+      const grpc = grpcPortOf(defaults, name);
+      if (container.ports?.find((candidate) => candidate.name === "grpc")?.containerPort !== grpc)
+        problems.push(`${name}: serves gRPC on ${grpc}, its pod does not declare that port`);
+      if (
+        !service?.spec.ports?.some(
+          (p: { port: number; targetPort: unknown }) => p.port === grpc && p.targetPort === "grpc",
+        )
+      )
+        problems.push(`${name}: its Service does not carry the gRPC port ${grpc}`);
+    }
     const budget = find("PodDisruptionBudget", name);
     if (!budget || !selects(budget.spec.selector?.matchLabels, podLabels))
       problems.push(`${name}: no PodDisruptionBudget`);

@@ -1,8 +1,9 @@
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { serviceNames, type TopicName, topicDeclarations } from "@qc/contracts";
+import { services } from "../../core/services";
 import { ConfigSchema, SECRET_SETTINGS } from "../../core/shared/config";
-import { portOf, type ServiceName } from "../../core/shared/runtime/context";
+import { grpcPortOf, portOf, type ServiceName } from "../../core/shared/runtime/context";
 import { DEFAULT_POOL_SIZES } from "../platform/start";
 
 /**
@@ -89,6 +90,10 @@ export const lagScaled: Partial<Record<ServiceName, { source: string; group: str
   };
 
 const defaults = ConfigSchema.parse({});
+
+/** The services that serve gRPC (their definition's `grpc`): their pods and Service carry a `grpc` port too. */
+export const grpcServed = new Set(services.filter((service) => service.grpc).map((service) => service.name));
+const grpcPort = (name: ServiceName) => ({ name: "grpc", port: grpcPortOf(defaults, name) });
 const labelsOf = (name: string, component: string) => ({
   "app.kubernetes.io/name": name,
   "app.kubernetes.io/component": component,
@@ -175,7 +180,12 @@ function deployment(name: ServiceName) {
                 ["bun", `core/${name}/main.ts`],
                 [{ name: "DB_POOL_MAX", value: String(DEFAULT_POOL_SIZES[name]) }, ...secretEnv()],
               ),
-              ports: [{ name: "http", containerPort: port }],
+              ports: [
+                { name: "http", containerPort: port },
+                ...(grpcServed.has(name)
+                  ? [{ name: "grpc", containerPort: grpcPortOf(defaults, name) }]
+                  : []),
+              ],
               resources: {
                 requests: { cpu: size.cpu.request, memory: size.memory.request },
                 limits: { cpu: size.cpu.limit, memory: size.memory.limit },
@@ -214,7 +224,13 @@ const service = (name: ServiceName) => ({
   metadata: { name, labels: labelsOf(name, "core") },
   spec: {
     selector: { "app.kubernetes.io/name": name },
-    ports: [{ name: "http", port: portOf(defaults, name), targetPort: "http" }],
+    ports: [
+      { name: "http", port: portOf(defaults, name), targetPort: "http" },
+      // h2c: plain-text HTTP/2 inside the cluster (calls are signed per call, see core/shared/grpc/auth.ts).
+      ...(grpcServed.has(name)
+        ? [{ ...grpcPort(name), targetPort: "grpc", appProtocol: "kubernetes.io/h2c" }]
+        : []),
+    ],
   },
 });
 

@@ -1,16 +1,15 @@
 import { Availability, type AvailabilityRequest } from "@qc/contracts";
+import { Inventory } from "@qc/contracts/grpc/services";
 import type { Config } from "../../shared/config";
-import { policyFor } from "../../shared/resilience";
-import { serviceUrl } from "../../shared/runtime/context";
-import { isTransient, postJson } from "./internal-http";
+import { grpcClient } from "../../shared/grpc/client";
 
-/** Inventory's availability endpoint behind a short timeout, one retry and a breaker (a cart read degrades). */
+/** Inventory's availability over gRPC behind a short deadline, one retry and a breaker (a cart read degrades). */
 export function inventoryClient(config: Config) {
-  const policy = policyFor("inventory", { timeoutMs: 500, retries: 1, isTransient });
-  const base = serviceUrl(config, "inventory");
+  const route = { caller: "cart", callee: "inventory", service: Inventory } as const;
+  const inventory = grpcClient(config, route, { deadlineMs: 500, retries: 1 });
   return {
     availability: (request: AvailabilityRequest): Promise<Availability> =>
-      postJson(policy, `${base}/internal/v1/availability`, request, Availability),
+      inventory.call("getAvailability", request, Availability),
   };
 }
 

@@ -1,16 +1,14 @@
 import { Quote, type QuoteRequest } from "@qc/contracts";
+import { Pricing } from "@qc/contracts/grpc/services";
 import type { Config } from "../../shared/config";
-import { policyFor } from "../../shared/resilience";
-import { serviceUrl } from "../../shared/runtime/context";
-import { isTransient, postJson } from "./internal-http";
+import { grpcClient } from "../../shared/grpc/client";
 
-/** Pricing's quote endpoint behind a timeout, retries and a breaker. */
+/** Pricing's quotes over gRPC behind a 1 s deadline, retries (a quote changes nothing) and a breaker. */
 export function pricingClient(config: Config) {
-  const policy = policyFor("pricing", { timeoutMs: 1_000, retries: 2, isTransient });
-  const base = serviceUrl(config, "pricing");
+  const route = { caller: "cart", callee: "pricing", service: Pricing } as const;
+  const pricing = grpcClient(config, route, { deadlineMs: 1_000, retries: 2 });
   return {
-    quote: (request: QuoteRequest): Promise<Quote> =>
-      postJson(policy, `${base}/internal/v1/quotes`, request, Quote),
+    quote: (request: QuoteRequest): Promise<Quote> => pricing.call("quoteCart", request, Quote),
   };
 }
 

@@ -9,10 +9,10 @@ import {
   REQUEST_ID_HEADER,
 } from "@qc/contracts";
 import { Elysia } from "elysia";
+import { DownstreamRefusal } from "../../shared/grpc/errors";
 import { type Identity, identityFrom } from "../../shared/http/edge-identity";
 import { AppError, unauthorized } from "../../shared/http/errors";
 import type { ServiceContext } from "../../shared/runtime/context";
-import { DownstreamRefusal } from "../clients/internal-http";
 import type { PricingClient } from "../clients/pricing-client";
 import type { CartStore } from "../db/cart-store";
 import type { Database } from "../db/schema";

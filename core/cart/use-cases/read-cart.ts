@@ -1,7 +1,7 @@
 import type { CartView, Line, Quote } from "@qc/contracts";
+import { DownstreamRefusal } from "../../shared/grpc/errors";
 import { AppError } from "../../shared/http/errors";
 import type { ServiceContext } from "../../shared/runtime/context";
-import { DownstreamRefusal } from "../clients/internal-http";
 import type { InventoryClient } from "../clients/inventory-client";
 import type { PricingClient } from "../clients/pricing-client";
 import type { CartRef } from "../db/cart-repository";

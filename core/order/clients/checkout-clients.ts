@@ -1,9 +1,13 @@
 import { CartLines, type Line, Quote } from "@qc/contracts";
+import { Cart, Pricing } from "@qc/contracts/grpc/services";
 import { z } from "zod";
 import type { Config } from "../../shared/config";
-import { callJson, isTransient, UpstreamError } from "../../shared/http/client";
-import { policyFor } from "../../shared/resilience";
+import { deadlinePolicy, grpcClient } from "../../shared/grpc/client";
+import { callJson, UpstreamError } from "../../shared/http/client";
 import { serviceUrl } from "../../shared/runtime/context";
+
+// Each checkout call's gRPC deadline (the callee sees it too); the policy's timeout is only its backstop.
+const DEADLINE_MS = 2_000;
 
 export type CouponOutcome = "redeemed" | "exhausted" | "used_by_shopper";
 
@@ -17,29 +21,28 @@ export interface CheckoutClients {
   releaseCoupon(code: string, orderId: string): Promise<void>;
 }
 
-/** Clients of cart and pricing, each behind its own timeout + retry + breaker. */
+/**
+ * Clients of cart and pricing, each behind its own deadline + retry + breaker: cart lines and quotes over gRPC
+ * (reads, so retried), coupon redemptions over pricing's HTTP routes under the same pricing policy.
+ */
 export function checkoutClients(config: Config): CheckoutClients {
-  const cart = policyFor("cart", {
-    timeoutMs: 2_000,
-    retries: 2,
-    concurrency: 100,
-    queue: 1_000,
-    isTransient,
-  });
-  const pricing = policyFor("pricing", {
-    timeoutMs: 2_000,
-    retries: 2,
-    concurrency: 100,
-    queue: 1_000,
-    isTransient,
-  });
-  const cartUrl = serviceUrl(config, "cart");
+  const policy = (name: string) =>
+    deadlinePolicy(name, DEADLINE_MS, { retries: 2, concurrency: 100, queue: 1_000 });
+  const pricing = policy("pricing");
+  const cart = grpcClient(
+    config,
+    { caller: "order", callee: "cart", service: Cart },
+    { policy: policy("cart"), deadlineMs: DEADLINE_MS },
+  );
+  const quotes = grpcClient(
+    config,
+    { caller: "order", callee: "pricing", service: Pricing },
+    { policy: pricing, deadlineMs: DEADLINE_MS },
+  );
   const pricingUrl = serviceUrl(config, "pricing");
   return {
-    cartLines: (userId, storeId) =>
-      callJson(cart, { method: "GET", url: `${cartUrl}/internal/v1/carts/${userId}/${storeId}` }, CartLines),
-    quote: (request) =>
-      callJson(pricing, { method: "POST", url: `${pricingUrl}/internal/v1/quotes`, body: request }, Quote),
+    cartLines: (userId, storeId) => cart.call("getCartLines", { userId, storeId }, CartLines),
+    quote: (request) => quotes.call("quoteCart", request, Quote),
     async redeemCoupon(code, orderId, userId) {
       try {
         await callJson(

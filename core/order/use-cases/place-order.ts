@@ -1,7 +1,7 @@
 import { createMessage, type OrderAccepted, type PlaceOrderBody, type Quote } from "@qc/contracts";
 import type { Kysely } from "kysely";
 import { transact } from "../../shared/db/transaction";
-import { UpstreamError } from "../../shared/http/client";
+import { DownstreamRefusal } from "../../shared/grpc/errors";
 import { AppError, unprocessable } from "../../shared/http/errors";
 import { enqueue } from "../../shared/outbox/enqueue";
 import type { Logger } from "../../shared/telemetry/logger";
@@ -72,10 +72,7 @@ async function priceCart(clients: CheckoutClients, userId: string, body: PlaceOr
       ...(body.couponCode ? { couponCode: body.couponCode } : {}),
     });
   } catch (error) {
-    if (error instanceof UpstreamError && error.status < 500) {
-      const detail = (error.body as { title?: string } | null)?.title ?? "the cart could not be priced";
-      throw new AppError(422, "quote_failed", detail);
-    }
+    if (error instanceof DownstreamRefusal) throw new AppError(422, "quote_failed", error.message);
     throw error;
   }
 }

@@ -48,6 +48,16 @@ export const ConfigSchema = z.object({
   ORDER_PORT: port(4006),
   PAYMENT_PORT: port(4007),
   DELIVERY_PORT: port(4008),
+  // gRPC port of each service that serves gRPC (pricing, cart, inventory, delivery); unset: its HTTP port + 1000
+  // (5003, ...), so whatever moves a service's HTTP port (tests, a second instance) moves its gRPC port along.
+  AUTH_GRPC_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  CATALOG_GRPC_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  PRICING_GRPC_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  CART_GRPC_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  INVENTORY_GRPC_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  ORDER_GRPC_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  PAYMENT_GRPC_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  DELIVERY_GRPC_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   // Where the other services reach each one; unset: http://HOST:<SERVICE>_PORT (every service on one machine).
   // On Kubernetes its Service's DNS name (http://inventory:4005), whose endpoints are the ready pods only.
   AUTH_URL: z.url().optional(),

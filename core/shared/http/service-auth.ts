@@ -1,5 +1,6 @@
 import {
   deriveServiceKey,
+  type RequestBody,
   SERVICE_NAME_HEADER,
   SERVICE_SIGNATURE_HEADER,
   SERVICE_TIMESTAMP_HEADER,
@@ -47,7 +48,7 @@ export async function serviceAuthHeaders(
   config: Config,
   caller: string,
   callee: string,
-  request: { method: string; path: string; body?: string | null },
+  request: { method: string; path: string; body?: RequestBody },
 ): Promise<Record<string, string>> {
   const timestamp = Date.now();
   const signature = await signRequest({

@@ -29,3 +29,14 @@ export const portOf = (config: Config, name: ServiceName): number =>
 export const serviceUrl = (config: Config, name: ServiceName): string =>
   config[`${name.toUpperCase()}_URL` as `${Uppercase<ServiceName>}_URL`] ??
   `http://${config.HOST}:${portOf(config, name)}`;
+
+/** How far a service's gRPC port sits above its HTTP port when `<SERVICE>_GRPC_PORT` is unset. */
+export const GRPC_PORT_OFFSET = 1000;
+
+export const grpcPortOf = (config: Config, name: ServiceName): number =>
+  config[`${name.toUpperCase()}_GRPC_PORT` as `${Uppercase<ServiceName>}_GRPC_PORT`] ??
+  portOf(config, name) + GRPC_PORT_OFFSET;
+
+/** Where a service's gRPC server answers: the host of its URL (a Kubernetes Service's name), its gRPC port. */
+export const grpcTarget = (config: Config, name: ServiceName): string =>
+  `${new URL(serviceUrl(config, name)).hostname}:${grpcPortOf(config, name)}`;

@@ -8,8 +8,10 @@ import { startInboxPrune } from "../consumer/inbox-prune";
 import { startLagSampler } from "../consumer/lag-sampler";
 import { createDb, ensureDatabase } from "../db";
 import { migrateSchema } from "../db/migrate";
+import { healthService } from "../grpc/health";
+import { type GrpcServer, type GrpcService, startGrpcServer } from "../grpc/server";
 import { identityFrom, useReplayCache } from "../http/edge-identity";
-import { health } from "../http/health";
+import { health, readiness } from "../http/health";
 import { openApi } from "../http/openapi";
 import { problemDetails } from "../http/problem";
 import { serviceAuth, signInternalCalls } from "../http/service-auth";
@@ -18,7 +20,7 @@ import { createRedis } from "../redis";
 import { observeRequests, requestTelemetry } from "../telemetry/http";
 import { createLogger } from "../telemetry/logger";
 import { flushTracing, initTracing, shutdownTracing } from "../telemetry/tracing";
-import { portOf, type ServiceContext, type ServiceName, type Stoppable } from "./context";
+import { grpcPortOf, portOf, type ServiceContext, type ServiceName, type Stoppable } from "./context";
 
 /** What a core service is: its name, its migrations, its routes and what it runs in the background. */
 export interface ServiceDefinition<Database = any> {
@@ -27,6 +29,8 @@ export interface ServiceDefinition<Database = any> {
   migrations: string;
   /** The service's routes (its app.ts); health, errors and edge identity are added around them. */
   app: (ctx: ServiceContext<Database>) => Elysia<any, any, any, any, any, any, any>;
+  /** What the service serves over gRPC to other core services (and riders); the health service is added. */
+  grpc?: (ctx: ServiceContext<Database>) => GrpcService[];
   /** Consumers, timers and anything else to start after the HTTP server, stopped in reverse on shutdown. */
   background?: (ctx: ServiceContext<Database>) => Promise<Stoppable[]>;
   /** URLs of further databases that hold this service's schema (inventory's shards), created and migrated like it. */
@@ -59,13 +63,15 @@ export async function migrateService(
 export interface RunningService {
   name: ServiceName;
   url: string;
+  /** The gRPC server's port, when the service serves gRPC. */
+  grpcPort?: number;
   ctx: ServiceContext;
   stop(): Promise<void>;
 }
 
 /**
  * Wires one service: tracing, db, Redis, bus, topics, outbox relay, HTTP server (with per-request spans,
- * metrics and `GET /metrics`), background work.
+ * metrics and `GET /metrics`), gRPC server (when it serves any), background work.
  */
 export async function startService<Database>(
   definition: ServiceDefinition<Database>,
@@ -112,6 +118,16 @@ export async function startService<Database>(
     port: overrides.port ?? portOf(config, definition.name),
     fetch: observeRequests(definition.name, (request) => app.handle(request)),
   });
+  const served = definition.grpc?.(ctx);
+  const grpcServer: GrpcServer | undefined = served
+    ? await startGrpcServer(ctx, grpcPortOf(config, definition.name), [
+        ...served,
+        healthService(
+          served.map(({ service }) => service.typeName),
+          async () => (await readiness(ctx, () => backgroundStarted)).ready,
+        ),
+      ])
+    : undefined;
   const background = (await definition.background?.(ctx)) ?? [];
   backgroundStarted = true;
   // kafka_consumer_lag for every group the service subscribed (its consumers, started just above), and
@@ -119,14 +135,15 @@ export async function startService<Database>(
   const lagSampler = startLagSampler(bus, logger);
   const inboxPrune = startInboxPrune(db as Kysely<any>, logger);
   const url = `http://${config.HOST}:${server.port}`;
-  logger.info({ url }, "service started");
+  logger.info({ url, grpcPort: grpcServer?.port }, "service started");
 
   return {
     name: definition.name,
     url,
+    grpcPort: grpcServer?.port,
     ctx: ctx as ServiceContext,
     async stop() {
-      await server.stop();
+      await Promise.all([server.stop(), grpcServer?.stop()]);
       await Promise.all([lagSampler.stop(), inboxPrune.stop()]);
       for (const part of [...background].reverse()) await part.stop();
       await relay.stop();

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { Kafka, logLevel } from "kafkajs";
+import { Admin } from "@platformatic/kafka";
 
 const root = resolve(import.meta.dir, "../..");
 const home = join(root, ".qc/kafka");
@@ -37,20 +37,19 @@ export async function fetchKafka(): Promise<void> {
 
 /** Answers true once a broker at `broker` serves metadata. */
 export async function kafkaAnswers(broker: string): Promise<boolean> {
-  const admin = new Kafka({
-    brokers: [broker],
-    logLevel: logLevel.NOTHING,
-    connectionTimeout: 1_000,
-    retry: { retries: 0 },
-  }).admin();
+  const admin = new Admin({
+    clientId: "infra-probe",
+    bootstrapBrokers: [broker],
+    timeout: 1_000,
+    retries: 0,
+  });
   try {
-    await admin.connect();
-    await admin.describeCluster();
+    await admin.metadata({ topics: [] });
     return true;
   } catch {
     return false;
   } finally {
-    await admin.disconnect().catch(() => {});
+    await admin.close().catch(() => {});
   }
 }
 

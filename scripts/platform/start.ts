@@ -190,6 +190,8 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       child: spawn(name, [bun, `core/${name}/main.ts`], {
         DB_POOL_MAX: String(pools[name]),
         NODE_ENV: env.NODE_ENV ?? "development",
+        // One process per service here, so the service's name is a stable identity across its restarts.
+        KAFKA_INSTANCE_ID: env.KAFKA_INSTANCE_ID ?? name,
       }),
     }));
     await Promise.all(

@@ -1,7 +1,7 @@
 /**
- * Our own small message-bus interface. Services and the outbox/consumer runtime speak only this;
- * the Kafka client (kafkajs, unmaintained upstream) lives behind it in bus/kafka so that it can be
- * replaced in one place.
+ * Our own small message-bus interface. Services and the outbox/consumer runtime speak only this; the
+ * Kafka client lives behind it in bus/kafka, so it could be replaced in one place (and was: kafkajs,
+ * unmaintained upstream, gave way to @platformatic/kafka).
  */
 
 export interface TopicSpec {

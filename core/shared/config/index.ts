@@ -16,6 +16,13 @@ export const ConfigSchema = z.object({
   REDIS_URL: z.url().default("redis://127.0.0.1:6379"),
   KAFKA_BROKERS: csv.default(["127.0.0.1:9092"]),
   KAFKA_CLIENT_ID: z.string().min(1).default("quickcommerce"),
+  // A name this process keeps across restarts (its pod's name, the dev supervisor's service name): its consumer
+  // group memberships are static, so a restarted process takes its partitions straight back, without waiting out
+  // the session timeout and a rebalance of the whole group. Two live processes must never share one.
+  KAFKA_INSTANCE_ID: z
+    .string()
+    .regex(/^[\w.-]{1,200}$/)
+    .optional(),
   TOPIC_PREFIX: z.string().default(""),
   // RabbitMQ carries work that people or workers pull and acknowledge (pick tasks, shopper notifications).
   RABBITMQ_URL: z.url({ protocol: /^amqps?$/ }).default("amqp://guest:guest@127.0.0.1:5672"),

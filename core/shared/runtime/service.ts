@@ -90,6 +90,7 @@ export async function startService<Database>(
   const bus = createKafkaBus({
     brokers: config.KAFKA_BROKERS,
     clientId: `${config.KAFKA_CLIENT_ID}-${definition.name}`,
+    instanceId: config.KAFKA_INSTANCE_ID,
   });
   const ctx: ServiceContext<Database> = { name: definition.name, config, db, redis, bus, logger };
 

@@ -4,7 +4,7 @@ export type TopicConfig = { partitions: number; retentionMs: number };
 
 // A consumer hands every partition of a fetch to one transaction (group commit), so partitions are not
 // what bounds throughput: enough for a few instances of each service to share, few enough that a fetch
-// stays cheap (kafkajs decodes every partition of every fetch response, empty or not).
+// stays cheap (a client decodes every partition of every fetch response, empty or not).
 const busy = { partitions: 4, retentionMs: 7 * DAY_MS } as const;
 const quiet = { partitions: 3, retentionMs: 7 * DAY_MS } as const;
 

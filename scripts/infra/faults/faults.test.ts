@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { Admin } from "@platformatic/kafka";
 import { RedisClient, SQL } from "bun";
-import { Kafka, logLevel } from "kafkajs";
 import { startPrivateKafka } from "./kafka";
 import { type PrivatePostgres, startPrivatePostgres } from "./postgres";
 import { type PrivateRedis, startPrivateRedis } from "./redis";
@@ -64,21 +64,20 @@ describe.if(process.env.FAULTS_KAFKA !== "0")("the fault harness's private Kafka
     try {
       expect(kafka.brokers[0]).not.toBe("127.0.0.1:9092");
       const admin = () =>
-        new Kafka({ brokers: kafka.brokers, logLevel: logLevel.NOTHING, retry: { retries: 0 } }).admin();
+        new Admin({ clientId: "faults-test", bootstrapBrokers: kafka.brokers, timeout: 2_000, retries: 0 });
       const first = admin();
-      await first.connect();
-      await first.createTopics({ topics: [{ topic: "faults.probe", numPartitions: 1 }] });
-      await first.disconnect();
+      await first.createTopics({ topics: ["faults.probe"], partitions: 1, replicas: 1 });
+      await first.close();
 
       await kafka.stop();
       const down = admin();
-      await expect(down.connect()).rejects.toThrow();
+      await expect(down.listTopics()).rejects.toThrow();
+      await down.close().catch(() => {});
 
       await kafka.start();
       const again = admin();
-      await again.connect();
       expect(await again.listTopics()).toContain("faults.probe");
-      await again.disconnect();
+      await again.close();
     } finally {
       await kafka.destroy();
     }

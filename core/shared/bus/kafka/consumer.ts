@@ -1,132 +1,124 @@
-import type { Consumer, ConsumerRunConfig, Kafka, KafkaMessage } from "kafkajs";
-import type { IncomingRecord, SubscribeOptions, Subscription } from "../index";
-
-const headerText = (
-  headers: Record<string, Buffer | string | (Buffer | string)[] | undefined> | undefined,
-) => {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers ?? {})) {
-    const first = Array.isArray(value) ? value[0] : value;
-    if (first !== undefined) out[name] = first.toString();
-  }
-  return out;
-};
-
-/** One kafkajs message as our IncomingRecord. */
-export const incoming = (topic: string, partition: number, message: KafkaMessage): IncomingRecord => ({
-  topic,
-  partition,
-  offset: message.offset,
-  key: message.key?.toString() ?? null,
-  value: message.value?.toString() ?? null,
-  headers: headerText(message.headers),
-});
-
-/** How a subscription's records are handed to its handler, with offsets resolved only after it resolved. */
-function runConfig(subscribe: SubscribeOptions): ConsumerRunConfig {
-  // kafkajs resolves a message's offset only after eachMessage returns, and commits resolved offsets
-  // at the end of each fetched batch, before a rebalance and on stop (which first waits for the
-  // in-flight message). A rejected handler leaves its offset unresolved: the partition is re-fetched
-  // from the last commit. So an offset is never committed ahead of the handler's own commit.
-  const { handleBatch } = subscribe;
-  const maxBatchSize = subscribe.maxBatchSize ?? 100;
-  const common = {
-    autoCommit: true,
-    // Resolved offsets go to the broker at most twice a second (and always before a rebalance and on stop)
-    // instead of one OffsetCommit per handled batch: a crash redelivers at most that much, which the inbox
-    // absorbs, and the broker is spared a request per message.
-    autoCommitInterval: 500,
-    partitionsConsumedConcurrently: subscribe.partitionsConsumedConcurrently ?? 1,
-  };
-  if (!handleBatch)
-    return {
-      ...common,
-      eachMessage: ({ topic, partition, message }) => subscribe.handle(incoming(topic, partition, message)),
-    };
-  return {
-    ...common,
-    // The same rule by hand: resolve a chunk's last offset only after its handler resolved, and
-    // stop between chunks when stopping or when a rebalance took the partition away.
-    eachBatchAutoResolve: false,
-    eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-      for (let i = 0; i < batch.messages.length; i += maxBatchSize) {
-        if (!isRunning() || isStale()) return;
-        const chunk = batch.messages.slice(i, i + maxBatchSize);
-        await handleBatch(chunk.map((message) => incoming(batch.topic, batch.partition, message)));
-        const last = chunk.at(-1);
-        if (last) resolveOffset(last.offset);
-        await heartbeat();
-      }
-    },
-  };
-}
+import { setTimeout as sleep } from "node:timers/promises";
+import { Consumer, type MessagesStream } from "@platformatic/kafka";
+import type { SubscribeOptions, Subscription } from "../index";
+import { clientOptions, type KafkaBusOptions, strings } from "./connection";
+import { createPartitionLanes } from "./partition-lanes";
 
 const FIRST_START_MS = 15_000;
 const RESTART_DELAY_MS = { first: 300, max: 2_000 };
+// Handled offsets go to the broker at most twice a second (and on stop) instead of one OffsetCommit per
+// chunk: a crash redelivers at most that much, which the inbox absorbs.
+const COMMIT_INTERVAL_MS = 500;
+// Records fetched ahead of the handlers, across partitions, before fetching pauses.
+const QUEUED_HIGH_WATER = 2_000;
+
+type StringConsumer = Consumer<string, string, string, string>;
+
+const delayOf = (attempt: number) =>
+  Math.min(RESTART_DELAY_MS.first * 2 ** Math.min(attempt - 1, 8), RESTART_DELAY_MS.max);
 
 /**
- * A consumer group member that survives broker restarts. kafkajs restarts a crashed consumer itself only
- * for some errors, and when its restart attempt fails (the broker is still down) the rejection is lost and
- * the member stays dead for good: that is why consumers did not resume after a broker restart. So kafkajs'
- * own restart is off, and on every crash this builds a fresh consumer (new connections, rejoins the group,
- * resumes from the committed offsets) and retries that with backoff until it runs or stop() is called.
+ * A consumer group member over @platformatic/kafka that survives broker restarts: the client's stream
+ * fetches, the partition lanes hand records to the handler with the bus's guarantees (per-partition order,
+ * commit only after the handler, a rejected chunk handed over again), and when the stream fails (the broker
+ * went away) a fresh consumer rejoins with backoff and resumes from the committed offsets, until stop().
+ * With the bus's `instanceId` the member is static: its restart takes its partitions straight back.
  */
 export async function superviseConsumer(
-  kafka: Kafka,
+  bus: KafkaBusOptions,
   subscribe: SubscribeOptions,
   events: { onJoin: () => void; onStop: () => void },
 ): Promise<Subscription> {
-  let current: Consumer | undefined;
-  let stopped = false;
+  const stopping = new AbortController();
+  let consumer: StringConsumer | undefined;
+  let stream: MessagesStream<string, string, string, string> | undefined;
   let restarting: Promise<void> | undefined;
-  // A consumer can crash right after run() resolved, before the restart in flight has finished.
-  const crashed = new WeakSet<Consumer>();
+  let committing: Promise<void> | undefined;
 
-  const startOnce = async () => {
-    const consumer = kafka.consumer({
-      groupId: subscribe.groupId,
-      allowAutoTopicCreation: false,
-      // The broker's minimum (group.min.session.timeout.ms): a member that died hands its partitions over in
-      // 6 s, not 10 (a restarted service or broker is back at work sooner); heartbeats every 2 s (a third of it).
-      sessionTimeout: subscribe.sessionTimeoutMs ?? 6_000,
-      // An idle fetch long-polls this long and stop() waits for it: keep shutdown quick.
-      maxWaitTimeInMs: 1_000,
-      heartbeatInterval: 2_000,
-      retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 2_000, restartOnFailure: async () => false },
+  const { handleBatch, handle } = subscribe;
+  const lanes = createPartitionLanes({
+    handle: handleBatch ?? ((records) => handle(records[0] as (typeof records)[0])),
+    maxBatchSize: handleBatch ? (subscribe.maxBatchSize ?? 100) : 1,
+    concurrency: subscribe.partitionsConsumedConcurrently ?? 1,
+    highWater: QUEUED_HIGH_WATER,
+    pause: () => stream?.pause(),
+    resume: () => stream?.resume(),
+    backoff: (attempt) => sleep(delayOf(attempt), undefined, { signal: stopping.signal }),
+  });
+
+  const commitHandled = () => {
+    committing ??= (async () => {
+      const offsets = lanes.takeCommits();
+      if (offsets.length === 0 || !consumer) return;
+      // A failed commit (mid-rebalance, broker away) is tried again with the next round; offsets of a
+      // partition this member lost meanwhile are dropped by the lanes.
+      await consumer.commit({ offsets }).catch(() => lanes.restoreCommits(offsets));
+    })().finally(() => {
+      committing = undefined;
     });
-    current = consumer;
-    consumer.on(consumer.events.GROUP_JOIN, events.onJoin);
-    consumer.on(consumer.events.CRASH, () => {
-      crashed.add(consumer);
-      if (current === consumer) restart();
+    return committing;
+  };
+  const commitTimer = setInterval(commitHandled, COMMIT_INTERVAL_MS);
+
+  const sessionTimeout = subscribe.sessionTimeoutMs ?? 6_000;
+  const startOnce = async () => {
+    const created: StringConsumer = new Consumer({
+      ...clientOptions(bus, "consumer"),
+      ...strings,
+      groupId: subscribe.groupId,
+      ...(bus.instanceId ? { groupInstanceId: `${bus.instanceId}:${subscribe.groupId}` } : {}),
+      // The broker's minimum (group.min.session.timeout.ms): a member that died hands its partitions over in
+      // 6 s; heartbeats every 2 s (a third of it).
+      sessionTimeout,
+      // How long a rebalance waits for the members to rejoin (each finishes its chunk in flight first).
+      rebalanceTimeout: Math.max(sessionTimeout, 10_000),
+      heartbeatInterval: 2_000,
+      // An idle fetch long-polls this long and close() waits for it: keep shutdown quick.
+      maxWaitTime: 500,
+    });
+    created.on("consumer:group:join", ({ assignments }) => {
+      lanes.assigned(assignments ?? []);
+      events.onJoin();
     });
     try {
-      await consumer.connect();
-      await consumer.subscribe({ topics: subscribe.topics, fromBeginning: subscribe.fromBeginning ?? true });
-      await consumer.run(runConfig(subscribe));
+      const started = await created.consume({
+        topics: subscribe.topics,
+        mode: "committed",
+        fallbackMode: (subscribe.fromBeginning ?? true) ? "earliest" : "latest",
+        autocommit: false,
+      });
+      consumer = created;
+      stream = started;
+      started.on("data", lanes.push);
+      started.once("error", () => {
+        if (stream === started) restart();
+      });
     } catch (error) {
-      await consumer.disconnect().catch(() => {});
+      await created.close(true).catch(() => {});
       throw error;
     }
   };
 
   /** Starts a consumer, retrying with backoff; gives up only when stopped or past `deadline`. */
   const startWithRetries = async (deadline = Number.POSITIVE_INFINITY) => {
-    let delay = RESTART_DELAY_MS.first;
-    while (!stopped) {
+    for (let attempt = 1; !stopping.signal.aborted; attempt++) {
       try {
-        await startOnce();
-        if (!current || !crashed.has(current)) return;
+        return await startOnce();
       } catch (error) {
-        if (Date.now() + delay > deadline) throw error;
+        if (Date.now() + delayOf(attempt) > deadline) throw error;
       }
-      await Bun.sleep(delay);
-      delay = Math.min(delay * 2, RESTART_DELAY_MS.max);
+      await sleep(delayOf(attempt), undefined, { signal: stopping.signal }).catch(() => {});
     }
   };
 
   const restart = () => {
-    restarting ??= startWithRetries().finally(() => {
+    const broken = consumer;
+    consumer = undefined;
+    stream = undefined;
+    restarting ??= (async () => {
+      await broken?.close(true).catch(() => {});
+      await startWithRetries();
+    })().finally(() => {
       restarting = undefined;
     });
   };
@@ -135,10 +127,16 @@ export async function superviseConsumer(
   await startWithRetries(Date.now() + FIRST_START_MS);
   return {
     async stop() {
-      stopped = true;
+      if (stopping.signal.aborted) return;
       events.onStop();
+      stopping.abort();
       await restarting;
-      await current?.disconnect();
+      stream?.pause();
+      await lanes.drain();
+      clearInterval(commitTimer);
+      await committing;
+      await commitHandled();
+      await consumer?.close(true).catch(() => {});
     },
   };
 }

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from "bun:test";
+import { Admin } from "@platformatic/kafka";
 import { topicDeclarations } from "@qc/contracts";
-import { Kafka, logLevel } from "kafkajs";
 import { BROKERS } from "../../outbox/testing/fixture";
 import type { IncomingRecord } from "../index";
 import { createKafkaBus, deleteTopics } from "./index";
@@ -27,18 +27,23 @@ describe("kafka bus", () => {
     await bus.ensureTopics(declared);
     await bus.ensureTopics(declared); // idempotent at every start-up
 
-    const admin = new Kafka({ brokers: BROKERS, logLevel: logLevel.NOTHING }).admin();
-    await admin.connect();
+    const admin = new Admin({ clientId: `${prefix}-check`, bootstrapBrokers: BROKERS });
     try {
-      const { topics } = await admin.fetchTopicMetadata({ topics: declared.map((topic) => topic.name) });
-      const partitions = Object.fromEntries(topics.map((topic) => [topic.name, topic.partitions.length]));
+      const metadata = await admin.metadata({
+        topics: declared.map((topic) => topic.name),
+        forceUpdate: true,
+      });
+      const partitions = Object.fromEntries(
+        declared.map((topic) => [topic.name, metadata.topics.get(topic.name)?.partitionsCount]),
+      );
       expect(partitions).toEqual(Object.fromEntries(declared.map((topic) => [topic.name, topic.partitions])));
       const first = declared[0];
-      const described = await admin.describeConfigs({
-        includeSynonyms: false,
-        resources: [{ type: 2, name: first?.name ?? "", configNames: ["retention.ms"] }],
+      const [described] = await admin.describeConfigs({
+        resources: [
+          { resourceType: 2, resourceName: first?.name ?? "", configurationKeys: ["retention.ms"] },
+        ],
       });
-      expect(described.resources[0]?.configEntries[0]?.configValue).toBe(String(first?.retentionMs));
+      expect(described?.configs[0]?.value).toBe(String(first?.retentionMs));
 
       const undeclared = `${prefix}.undeclared.events.v1`;
       await expect(bus.publish([{ topic: undeclared, key: "k", value: "v" }])).rejects.toThrow();
@@ -46,7 +51,7 @@ describe("kafka bus", () => {
       const listed = await admin.listTopics().catch(() => Bun.sleep(1_000).then(() => admin.listTopics()));
       expect(listed).not.toContain(undeclared);
     } finally {
-      await admin.disconnect();
+      await admin.close();
     }
   }, 60_000);
 

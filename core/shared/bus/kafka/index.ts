@@ -1,5 +1,4 @@
-import "./quiet-warnings";
-import { type Admin, Kafka, logLevel, type Producer } from "kafkajs";
+import { Consumer, ProduceAcks, Producer } from "@platformatic/kafka";
 import type {
   Bus,
   IncomingRecord,
@@ -8,136 +7,73 @@ import type {
   Subscription,
   TopicSpec,
 } from "../index";
-import { incoming, superviseConsumer } from "./consumer";
+import { createAdmin } from "./admin";
+import { clientOptions, compactError, type KafkaBusOptions, strings } from "./connection";
+import { superviseConsumer } from "./consumer";
 import { createLagReader } from "./lag";
+import { incoming } from "./partition-lanes";
 import { createStartupTracker } from "./startup";
 import { awaitTopicsServed } from "./topics";
 
-export interface KafkaBusOptions {
-  brokers: string[];
-  clientId: string;
-}
+export type { KafkaBusOptions } from "./connection";
 
-/** The Bus over kafkajs: an idempotent producer (acks from all in-sync replicas) and consumer groups. */
+const READ_TOPIC_WITHIN_MS = 30_000;
+
+/**
+ * The Bus over @platformatic/kafka: an idempotent producer (acks from all in-sync replicas), consumer groups
+ * (static members when the bus has an `instanceId`) and the admin API for topics, lag and readiness.
+ */
 export function createKafkaBus(options: KafkaBusOptions): Bus {
-  const kafka = new Kafka({
-    clientId: options.clientId,
-    brokers: options.brokers,
-    logLevel: logLevel.NOTHING,
-    // kafkajs' default backoff grows to 30 s: after a broker restart a send or reconnect could sleep that
-    // long although the broker was back; capped, everything resumes within ~2 s of the broker answering.
-    retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 2_000 },
-  });
-  // The health probe must answer fast when the broker is gone, so it has its own client without retries.
-  const probe = new Kafka({
-    clientId: `${options.clientId}-probe`,
-    brokers: options.brokers,
-    logLevel: logLevel.NOTHING,
-    connectionTimeout: 1_000,
-    requestTimeout: 1_000,
-    retry: { retries: 0 },
-  });
-
-  let producer: Producer | undefined;
-  let producerReady: Promise<Producer> | undefined;
-  let probeAdmin: Admin | undefined;
+  const admin = createAdmin(options, "admin", { timeout: 10_000, retries: 5 });
+  // The health probe must answer fast when the broker is gone: its own client, short deadline, no retries.
+  const probe = createAdmin(options, "probe", { timeout: 1_000, retries: 0 });
   let probeTopic: string | undefined;
+  let producer: Producer<string, string, string, string> | undefined;
   const subscriptions = new Set<Subscription>();
-
-  const probeConnected = async () => {
-    if (!probeAdmin) {
-      const created = probe.admin();
-      await created.connect();
-      probeAdmin = created;
-    }
-    return probeAdmin;
-  };
   const lag = createLagReader(options);
   const startup = createStartupTracker(lag);
 
   const getProducer = () => {
-    producerReady ??= (async () => {
-      const created = kafka.producer({
-        idempotent: true,
-        maxInFlightRequests: 1,
-        allowAutoTopicCreation: false,
-      });
-      await created.connect();
-      producer = created;
-      return created;
-    })().catch((error) => {
-      producerReady = undefined;
-      throw error;
+    producer ??= new Producer({
+      ...clientOptions(options, "producer"),
+      ...strings,
+      idempotent: true,
+      acks: ProduceAcks.ALL,
+      autocreateTopics: false,
     });
-    return producerReady;
+    return producer;
   };
 
-  // A failed send can leave kafkajs' idempotent producer with a sequence number or producer id the broker
-  // no longer accepts (after a broker restart every later send failed): the next publish starts afresh.
-  // Safe for ordering, since the relay resends a failed batch from its oldest row.
-  const discardProducer = (broken: Producer) => {
+  // A failed send can leave an idempotent producer with a sequence number or producer id the broker no longer
+  // accepts (after a broker restart): the next publish starts afresh. Safe for ordering, since the relay
+  // resends a failed batch from its oldest row.
+  const discardProducer = (broken: Producer<string, string, string, string>) => {
     if (producer !== broken) return;
     producer = undefined;
-    producerReady = undefined;
-    broken.disconnect().catch(() => {});
+    broken.close(true).catch(() => {});
   };
 
   return {
     async ensureTopics(topics: TopicSpec[]) {
       probeTopic ??= topics[0]?.name;
-      const admin = kafka.admin();
-      await admin.connect();
-      try {
-        // Create, don't list first: listing every topic fails while any topic on the broker is being
-        // deleted, and creating an existing topic is a no-op (kafkajs answers false).
-        await admin.createTopics({
-          waitForLeaders: true,
-          topics: topics.map((topic) => ({
-            topic: topic.name,
-            numPartitions: topic.partitions,
-            replicationFactor: 1,
-            configEntries:
-              topic.retentionMs === undefined
-                ? []
-                : [{ name: "retention.ms", value: String(topic.retentionMs) }],
-          })),
-        });
-        // kafkajs skips its wait for leaders when some topics existed, and even after it a new topic can
-        // answer UNKNOWN_TOPIC_OR_PARTITION for a moment: wait until every partition has a leader.
-        await awaitTopicsServed(admin, topics);
-      } finally {
-        await admin.disconnect();
-      }
+      await admin.createTopics(topics);
+      await awaitTopicsServed(admin, topics);
     },
 
     async publish(records: OutgoingRecord[]) {
       if (records.length === 0) return;
-      const byTopic = new Map<string, OutgoingRecord[]>();
-      for (const record of records) byTopic.set(record.topic, [...(byTopic.get(record.topic) ?? []), record]);
-      const ready = await getProducer();
-      await ready
-        .sendBatch({
-          acks: -1,
-          topicMessages: [...byTopic].map(([topic, batch]) => ({
-            topic,
-            messages: batch.map((record) => ({
-              key: record.key,
-              value: record.value,
-              headers: record.headers,
-            })),
-          })),
-        })
-        .catch((error: unknown) => {
-          discardProducer(ready);
-          throw error;
-        });
+      const ready = getProducer();
+      await ready.send({ messages: records }).catch((error: unknown) => {
+        discardProducer(ready);
+        throw compactError("publish", error);
+      });
     },
 
     async subscribe(subscribe: SubscribeOptions) {
       lag.track(subscribe.groupId, subscribe.topics);
       if (subscribe.gatesReadiness ?? true)
         startup.subscribing(subscribe.groupId, subscribe.topics, subscribe.fromBeginning ?? true);
-      const subscription = await superviseConsumer(kafka, subscribe, {
+      const subscription = await superviseConsumer(options, subscribe, {
         onJoin: () => startup.joined(subscribe.groupId),
         onStop: () => {
           startup.stopped(subscribe.groupId);
@@ -149,36 +85,34 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
     },
 
     async readTopic(topic: string) {
-      const admin = kafka.admin();
-      await admin.connect();
-      const ends = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
+      const [ends = []] = (await admin.watermarks([topic])).values();
       const remaining = new Map(
-        ends.filter((end) => end.high !== end.low).map((end) => [end.partition, BigInt(end.high) - 1n]),
+        ends.filter((end) => end.high > end.low).map((end) => [end.partition, end.high - 1n]),
       );
       if (remaining.size === 0) return [];
       // A throwaway group that never commits: reading must not move anyone's offsets.
-      const groupId = `${options.clientId}-reader-${crypto.randomUUID()}`;
-      const reader = kafka.consumer({ groupId, allowAutoTopicCreation: false });
+      const reader = new Consumer({
+        ...clientOptions(options, "reader"),
+        ...strings,
+        groupId: `${options.clientId}-reader-${crypto.randomUUID()}`,
+        maxWaitTime: 500,
+      });
       const records: IncomingRecord[] = [];
-      const { promise: done, resolve } = Promise.withResolvers<void>();
-      await reader.connect();
       try {
-        await reader.subscribe({ topics: [topic], fromBeginning: true });
-        await reader.run({
-          autoCommit: false,
-          eachMessage: async ({ partition, message }) => {
-            const last = remaining.get(partition);
-            if (last === undefined || BigInt(message.offset) > last) return;
-            records.push(incoming(topic, partition, message));
-            if (BigInt(message.offset) === last) remaining.delete(partition);
-            if (remaining.size === 0) resolve();
-          },
+        const stream = await reader.consume({ topics: [topic], mode: "earliest", autocommit: false });
+        const { promise: done, resolve } = Promise.withResolvers<void>();
+        stream.on("data", (record) => {
+          const last = remaining.get(record.partition);
+          if (last === undefined || record.offset > last) return;
+          records.push(incoming(record));
+          if (record.offset === last) remaining.delete(record.partition);
+          if (remaining.size === 0) resolve();
         });
-        const timeout = setTimeout(resolve, 30_000);
+        const timeout = setTimeout(resolve, READ_TOPIC_WITHIN_MS);
         await done;
         clearTimeout(timeout);
       } finally {
-        await reader.disconnect();
+        await reader.close(true).catch(() => {});
       }
       return records.sort((a, b) => a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)));
     },
@@ -188,11 +122,12 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
 
     async groupIsDown(groupId: string) {
       try {
-        const admin = await probeConnected();
-        const [group] = (await admin.describeGroups([groupId])).groups;
+        const group = (await probe.call((client) => client.describeGroups({ groups: [groupId] }))).get(
+          groupId,
+        );
         // "Dead" is a group the broker does not know; rebalancing or "Empty", one whose members are gone.
-        if (!group || group.state === "Dead") return false;
-        return group.members.length === 0 || group.state !== "Stable";
+        if (!group || group.state === "Dead" || group.state === "DEAD") return false;
+        return group.members.size === 0 || (group.state !== "Stable" && group.state !== "STABLE");
       } catch {
         return null;
       }
@@ -200,36 +135,33 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
 
     async isHealthy() {
       try {
-        const probeAdmin = await probeConnected();
         // A metadata request for one topic proves the broker answers; describing the whole cluster costs
         // seconds once a broker holds thousands of topics.
-        if (probeTopic) await probeAdmin.fetchTopicMetadata({ topics: [probeTopic] });
-        else await probeAdmin.describeCluster();
+        await probe.call((client) =>
+          client.metadata({ topics: probeTopic ? [probeTopic] : [], forceUpdate: true }),
+        );
         return true;
       } catch {
-        const broken = probeAdmin;
-        probeAdmin = undefined;
-        await broken?.disconnect().catch(() => {});
         return false;
       }
     },
 
     async disconnect() {
       await Promise.all([...subscriptions].map((subscription) => subscription.stop()));
-      await producer?.disconnect();
-      await probeAdmin?.disconnect().catch(() => {});
-      await lag.close();
+      await producer?.close().catch(() => {});
+      producer = undefined;
+      await Promise.all([admin.close(), probe.close(), lag.close()]);
     },
   };
 }
 
 /** Deletes existing topics (test clean-up on a shared broker; production topics are never deleted by code). */
 export async function deleteTopics(brokers: string[], topics: string[]): Promise<void> {
-  const admin = new Kafka({ brokers, logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
+  if (topics.length === 0) return;
+  const admin = createAdmin({ brokers, clientId: "cleanup" }, "admin", { timeout: 10_000, retries: 3 });
   try {
-    if (topics.length > 0) await admin.deleteTopics({ topics });
+    await admin.call((client) => client.deleteTopics({ topics }));
   } finally {
-    await admin.disconnect();
+    await admin.close();
   }
 }

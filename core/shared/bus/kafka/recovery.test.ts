@@ -55,7 +55,7 @@ describe("kafka bus across a broker restart", () => {
     );
 
     await kafka.stop();
-    // Down long enough for the members' sessions and kafkajs' reconnect attempts to run out.
+    // Down long enough for the members' sessions and the client's reconnect attempts to run out.
     await Bun.sleep(12_000);
     // A publish while the broker is away fails (the relay retries it later), it never hangs for ever.
     const whileDown = await bus.publish([{ topic, key: "down", value: "down" }]).then(

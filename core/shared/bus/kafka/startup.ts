@@ -13,7 +13,7 @@ interface GroupStart {
 export interface StartupTracker {
   /** A group starting at the newest record (`fromBeginning: false`) has no backlog to work off. */
   subscribing(groupId: string, topics: string[], fromBeginning: boolean): void;
-  /** The group's member got its partitions (kafkajs' GROUP_JOIN). */
+  /** The group's member got its partitions (the client's `consumer:group:join`). */
   joined(groupId: string): void;
   stopped(groupId: string): void;
   states(): Promise<ConsumerGroupStartup[]>;

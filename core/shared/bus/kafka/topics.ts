@@ -1,25 +1,18 @@
-import type { Admin } from "kafkajs";
 import type { TopicSpec } from "../index";
+import type { BusAdmin } from "./admin";
 
 const SERVED_WITHIN_MS = 30_000;
 
 /**
  * Waits until the broker serves metadata for every topic with a leader for each of its partitions, so a
- * publish or subscribe right after start-up does not meet UNKNOWN_TOPIC_OR_PARTITION (kafkajs' wait for
- * leaders after createTopics is skipped when some topics existed, and metadata can lag creation).
+ * publish or subscribe right after start-up does not meet UNKNOWN_TOPIC_OR_PARTITION (metadata can lag
+ * creation by a moment).
  */
-export async function awaitTopicsServed(admin: Admin, topics: TopicSpec[]): Promise<void> {
+export async function awaitTopicsServed(admin: BusAdmin, topics: TopicSpec[]): Promise<void> {
   const deadline = Date.now() + SERVED_WITHIN_MS;
-  const wanted = new Set(topics.map((topic) => topic.name));
+  const names = topics.map((topic) => topic.name);
   for (;;) {
-    const served = await admin.fetchTopicMetadata({ topics: [...wanted] }).then(
-      ({ topics: found }) =>
-        found.every(
-          (topic) =>
-            topic.partitions.length > 0 && topic.partitions.every((partition) => partition.leader >= 0),
-        ) && found.length === wanted.size,
-      (error: unknown) => error,
-    );
+    const served = await admin.served(names).catch((error: unknown) => error);
     if (served === true) return;
     if (Date.now() > deadline)
       throw new Error(`topics not served within ${SERVED_WITHIN_MS / 1000}s: ${served || "leaders missing"}`);

@@ -1,0 +1,40 @@
+import { stringDeserializers, stringSerializers } from "@platformatic/kafka";
+
+export interface KafkaBusOptions {
+  brokers: string[];
+  clientId: string;
+  /**
+   * A name this process keeps across restarts (the service's instance: a StatefulSet pod's name, the dev
+   * supervisor's service name). When set, every group member of this bus is a static member (KIP-345): a
+   * restarted process takes its partitions straight back instead of waiting out the session timeout and a
+   * rebalance of the whole group. Two live processes must never share it (the broker fences one of them).
+   */
+  instanceId?: string;
+}
+
+/** What every client of one bus shares: where the brokers are, and plain strings in and out. */
+export const clientOptions = (options: KafkaBusOptions, role: string) => ({
+  clientId: `${options.clientId}-${role}`,
+  bootstrapBrokers: options.brokers,
+  // A request the broker does not answer fails within this, and a failed one is retried with a short,
+  // capped delay: after a broker restart everything resumes within ~2 s of the broker answering.
+  timeout: 5_000,
+  retries: 5,
+  retryDelay: 300,
+});
+
+export const strings = { serializers: stringSerializers, deserializers: stringDeserializers };
+
+/**
+ * A client failure as one short error: the client nests an error per broker and per retry (with a stack each),
+ * which would print as a page of JSON for every failed batch while a broker restarts. The distinct causes
+ * at the bottom are what an operator needs.
+ */
+export function compactError(operation: string, error: unknown): Error {
+  const leaves = (one: unknown): string[] => {
+    const nested = (one as { errors?: unknown[] })?.errors;
+    if (Array.isArray(nested) && nested.length > 0) return nested.flatMap(leaves);
+    return [one instanceof Error ? one.message : String(one)];
+  };
+  return new Error(`${operation} failed: ${[...new Set(leaves(error))].join("; ")}`);
+}

@@ -123,7 +123,9 @@ export function createPartitionLanes(options: LanesOptions) {
     if (active === 0) idle = Promise.withResolvers<void>();
     lane.running = true;
     active++;
-    void run(lane);
+    // On the next turn: by then every record of the fetch that woke this lane is queued, so its first chunk
+    // carries them all (and the lanes woken by one fetch hand over together, sharing one transaction).
+    setImmediate(() => void run(lane));
   };
 
   function startWaiting() {

@@ -9,7 +9,7 @@ import { grpcServed, KAFKA_CLUSTER, lagScaled, PRESTOP_SLEEP_SECONDS } from "./s
 interface EnvVar {
   name: string;
   value?: string;
-  valueFrom?: { secretKeyRef?: { name: string; key: string } };
+  valueFrom?: { secretKeyRef?: { name: string; key: string }; fieldRef?: { fieldPath: string } };
 }
 interface Probe {
   httpGet?: { path: string; port: string | number };

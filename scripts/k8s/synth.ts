@@ -178,7 +178,13 @@ function deployment(name: ServiceName) {
               ...coreContainer(
                 name,
                 ["bun", `core/${name}/main.ts`],
-                [{ name: "DB_POOL_MAX", value: String(DEFAULT_POOL_SIZES[name]) }, ...secretEnv()],
+                [
+                  { name: "DB_POOL_MAX", value: String(DEFAULT_POOL_SIZES[name]) },
+                  // Static Kafka group membership under the pod's name: a container the kubelet restarts
+                  // in place (a crash) takes its partitions straight back, without a group rebalance.
+                  { name: "KAFKA_INSTANCE_ID", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+                  ...secretEnv(),
+                ],
               ),
               ports: [
                 { name: "http", containerPort: port },

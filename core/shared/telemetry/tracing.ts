@@ -18,7 +18,6 @@ import {
   BatchSpanProcessor,
   InMemorySpanExporter,
   ParentBasedSampler,
-  SimpleSpanProcessor,
   type SpanProcessor,
   TraceIdRatioBasedSampler,
 } from "@opentelemetry/sdk-trace-base";
@@ -62,6 +61,20 @@ const orderIdStamp: SpanProcessor = {
   shutdown: async () => {},
 };
 
+/**
+ * Hands finished spans to the test exporter once a test asked for one. Every provider has it from the start:
+ * a provider cannot gain processors later, and bun runs many test files in one process, so a service set up
+ * by an earlier file would otherwise record nothing for a later file's exporter.
+ */
+const testRecorder: SpanProcessor = {
+  onStart() {},
+  onEnd(span) {
+    testExporter?.export([span], () => {});
+  },
+  forceFlush: async () => {},
+  shutdown: async () => {},
+};
+
 /** Sets up tracing for one service of this process; later calls for the same service are no-ops. */
 export function initTracing(service: string, options: TracingOptions = {}): void {
   installGlobals();
@@ -74,7 +87,7 @@ export function initTracing(service: string, options: TracingOptions = {}): void
       }),
     );
   }
-  if (testExporter) spanProcessors.push(new SimpleSpanProcessor(testExporter));
+  spanProcessors.push(testRecorder);
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ "service.name": service }),
     sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(options.sampleRatio ?? 1) }),

@@ -4,6 +4,7 @@ import { awaitOutbox, outboxOf, publish } from "../shared/testing/messages";
 import { type TestEnvironment, type TestService, testEnvironment } from "../shared/testing/service";
 import type { Database } from "./db/schema";
 import { deliveryService } from "./main";
+import { announcedStore } from "./testing/announced-store";
 
 // A fresh consumer group joins the shared broker first, which can take seconds on a busy machine.
 setDefaultTimeout(30_000);
@@ -28,25 +29,7 @@ describe("delivery: riders, assignment and status", () => {
   afterAll(() => env.stop());
 
   /** A store the catalog announced, as the delivery service learns it. */
-  const openStore = async () => {
-    const storeId = crypto.randomUUID();
-    const location = { lat: 12.9, lng: 77.6 };
-    await publish(delivery, "StoreUpserted", {
-      storeId,
-      name: "Koramangala",
-      location,
-      serviceRadiusMeters: 5_000,
-      active: true,
-    });
-    for (
-      let i = 0;
-      i < 200 &&
-      !(await db.selectFrom("stores").select("store_id").where("store_id", "=", storeId).executeTakeFirst());
-      i++
-    )
-      await Bun.sleep(50);
-    return storeId;
-  };
+  const openStore = () => announcedStore(delivery, db, { lat: 12.9, lng: 77.6 });
   const addRider = async (storeId: string, location?: { lat: number; lng: number }) => {
     const userId = crypto.randomUUID();
     const response = await delivery.call("POST", `/v1/admin/stores/${storeId}/riders`, {

@@ -7,6 +7,7 @@ import { startNotifier } from "./consumers/notifier";
 import { startShopperNotifications } from "./consumers/notify-shopper";
 import { startPickingConsumer } from "./consumers/picking";
 import type { Database } from "./db/schema";
+import { riderTrackingRpc } from "./rpc/rider-tracking";
 import { retryAllWaiting } from "./use-cases/assign-rider";
 import { deliveryParts, SHOPPER_NOTIFICATIONS } from "./wiring";
 
@@ -21,6 +22,7 @@ export const deliveryService: ServiceDefinition<Database> = {
   name: "delivery",
   migrations: `${import.meta.dir}/db/migrations`,
   app,
+  grpc: (ctx) => [riderTrackingRpc(ctx)],
   background: async (ctx) => {
     const { queue, pickQueues, notifyQueues, floor, pickTasks } = deliveryParts(ctx);
     // The topology, declared at start-up (idempotent): the pick family with every known store's queue, and

@@ -23,3 +23,8 @@ export function etaMinutes(rider: LatLng, store: LatLng, address: LatLng): numbe
   const toShopper = distanceMeters(store, address) / RIDER_SPEED_M_PER_MIN;
   return Math.ceil(Math.max(toStore, PACKING_MINUTES) + toShopper);
 }
+
+/** Minutes until a rider who has the order reaches the shopper. */
+export function rideMinutes(rider: LatLng, address: LatLng): number {
+  return Math.ceil(distanceMeters(rider, address) / RIDER_SPEED_M_PER_MIN);
+}

@@ -6,6 +6,7 @@ import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import { z } from "zod";
 import { generateProto } from "../../scripts/generate-proto";
 import { Availability, AvailabilityRequest, CartLines, Quote, QuoteRequest } from "../api/internal";
+import { RiderPosition, RiderUpdate } from "../api/rider-tracking";
 import { Line } from "../common";
 import { fromProto, messageDrift, toProto } from "./mirror";
 import {
@@ -16,6 +17,8 @@ import {
   LineSchema,
   QuoteRequestSchema,
   QuoteSchema,
+  RiderPositionSchema,
+  RiderUpdateSchema,
 } from "./services";
 
 const generated = join(import.meta.dir, "gen");
@@ -34,6 +37,8 @@ const mirrors = [
   [CartLinesSchema, CartLines],
   [AvailabilityRequestSchema, AvailabilityRequest],
   [AvailabilitySchema, Availability],
+  [RiderPositionSchema, RiderPosition],
+  [RiderUpdateSchema, RiderUpdate],
 ] as const;
 
 const quote: Quote = {

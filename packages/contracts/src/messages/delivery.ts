@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Address, DeliveryStatus, Id, Sku } from "../common";
+import { Address, DeliveryStatus, Id, IsoDateTime, LatLng, Sku } from "../common";
 import { AmountMinor } from "../money";
 import { defineMessage } from "./define";
 
@@ -44,6 +44,16 @@ export const DeliveryStatusChangedData = z.object({
   status: DeliveryStatus,
 });
 export type DeliveryStatusChangedData = z.infer<typeof DeliveryStatusChangedData>;
+/** The rider of an order reported where they are (at most one a second is kept), with the ETA it gives. */
+export const RiderPositionChangedData = z.object({
+  orderId: Id,
+  deliveryId: Id,
+  riderId: Id,
+  position: LatLng,
+  at: IsoDateTime,
+  etaMinutes: z.int().nonnegative(),
+});
+export type RiderPositionChangedData = z.infer<typeof RiderPositionChangedData>;
 
 /**
  * Units of another SKU put in for a line's missing units, held for the order in the store's stock;
@@ -145,6 +155,13 @@ export const deliveryMessages = [
     topic: events,
     version: 1,
     schema: DeliveryStatusChangedData,
+    subject: byOrder,
+  }),
+  defineMessage({
+    type: "RiderPositionChanged",
+    topic: events,
+    version: 1,
+    schema: RiderPositionChangedData,
     subject: byOrder,
   }),
   defineMessage({

@@ -10,17 +10,10 @@
  * Stops everything it started, and itself after S + 8 minutes at the latest.
  * `npm run bench -- checkout-edge [C=32] [S=30]`
  */
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { dropDatabase } from "../../core/shared/db";
-import { SERVICE_NAMES } from "../../core/shared/runtime/context";
-import { quietPort } from "../../core/shared/testing/ports";
-import { type Platform, startPlatform } from "../platform/start";
+import { runEdgeBench } from "./support/edge-bench";
 import {
   type CheckoutResult,
   checkout,
-  edgeClient,
   registerShoppers,
   seedStore,
   shopUntil,
@@ -35,136 +28,76 @@ if (!(concurrency >= 1 && seconds >= 1)) {
   process.exit(2);
 }
 
-const root = resolve(import.meta.dir, "../..");
-const run = crypto.randomUUID().slice(0, 8);
-const say = (line: string) => console.log(`[checkout-edge] ${line}`);
 const skus = Array.from({ length: 8 }, (_, index) => `EDGE-BENCH-${index + 1}`);
 const store = { lat: 52.52, lng: 13.405 };
 const address = { line1: "Bench street 1", lat: 52.521, lng: 13.407 };
 // Riders stay busy until delivered, so there is one per order the run could confirm (up to 120/s).
 const riders = Math.min(6_000, Math.max(200, seconds * 120));
-const database = `postgres://postgres@127.0.0.1:5432/qc_bench_edge_${run}`;
-const persistTo = mkdtempSync(join(tmpdir(), "qc-bench-edge-"));
-mkdirSync(join(root, ".qc/bench"), { recursive: true });
-const logFile = join(root, `.qc/bench/checkout-edge-${run}.log`);
 
-let platform: Platform | undefined;
-let finished = false;
-const cleanUp = async () => {
-  await platform?.stop();
-  rmSync(persistTo, { recursive: true, force: true });
-  await dropDatabase(database).catch(() => {});
-};
 // Bounded: start-up, seeding and the drain take minutes at most; past that, stop everything and fail.
-const watchdog = setTimeout(
-  () => {
-    say("did not finish in time; stopping everything");
-    void cleanUp().finally(() => process.exit(3));
+await runEdgeBench(
+  { name: "checkout-edge", timeoutSeconds: seconds + 480 },
+  async ({ platform, client, run, say }) => {
+    const { config } = platform;
+
+    say(`seeding a store with ${skus.length} products and ${riders} riders through the admin API`);
+    const admin = await client.login(config.ADMIN_EMAIL, config.ADMIN_PASSWORD);
+    const storeId = await seedStore(client, admin, {
+      name: `Bench store ${run}`,
+      location: store,
+      skus,
+      riders,
+    });
+    const shop = { storeId, skus, address };
+
+    say(`registering ${concurrency} shoppers through the edge`);
+    const shoppers = await registerShoppers(client, concurrency, run);
+
+    const outcomes = new Map<string, number>();
+    const count = (outcome: string) => outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+    // What the shoppers sent: whether core honoured `Prefer: wait` (201) or they had to poll (202).
+    const requests = { answered201: 0, answered202: 0, polls: 0 };
+    const latencies: number[] = [];
+
+    const record = (result: CheckoutResult) => {
+      count(result.outcome);
+      if (result.answered) requests[result.answered === 201 ? "answered201" : "answered202"]++;
+      requests.polls += result.polls;
+      if (result.confirmedAfterMs !== undefined) latencies.push(result.confirmedAfterMs);
+    };
+
+    // One checkout first: it waits out the read models catching up and warms every path.
+    const first = shoppers[0] as string;
+    await withRetries(
+      "a first checkout",
+      async () => {
+        const { outcome } = await checkout(client, first, shop, true);
+        if (outcome !== "CONFIRMED") throw new Error(outcome);
+      },
+      20,
+    );
+
+    say(`${concurrency} shoppers checking out for ${seconds} s`);
+    const before = cpuSnapshot({ root: process.pid });
+    const started = performance.now();
+    const endAt = started + seconds * 1000;
+    await shopUntil(client, shoppers, shop, endAt, record);
+    const elapsed = (performance.now() - started) / 1000;
+    const after = cpuSnapshot({ root: process.pid });
+
+    const confirmed = outcomes.get("CONFIRMED") ?? 0;
+    latencies.sort((a, b) => a - b);
+    const at = (p: number) =>
+      latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0;
+    console.log(
+      `checkout-edge: ${concurrency} shoppers, ${elapsed.toFixed(1)} s: ${(confirmed / elapsed).toFixed(1)} confirmed ` +
+        `orders/s, checkout POST→CONFIRMED p50 ${at(0.5).toFixed(0)} ms, p99 ${at(0.99).toFixed(0)} ms; ` +
+        `outcomes ${JSON.stringify(Object.fromEntries(outcomes))}; POST answered 201 ×${requests.answered201}, ` +
+        `202 ×${requests.answered202}, then ${requests.polls} polls`,
+    );
+    cpuReport(before, after, confirmed);
+    console.log(
+      "(postgres, kafka and redis are the machine's shared servers: other work on this machine counts there)",
+    );
   },
-  (seconds + 480) * 1000,
 );
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.on(signal, () => void cleanUp().finally(() => process.exit(finished ? 0 : 130)));
-}
-
-try {
-  const ports = Object.fromEntries(
-    SERVICE_NAMES.map((name) => [`${name.toUpperCase()}_PORT`, String(quietPort())]),
-  );
-  say(`starting the platform (log: ${logFile})`);
-  platform = await startPlatform({
-    env: {
-      ...ports,
-      DATABASE_URL: database,
-      TOPIC_PREFIX: `bench${run}`,
-      KAFKA_CLIENT_ID: `bench-edge-${run}`,
-      EDGE_URL: `http://127.0.0.1:${quietPort()}`,
-      EDGE_INSPECTOR_PORT: String(quietPort()),
-      UPSTASH_PORT: String(quietPort()),
-      EDGE_PURGER: "edge",
-      LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
-    },
-    edgeVars: {
-      RATE_LIMIT_CHECKOUT_PER_MINUTE: "1000000",
-      RATE_LIMIT_USER_PER_MINUTE: "1000000",
-      RATE_LIMIT_CREDENTIALS_PER_MINUTE: "1000000",
-      RATE_LIMIT_IP_PER_MINUTE: "100000000",
-    },
-    seed: false,
-    edgeLogLevel: "warn",
-    logFile,
-    persistTo,
-    log: say,
-    onUnexpectedExit: (name, code) => say(`${name} exited with ${code} during the run`),
-  });
-  const { config } = platform;
-
-  say(`seeding a store with ${skus.length} products and ${riders} riders through the admin API`);
-  const client = edgeClient(platform.edgeUrl);
-  const admin = await client.login(config.ADMIN_EMAIL, config.ADMIN_PASSWORD);
-  const storeId = await seedStore(client, admin, {
-    name: `Bench store ${run}`,
-    location: store,
-    skus,
-    riders,
-  });
-  const shop = { storeId, skus, address };
-
-  say(`registering ${concurrency} shoppers through the edge`);
-  const shoppers = await registerShoppers(client, concurrency, run);
-
-  const outcomes = new Map<string, number>();
-  const count = (outcome: string) => outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
-  // What the shoppers sent: whether core honoured `Prefer: wait` (201) or they had to poll (202).
-  const requests = { answered201: 0, answered202: 0, polls: 0 };
-  const latencies: number[] = [];
-
-  const record = (result: CheckoutResult) => {
-    count(result.outcome);
-    if (result.answered) requests[result.answered === 201 ? "answered201" : "answered202"]++;
-    requests.polls += result.polls;
-    if (result.confirmedAfterMs !== undefined) latencies.push(result.confirmedAfterMs);
-  };
-
-  // One checkout first: it waits out the read models catching up and warms every path.
-  const first = shoppers[0] as string;
-  await withRetries(
-    "a first checkout",
-    async () => {
-      const { outcome } = await checkout(client, first, shop, true);
-      if (outcome !== "CONFIRMED") throw new Error(outcome);
-    },
-    20,
-  );
-
-  say(`${concurrency} shoppers checking out for ${seconds} s`);
-  const before = cpuSnapshot({ root: process.pid });
-  const started = performance.now();
-  const endAt = started + seconds * 1000;
-  await shopUntil(client, shoppers, shop, endAt, record);
-  const elapsed = (performance.now() - started) / 1000;
-  const after = cpuSnapshot({ root: process.pid });
-
-  const confirmed = outcomes.get("CONFIRMED") ?? 0;
-  latencies.sort((a, b) => a - b);
-  const at = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0;
-  console.log(
-    `checkout-edge: ${concurrency} shoppers, ${elapsed.toFixed(1)} s: ${(confirmed / elapsed).toFixed(1)} confirmed ` +
-      `orders/s, checkout POST→CONFIRMED p50 ${at(0.5).toFixed(0)} ms, p99 ${at(0.99).toFixed(0)} ms; ` +
-      `outcomes ${JSON.stringify(Object.fromEntries(outcomes))}; POST answered 201 ×${requests.answered201}, ` +
-      `202 ×${requests.answered202}, then ${requests.polls} polls`,
-  );
-  cpuReport(before, after, confirmed);
-  console.log(
-    "(postgres, kafka and redis are the machine's shared servers: other work on this machine counts there)",
-  );
-  finished = true;
-} catch (error) {
-  say(`failed: ${error instanceof Error ? error.message : String(error)}`);
-  process.exitCode = 1;
-} finally {
-  clearTimeout(watchdog);
-  say("stopping the platform");
-  await cleanUp();
-}
-process.exit(process.exitCode ?? 0);

@@ -136,6 +136,8 @@ export async function registerShoppers({ call, json, login }: EdgeClient, count:
 /** How one checkout went: its outcome, how the POST was answered, the polls after it, POST→CONFIRMED. */
 export interface CheckoutResult {
   outcome: string;
+  /** The order placed, when the POST was accepted. */
+  orderId?: string;
   answered?: 201 | 202;
   polls: number;
   confirmedAfterMs?: number;
@@ -174,6 +176,7 @@ export async function checkout(
   }
   const result: CheckoutResult = { outcome: "", answered: placed.status, polls: 0 };
   let order = (await placed.json()) as { orderId: string; status: string; reason?: string | null };
+  result.orderId = order.orderId;
   const deadline = Date.now() + 30_000;
   while (order.status === "PENDING" && Date.now() < deadline) {
     await Bun.sleep(100);

@@ -140,21 +140,45 @@ export interface SnapshotOptions {
   root?: number;
   /** The pid counted as `bench` (default this process). */
   benchPid?: number;
+  /** The role of a process other than the bench (default `classify`), e.g. to tell two workerds apart. */
+  classify?: (proc: ProcessStat) => string | undefined;
+}
+
+/** The processes `options` counts, each with its role. */
+function* withRoles(options: SnapshotOptions): Generator<[string, ProcessStat]> {
+  const benchPid = options.benchPid ?? process.pid;
+  const roleOf = options.classify ?? classify;
+  const processes = listProcesses();
+  const tree = options.root === undefined ? undefined : treeOf(options.root, processes);
+  for (const proc of processes) {
+    const role = proc.pid === benchPid ? "bench" : roleOf(proc);
+    if (!role) continue;
+    if (tree && !tree.has(proc.pid) && !MACHINE_ROLES.includes(role) && role !== "bench") continue;
+    yield [role, proc];
+  }
 }
 
 /** CPU seconds used so far, summed per role. */
 export function cpuSnapshot(options: SnapshotOptions = {}): CpuSnapshot {
-  const benchPid = options.benchPid ?? process.pid;
-  const processes = listProcesses();
-  const tree = options.root === undefined ? undefined : treeOf(options.root, processes);
   const snapshot: CpuSnapshot = new Map();
-  for (const proc of processes) {
-    const role = proc.pid === benchPid ? "bench" : classify(proc);
-    if (!role) continue;
-    if (tree && !tree.has(proc.pid) && !MACHINE_ROLES.includes(role) && role !== "bench") continue;
+  for (const [role, proc] of withRoles(options)) {
     // A backend that exited is gone from /proc; the postmaster (its parent) keeps its time in cutime.
     const reaped = role === "postgres" ? proc.childrenCpuSeconds : 0;
     snapshot.set(role, (snapshot.get(role) ?? 0) + proc.cpuSeconds + reaped);
+  }
+  return snapshot;
+}
+
+/** Resident memory now (VmRSS of /proc/<pid>/status, in KiB), summed per role, as `cpuSnapshot` counts. */
+export function rssSnapshot(options: SnapshotOptions = {}): Map<string, number> {
+  const snapshot = new Map<string, number>();
+  for (const [role, { pid }] of withRoles(options)) {
+    try {
+      const kib = Number(/^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0);
+      snapshot.set(role, (snapshot.get(role) ?? 0) + kib);
+    } catch {
+      // gone in between
+    }
   }
   return snapshot;
 }
@@ -192,17 +216,22 @@ export function cpuRows(before: CpuSnapshot, after: CpuSnapshot, orders: number)
   ];
 }
 
-/** Prints (and returns) a table of CPU seconds and CPU seconds per 1,000 orders for each role. */
+/**
+ * Prints (and returns) a table of CPU seconds and CPU seconds per 1,000 orders for each role; `unit`
+ * names what was counted when it is not orders (e.g. `{one: "delivery", many: "deliveries"}`).
+ */
 export function cpuReport(
   before: CpuSnapshot,
   after: CpuSnapshot,
   orders: number,
   print: (line: string) => void = console.log,
+  unit = { one: "order", many: "orders" },
 ): CpuRow[] {
   const rows = cpuRows(before, after, orders);
   const width = Math.max(8, ...rows.map(({ role }) => role.length));
-  print(`CPU per process role over ${orders} orders (s per 1,000 orders = ms per order):`);
-  print(`  ${"role".padEnd(width)}  ${"cpu s".padStart(8)}  ${"s/1k orders".padStart(12)}`);
+  print(`CPU per process role over ${orders} ${unit.many} (s per 1,000 ${unit.many} = ms per ${unit.one}):`);
+  const header = `s/1k ${unit.many}`;
+  print(`  ${"role".padEnd(width)}  ${"cpu s".padStart(8)}  ${header.padStart(12)}`);
   for (const { role, seconds, perThousandOrders } of rows) {
     const perThousand = Number.isNaN(perThousandOrders) ? "-" : perThousandOrders.toFixed(2);
     print(`  ${role.padEnd(width)}  ${seconds.toFixed(2).padStart(8)}  ${perThousand.padStart(12)}`);

@@ -1,0 +1,108 @@
+/**
+ * The frame of a benchmark through the edge (`checkout-edge`, `live-fanout`): the whole platform started as
+ * `npm run dev` starts it (`startPlatform`: one process per core service, the Upstash REST server, the edge
+ * under `wrangler dev`), on free ports, with its own database, topic prefix and edge KV, the edge's rate
+ * limits raised, children's lines in `.qc/bench/<name>-<run>.log`. The bench's body runs against it; then
+ * everything started is stopped and the database dropped — also on Ctrl-C or SIGTERM, and after
+ * `timeoutSeconds` at the latest (the run then fails). Exits the process with the body's outcome.
+ */
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { dropDatabase } from "../../../core/shared/db";
+import { SERVICE_NAMES } from "../../../core/shared/runtime/context";
+import { quietPort } from "../../../core/shared/testing/ports";
+import { type Platform, startPlatform } from "../../platform/start";
+import { type EdgeClient, edgeClient } from "./edge-shoppers";
+
+/** The edge's limits, out of a benchmark's way (one shopper or one machine sends everything). */
+export const RAISED_RATE_LIMITS: Readonly<Record<string, string>> = {
+  RATE_LIMIT_CHECKOUT_PER_MINUTE: "1000000",
+  RATE_LIMIT_USER_PER_MINUTE: "1000000",
+  RATE_LIMIT_CREDENTIALS_PER_MINUTE: "1000000",
+  RATE_LIMIT_IP_PER_MINUTE: "100000000",
+};
+
+export interface EdgeBench {
+  platform: Platform;
+  /** Requests to the edge. */
+  client: EdgeClient;
+  /** This run's id (8 hex digits): names its database, topic prefix, log file and bench users. */
+  run: string;
+  /** A progress line, `[<name>] …`. */
+  say: (line: string) => void;
+}
+
+export interface EdgeBenchOptions {
+  /** The bench's name, e.g. `checkout-edge`. */
+  name: string;
+  /** Past this, everything is stopped and the run fails (start-up and seeding included). */
+  timeoutSeconds: number;
+  /** `wrangler dev --var`s over `RAISED_RATE_LIMITS`. */
+  edgeVars?: Record<string, string>;
+}
+
+export async function runEdgeBench(
+  options: EdgeBenchOptions,
+  body: (bench: EdgeBench) => Promise<void>,
+): Promise<never> {
+  const root = resolve(import.meta.dir, "../../..");
+  const run = crypto.randomUUID().slice(0, 8);
+  const say = (line: string) => console.log(`[${options.name}] ${line}`);
+  const database = `postgres://postgres@127.0.0.1:5432/qc_bench_${options.name.replaceAll("-", "_")}_${run}`;
+  const persistTo = mkdtempSync(join(tmpdir(), `qc-bench-${options.name}-`));
+  mkdirSync(join(root, ".qc/bench"), { recursive: true });
+  const logFile = join(root, `.qc/bench/${options.name}-${run}.log`);
+
+  let platform: Platform | undefined;
+  let finished = false;
+  const cleanUp = async () => {
+    await platform?.stop();
+    rmSync(persistTo, { recursive: true, force: true });
+    await dropDatabase(database).catch(() => {});
+  };
+  const watchdog = setTimeout(() => {
+    say("did not finish in time; stopping everything");
+    void cleanUp().finally(() => process.exit(3));
+  }, options.timeoutSeconds * 1000);
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.on(signal, () => void cleanUp().finally(() => process.exit(finished ? 0 : 130)));
+  }
+
+  try {
+    const ports = Object.fromEntries(
+      SERVICE_NAMES.map((name) => [`${name.toUpperCase()}_PORT`, String(quietPort())]),
+    );
+    say(`starting the platform (log: ${logFile})`);
+    platform = await startPlatform({
+      env: {
+        ...ports,
+        DATABASE_URL: database,
+        TOPIC_PREFIX: `bench${run}`,
+        KAFKA_CLIENT_ID: `bench-${options.name}-${run}`,
+        EDGE_URL: `http://127.0.0.1:${quietPort()}`,
+        EDGE_INSPECTOR_PORT: String(quietPort()),
+        UPSTASH_PORT: String(quietPort()),
+        EDGE_PURGER: "edge",
+        LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
+      },
+      edgeVars: { ...RAISED_RATE_LIMITS, ...options.edgeVars },
+      seed: false,
+      edgeLogLevel: "warn",
+      logFile,
+      persistTo,
+      log: say,
+      onUnexpectedExit: (name, code) => say(`${name} exited with ${code} during the run`),
+    });
+    await body({ platform, client: edgeClient(platform.edgeUrl), run, say });
+    finished = true;
+  } catch (error) {
+    say(`failed: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+  } finally {
+    clearTimeout(watchdog);
+    say("stopping the platform");
+    await cleanUp();
+  }
+  process.exit(process.exitCode ?? 0);
+}

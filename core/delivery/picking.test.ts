@@ -9,6 +9,7 @@ import type { Notifier } from "./clients/notifier";
 import { startNotifier } from "./consumers/notifier";
 import type { Database } from "./db/schema";
 import { deliveryService } from "./main";
+import { allLines, confirmedOrder as confirmOrder } from "./testing/confirmed-order";
 import { deliveryParts, SHOPPER_NOTIFICATIONS } from "./wiring";
 
 // A fresh consumer group joins the shared broker first, which can take seconds on a busy machine.
@@ -17,8 +18,6 @@ setDefaultTimeout(40_000);
 const VISIBILITY_MS = 1_000;
 const RETRY_DELAY_MS = 700;
 const MAX_ATTEMPTS = 3;
-const address = { line1: "Torstr. 1", lat: 52.529, lng: 13.401 };
-const money = (amountMinor: number) => ({ amountMinor, currency: "EUR" });
 
 describe("picking on RabbitMQ", () => {
   let env: TestEnvironment;
@@ -71,41 +70,8 @@ describe("picking on RabbitMQ", () => {
   const taskOf = (orderId: string) =>
     db.selectFrom("pick_tasks").selectAll().where("order_id", "=", orderId).executeTakeFirst();
 
-  /** An order placed and confirmed, as the order service announces it; resolves once its item is in the queue. */
-  const confirmedOrder = async (storeId: string, { express = false, userId = crypto.randomUUID() } = {}) => {
-    const orderId = crypto.randomUUID();
-    const ref = { orderId, userId, storeId };
-    await publish(delivery, "OrderPlaced", {
-      ...ref,
-      lines: [
-        { sku: "MILK-1L", quantity: 2, unitPriceMinor: 129 },
-        { sku: "BREAD-500G", quantity: 1, unitPriceMinor: 249 },
-      ],
-      subtotal: money(507),
-      deliveryFee: money(199),
-      discount: money(0),
-      total: money(706),
-      address,
-      couponCode: null,
-      express,
-    });
-    const confirmed = await publish(delivery, "OrderConfirmed", {
-      ...ref,
-      paymentId: crypto.randomUUID(),
-      deliveryId: crypto.randomUUID(),
-      total: money(706),
-      etaMinutes: 12,
-    });
-    for (let i = 0; i < 300; i++) {
-      if ((await taskOf(orderId))?.published_at) return { orderId, confirmed };
-      await Bun.sleep(50);
-    }
-    throw new Error(`order ${orderId} never became a published pick task`);
-  };
-  const allLines = [
-    { sku: "MILK-1L", picked: 2 },
-    { sku: "BREAD-500G", picked: 1 },
-  ];
+  const confirmedOrder = (storeId: string, options: Parameters<typeof confirmOrder>[3] = {}) =>
+    confirmOrder(delivery, db, storeId, options);
 
   it("makes a confirmed order exactly one pick task, even when OrderConfirmed arrives twice", async () => {
     const storeId = crypto.randomUUID();

@@ -1,6 +1,7 @@
 import type { ShopperNotification } from "@qc/contracts";
-import type { WorkQueues } from "../../shared/queue";
+import type { Delivery, WorkQueues } from "../../shared/queue";
 import type { ServiceContext } from "../../shared/runtime/context";
+import { withWorkItemSpan } from "../../shared/telemetry/messaging";
 import type { Notifier } from "../clients/notifier";
 import type { Database } from "../db/schema";
 import { SHOPPER_NOTIFICATIONS } from "../wiring";
@@ -18,7 +19,15 @@ export function startNotifier(
   queue: WorkQueues<ShopperNotification>,
   notifier: Notifier,
 ) {
-  return queue.consume(SHOPPER_NOTIFICATIONS, { prefetch: PREFETCH }, async (item) => {
+  const queueName = queue.queueOf(SHOPPER_NOTIFICATIONS);
+  return queue.consume(SHOPPER_NOTIFICATIONS, { prefetch: PREFETCH }, (item) =>
+    // Sent in the trace of the order event that asked for it (the item's AMQP trace headers).
+    withWorkItemSpan({ kind: "ShopperNotification", item, queue: queueName, service: ctx.name }, () =>
+      send(item),
+    ),
+  );
+
+  async function send(item: Delivery<ShopperNotification>) {
     const notification = item.body;
     const sent = await ctx.db
       .selectFrom("notifications")
@@ -49,5 +58,5 @@ export function startNotifier(
       .onConflict((oc) => oc.column("message_id").doNothing())
       .execute();
     await item.ack();
-  });
+  }
 }

@@ -10,6 +10,7 @@ import { AppError, conflict, forbidden, notFound } from "../../shared/http/error
 import { enqueue } from "../../shared/outbox/enqueue";
 import type { Delivery, WorkQueues } from "../../shared/queue";
 import type { ServiceContext, Stoppable } from "../../shared/runtime/context";
+import { withWorkItemSpan } from "../../shared/telemetry/messaging";
 import {
   claimTask,
   findTask,
@@ -101,17 +102,26 @@ export function createPickFloor(
           for (;;) {
             taken = (await queue.take(storeId)) ?? undefined;
             if (!taken) return null;
-            const task = await lockTask(trx, taken.body.taskId);
-            const how = onTaken(task, storeId, maxAttempts);
-            if (how === "claim" && task) {
-              const claimId = Bun.randomUUIDv7();
-              return {
-                task: await claimTask(trx, task.task_id, { pickerId, claimId, visibilityMs }),
-                claimId,
-              };
-            }
-            if (how === "dead" && task) await releaseTask(trx, task.task_id, "DEAD");
-            skipped.push([taken, how === "claim" ? "dead" : how]);
+            const item = taken;
+            // The item's row decides, in the trace of the order it came from (its publisher's).
+            const claimed = await withWorkItemSpan(
+              { kind: "PickTask", item, queue: queue.queueOf(storeId), service: ctx.name },
+              async () => {
+                const task = await lockTask(trx, item.body.taskId);
+                const how = onTaken(task, storeId, maxAttempts);
+                if (how === "claim" && task) {
+                  const claimId = Bun.randomUUIDv7();
+                  return {
+                    task: await claimTask(trx, task.task_id, { pickerId, claimId, visibilityMs }),
+                    claimId,
+                  };
+                }
+                if (how === "dead" && task) await releaseTask(trx, task.task_id, "DEAD");
+                skipped.push([item, how === "claim" ? "dead" : how]);
+                return null;
+              },
+            );
+            if (claimed) return claimed;
             taken = undefined;
           }
         });

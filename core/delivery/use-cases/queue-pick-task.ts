@@ -3,6 +3,8 @@ import type { Kysely } from "kysely";
 import { afterCommit } from "../../shared/db/transaction";
 import type { WorkQueues } from "../../shared/queue";
 import type { Logger } from "../../shared/telemetry/logger";
+import { forOrder } from "../../shared/telemetry/scope";
+import { SpanKind, withSpan } from "../../shared/telemetry/tracing";
 import {
   cancelTask,
   insertWaitingTask,
@@ -16,12 +18,24 @@ import { priorityOf } from "../domain/picking";
 // A queued task RabbitMQ has not confirmed for this long is published again by the sweep.
 const REPUBLISH_AFTER_MS = 5_000;
 
-/** Puts the task's work item in its store's queue (confirmed by the broker), then records that it is there. */
+/**
+ * Puts the task's work item in its store's queue (confirmed by the broker), then records that it is there. The
+ * publish is a producer span of the order's work (in the confirmation's trace, or a trace of its own when the
+ * sweep resends), and the item carries its trace context, so whoever claims it continues that trace.
+ */
 async function publishTask(db: Kysely<Database>, queue: WorkQueues<PickTaskItem>, task: PickTaskRow) {
-  await queue.publish(
-    task.store_id,
-    { taskId: task.task_id, orderId: task.order_id, storeId: task.store_id },
-    { messageId: task.task_id, priority: priorityOf(task.express) },
+  await forOrder(task.order_id, () =>
+    withSpan(
+      "PickTask publish",
+      { "messaging.system": "rabbitmq", "messaging.destination.name": queue.queueOf(task.store_id) },
+      () =>
+        queue.publish(
+          task.store_id,
+          { taskId: task.task_id, orderId: task.order_id, storeId: task.store_id },
+          { messageId: task.task_id, priority: priorityOf(task.express) },
+        ),
+      { kind: SpanKind.PRODUCER },
+    ),
   );
   await markPublished(db, task.task_id);
 }

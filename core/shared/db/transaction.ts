@@ -1,3 +1,4 @@
+import { context } from "@opentelemetry/api";
 import type { Kysely } from "kysely";
 
 // Work that must wait until a transaction has committed (waking the outbox relay, telling a waiting
@@ -6,9 +7,12 @@ const pending = new WeakMap<Kysely<any>, (() => void)[]>();
 
 /** Runs `hook` once the transaction `trx` belongs to has committed; never if it rolls back. */
 export function afterCommit(trx: Kysely<any>, hook: () => void): void {
+  // The hook is the registering work's (a consumer's message span, a request's): it runs in that trace and
+  // scope, not in whatever a shared transaction (a consumer's group commit) happens to run in.
+  const bound = context.bind(context.active(), hook);
   const hooks = pending.get(trx);
-  if (hooks) hooks.push(hook);
-  else pending.set(trx, [hook]);
+  if (hooks) hooks.push(bound);
+  else pending.set(trx, [bound]);
 }
 
 /**

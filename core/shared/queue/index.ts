@@ -23,6 +23,8 @@ export interface Delivery<T> {
   /** 1 on the first try; every retryLater adds one. */
   attempt: number;
   priority: number;
+  /** The publisher's W3C trace headers (`traceparent`, `tracestate`, `baggage`), kept across retries. */
+  trace: Record<string, string>;
   /** Done: the item leaves the queue. */
   ack(): Promise<void>;
   /** Not now: back in its queue after the family's retry delay, as the next attempt. */
@@ -40,7 +42,7 @@ export interface WorkQueues<T> {
   readonly deadLetterQueue: string;
   /** Declares the family (once per process) and the keys' queues; idempotent, also across restarts. */
   declare(...keys: string[]): Promise<void>;
-  /** Durable, persistent, and resolved only once the broker confirmed it. */
+  /** Durable, persistent, carries the active trace context, and resolved only once the broker confirmed it. */
   publish(key: string, body: T, options: { messageId: string; priority?: number }): Promise<void>;
   /** The next item of a key's queue (highest priority first), held on a channel of its own; null when empty. */
   take(key: string): Promise<Delivery<T> | null>;

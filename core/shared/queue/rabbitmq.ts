@@ -7,6 +7,7 @@ import {
   type SyncMessage,
 } from "rabbitmq-client";
 import type { Logger } from "../telemetry/logger";
+import { injectTraceHeaders } from "../telemetry/tracing";
 import {
   type Delivery,
   type Queue,
@@ -16,6 +17,14 @@ import {
 } from "./index";
 
 const ATTEMPT_HEADER = "x-attempt";
+// W3C trace context and baggage (the order id) ride as AMQP headers, as they do as HTTP and Kafka headers.
+const TRACE_HEADERS = ["traceparent", "tracestate", "baggage"] as const;
+
+/** The trace headers of a received message, to continue its producer's trace. */
+const traceOf = (headers: Record<string, unknown> | undefined): Record<string, string> =>
+  Object.fromEntries(
+    TRACE_HEADERS.flatMap((name) => (typeof headers?.[name] === "string" ? [[name, headers[name]]] : [])),
+  );
 // A request waiting for a channel gives up after this while the broker is away (the caller answers 503);
 // reconnect attempts back off to at most RETRY_HIGH_MS, so work resumes soon after the broker is back.
 const ACQUIRE_TIMEOUT_MS = 3_000;
@@ -148,7 +157,7 @@ export function createRabbitQueue(options: {
       target: string,
       key: string,
       body: unknown,
-      headers: { messageId: string; priority: number; attempt: number },
+      headers: { messageId: string; priority: number; attempt: number; trace: Record<string, string> },
     ) =>
       publisher.send(
         {
@@ -158,7 +167,7 @@ export function createRabbitQueue(options: {
           contentType: "application/json",
           messageId: headers.messageId,
           priority: headers.priority,
-          headers: { [ATTEMPT_HEADER]: headers.attempt },
+          headers: { ...headers.trace, [ATTEMPT_HEADER]: headers.attempt },
         },
         body,
       );
@@ -178,7 +187,12 @@ export function createRabbitQueue(options: {
         return null;
       }
       const attempt = Number(message.headers?.[ATTEMPT_HEADER] ?? 1);
-      const meta = { messageId: message.messageId ?? "", priority: message.priority ?? 0, attempt };
+      const meta = {
+        messageId: message.messageId ?? "",
+        priority: message.priority ?? 0,
+        attempt,
+        trace: traceOf(message.headers),
+      };
       return {
         body: parsed.data,
         ...meta,
@@ -200,7 +214,8 @@ export function createRabbitQueue(options: {
         const item = family.schema.parse(body);
         await onBroker(async () => {
           await declare(key);
-          await send(exchange, key, item, { messageId, priority, attempt: 1 });
+          // The active span (the publisher's) is the parent of whoever takes the item.
+          await send(exchange, key, item, { messageId, priority, attempt: 1, trace: injectTraceHeaders() });
         });
       },
       async take(key) {

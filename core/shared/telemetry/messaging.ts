@@ -26,13 +26,8 @@ export const orderIdOf = (data: unknown): string | undefined => {
 export function withMessageSpan<T>(consumed: ConsumedMessage, fn: () => Promise<T>): Promise<T> {
   const { message } = consumed;
   const carrier = { traceparent: message.traceparent ?? undefined, ...consumed.headers };
-  const orderId = orderIdOf(message.data);
   const parent = scopedContext(
-    {
-      service: consumed.service,
-      correlationId: message.correlationId,
-      orderId,
-    },
+    { service: consumed.service, correlationId: message.correlationId, orderId: orderIdOf(message.data) },
     extractContext(carrier),
   );
   return withSpan(
@@ -44,6 +39,39 @@ export function withMessageSpan<T>(consumed: ConsumedMessage, fn: () => Promise<
       "messaging.kafka.message.key": message.subject,
       ...(consumed.topic ? { "messaging.destination.name": consumed.topic } : {}),
       ...(consumed.group ? { "messaging.consumer.group.name": consumed.group } : {}),
+    },
+    fn,
+    { kind: SpanKind.CONSUMER, parent },
+  );
+}
+
+export interface TakenWorkItem {
+  /** What kind of work it is (e.g. `PickTask`): the span is `<kind> process`. */
+  kind: string;
+  item: { messageId: string; attempt: number; body: unknown; trace: Record<string, string> };
+  /** The queue (or key) it was taken from. */
+  queue: string;
+  service?: string;
+}
+
+/**
+ * Runs the work of an item taken from a RabbitMQ queue inside a consumer span that continues its publisher's
+ * trace (the item's AMQP trace headers), with the order it is about (its body's orderId, else the baggage's) in
+ * scope, so the span and everything under it carry `orderId`.
+ */
+export function withWorkItemSpan<T>(
+  { kind, item, queue, service }: TakenWorkItem,
+  fn: () => Promise<T>,
+): Promise<T> {
+  const parent = scopedContext({ service, orderId: orderIdOf(item.body) }, extractContext(item.trace));
+  return withSpan(
+    `${kind} process`,
+    {
+      "messaging.system": "rabbitmq",
+      "messaging.operation.type": "process",
+      "messaging.message.id": item.messageId,
+      "messaging.destination.name": queue,
+      "messaging.rabbitmq.attempt": item.attempt,
     },
     fn,
     { kind: SpanKind.CONSUMER, parent },

@@ -20,11 +20,9 @@ describe("one order is easy to find", () => {
   }, 60_000);
   afterAll(() => world.stop(), 60_000);
 
-  it("finds every span of a checkout, through every service and Kafka hop, by its orderId tag", async () => {
-    const storeId = await world.seedStore({ sku: "TEA-100", onHand: 5, riders: 2 });
+  /** A shopper's checkout in a trace the test starts, as the edge would: everything done for it joins it. */
+  const tracedCheckout = async (storeId: string) => {
     const shopper = await world.shopperWithCart(storeId, "TEA-100", 1);
-
-    // The checkout's trace as the edge starts it: everything done for it joins this trace id.
     const traceId = hex(16);
     const placed = await world.call.order("POST", "/v1/orders", {
       body: { storeId, address, payment: { token: "tok_visa" } },
@@ -34,6 +32,12 @@ describe("one order is easy to find", () => {
     expect(placed.status).toBe(202);
     const { orderId } = (await placed.json()) as { orderId: string };
     expect(await world.awaitStatus(orderId, ["CONFIRMED", "REJECTED"])).toBe("CONFIRMED");
+    return { traceId, orderId };
+  };
+
+  it("finds every span of a checkout, through every service and Kafka hop, by its orderId tag", async () => {
+    const storeId = await world.seedStore({ sku: "TEA-100", onHand: 5, riders: 2 });
+    const { traceId, orderId } = await tracedCheckout(storeId);
 
     // A rider's report is a trace of its own, and still the same order's work.
     const rider = { userId: await world.riderOf(orderId), roles: ["rider" as const] };
@@ -87,5 +91,36 @@ describe("one order is easy to find", () => {
     const otherSpans = exporter.getFinishedSpans().filter((span) => span.attributes.orderId === other);
     expect(otherSpans.length).toBeGreaterThan(0);
     expect([...spanIds(otherSpans)].filter((id) => found.has(id))).toEqual([]);
+  }, 90_000);
+
+  it("continues the order's trace through RabbitMQ: the pick task's claim and the shopper's notification", async () => {
+    const storeId = await world.seedStore({ sku: "TEA-100", onHand: 5, riders: 1 });
+    const { traceId, orderId } = await tracedCheckout(storeId);
+
+    // A picker's claim is a request of its own; the item it takes carries the checkout's trace context.
+    const picker = { userId: crypto.randomUUID(), roles: ["store_staff" as const], storeIds: [storeId] };
+    await waitUntil(
+      async () =>
+        (await world.call.delivery("GET", `/v1/stores/${storeId}/pick-tasks/next`, { user: picker }))
+          .status === 200,
+      "the pick task claimed",
+    );
+    const spanOf = (name: string) =>
+      exporter.getFinishedSpans().find((span) => span.name === name && span.attributes.orderId === orderId);
+    await waitUntil(async () => {
+      await flushTracing();
+      return ["PickTask publish", "PickTask process", "ShopperNotification process"].every(spanOf);
+    }, "the RabbitMQ spans of the order");
+
+    const published = spanOf("PickTask publish") as ReadableSpan;
+    const claimed = spanOf("PickTask process") as ReadableSpan;
+    const notified = spanOf("ShopperNotification process") as ReadableSpan;
+    for (const span of [published, claimed, notified]) {
+      expect({ name: span.name, traceId: span.spanContext().traceId }).toEqual({ name: span.name, traceId });
+      expect(span.resource.attributes["service.name"]).toBe("delivery");
+    }
+    // The claim continues the publish: its parent is the producer span whose traceparent the item carried.
+    expect(claimed.parentSpanContext?.spanId).toBe(published.spanContext().spanId);
+    expect(claimed.attributes["messaging.system"]).toBe("rabbitmq");
   }, 90_000);
 });

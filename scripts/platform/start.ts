@@ -191,7 +191,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
         DB_POOL_MAX: String(pools[name]),
         NODE_ENV: env.NODE_ENV ?? "development",
         // One process per service here, so the service's name is a stable identity across its restarts.
-        KAFKA_INSTANCE_ID: env.KAFKA_INSTANCE_ID ?? name,
+        KAFKA_INSTANCE_ID: name,
       }),
     }));
     await Promise.all(

@@ -17,7 +17,13 @@ export function createAdmin(
 ) {
   let admin: Admin | undefined;
   const connected = () => {
-    admin ??= new Admin({ ...clientOptions(bus, role), ...deadlines });
+    // `timeout` is only what the broker is asked to honour; the socket's own deadline is `requestTimeout`.
+    admin ??= new Admin({
+      ...clientOptions(bus, role),
+      ...deadlines,
+      requestTimeout: deadlines.timeout,
+      connectTimeout: deadlines.timeout,
+    });
     return admin;
   };
 

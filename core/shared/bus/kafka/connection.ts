@@ -16,8 +16,9 @@ export interface KafkaBusOptions {
 export const clientOptions = (options: KafkaBusOptions, role: string) => ({
   clientId: `${options.clientId}-${role}`,
   bootstrapBrokers: options.brokers,
-  // A request the broker does not answer fails within this, and a failed one is retried with a short,
-  // capped delay: after a broker restart everything resumes within ~2 s of the broker answering.
+  // What the broker is asked to finish a request within (the socket's own deadline is `requestTimeout`, set
+  // per client: a consumer's JoinGroup may rightly wait a whole rebalance); a failed request is retried with
+  // a short delay, so after a broker restart everything resumes within ~2 s of the broker answering.
   timeout: 5_000,
   retries: 5,
   retryDelay: 300,

@@ -11,6 +11,9 @@ const RESTART_DELAY_MS = { first: 300, max: 2_000 };
 const COMMIT_INTERVAL_MS = 500;
 // Records fetched ahead of the handlers, across partitions, before fetching pauses.
 const QUEUED_HIGH_WATER = 2_000;
+// A partition newly assigned waits this long before its first chunk, so its previous owner (which the client
+// does not wait for before rejoining) can finish the chunk it was applying.
+const HAND_OVER_MS = 1_000;
 
 type StringConsumer = Consumer<string, string, string, string>;
 
@@ -43,13 +46,17 @@ export async function superviseConsumer(
     highWater: QUEUED_HIGH_WATER,
     pause: () => stream?.pause(),
     resume: () => stream?.resume(),
-    backoff: (attempt) => sleep(delayOf(attempt), undefined, { signal: stopping.signal }),
+    sleep: (ms) => sleep(ms, undefined, { signal: stopping.signal }),
+    retryDelayMs: delayOf,
+    handOverMs: HAND_OVER_MS,
   });
 
   const commitHandled = () => {
     committing ??= (async () => {
+      // Between a failed consumer and its replacement the offsets wait (taken now they would be lost).
+      if (!consumer) return;
       const offsets = lanes.takeCommits();
-      if (offsets.length === 0 || !consumer) return;
+      if (offsets.length === 0) return;
       // A failed commit (mid-rebalance, broker away) is tried again with the next round; offsets of a
       // partition this member lost meanwhile are dropped by the lanes.
       await consumer.commit({ offsets }).catch(() => lanes.restoreCommits(offsets));
@@ -70,7 +77,8 @@ export async function superviseConsumer(
       // The broker's minimum (group.min.session.timeout.ms): a member that died hands its partitions over in
       // 6 s; heartbeats every 2 s (a third of it).
       sessionTimeout,
-      // How long a rebalance waits for the members to rejoin (each finishes its chunk in flight first).
+      // How long a rebalance waits for the members to rejoin. The client rejoins without waiting for our
+      // handlers: the lanes' hand-over wait keeps a partition from being applied by two members at once.
       rebalanceTimeout: Math.max(sessionTimeout, 10_000),
       heartbeatInterval: 2_000,
       // An idle fetch long-polls this long and close() waits for it: keep shutdown quick.
@@ -79,6 +87,11 @@ export async function superviseConsumer(
     created.on("consumer:group:join", ({ assignments }) => {
       lanes.assigned(assignments ?? []);
       events.onJoin();
+    });
+    // The client reports a rejoin it could not complete (the coordinator away too long) as an 'error' event,
+    // which would end the process if nobody listened: start afresh instead.
+    created.on("error", () => {
+      if (consumer === created) restart();
     });
     try {
       const started = await created.consume({
@@ -89,6 +102,7 @@ export async function superviseConsumer(
       });
       consumer = created;
       stream = started;
+      if (lanes.paused) started.pause();
       started.on("data", lanes.push);
       started.once("error", () => {
         if (stream === started) restart();
@@ -115,6 +129,9 @@ export async function superviseConsumer(
     const broken = consumer;
     consumer = undefined;
     stream = undefined;
+    // The next consumer is a new member: every partition it gets starts from the committed offset with a fresh
+    // lane (what this one held, handled or not, is handled again or skipped by the inbox).
+    lanes.assigned([]);
     restarting ??= (async () => {
       await broken?.close(true).catch(() => {});
       await startWithRetries();
@@ -124,7 +141,13 @@ export async function superviseConsumer(
   };
 
   // At start-up a topic just created may not be served yet by every broker: retry briefly, then fail.
-  await startWithRetries(Date.now() + FIRST_START_MS);
+  try {
+    await startWithRetries(Date.now() + FIRST_START_MS);
+  } catch (error) {
+    stopping.abort();
+    clearInterval(commitTimer);
+    throw error;
+  }
   return {
     async stop() {
       if (stopping.signal.aborted) return;

@@ -39,6 +39,8 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
       ...strings,
       idempotent: true,
       acks: ProduceAcks.ALL,
+      // A broker that takes the connection but never answers fails the send (the relay retries) in 10 s, not 30.
+      requestTimeout: 10_000,
       autocreateTopics: false,
     });
     return producer;
@@ -79,6 +81,9 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
           startup.stopped(subscribe.groupId);
           subscriptions.delete(subscription);
         },
+      }).catch((error: unknown) => {
+        startup.stopped(subscribe.groupId);
+        throw error;
       });
       subscriptions.add(subscription);
       return subscription;
@@ -98,9 +103,12 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
         maxWaitTime: 500,
       });
       const records: IncomingRecord[] = [];
+      const { promise: done, resolve, reject } = Promise.withResolvers<void>();
+      // A partial read must not pass for the whole topic.
+      reader.on("error", reject);
       try {
         const stream = await reader.consume({ topics: [topic], mode: "earliest", autocommit: false });
-        const { promise: done, resolve } = Promise.withResolvers<void>();
+        stream.on("error", reject);
         stream.on("data", (record) => {
           const last = remaining.get(record.partition);
           if (last === undefined || record.offset > last) return;

@@ -18,6 +18,8 @@ interface Lane {
   /** The highest offset queued or handed to the handler (-1 before the first). */
   queuedUpTo: bigint;
   running: boolean;
+  /** Before this instant (ms) the lane hands nothing over: the partition's previous owner may still be busy. */
+  notBefore: number;
 }
 
 export interface LanesOptions {
@@ -30,8 +32,17 @@ export interface LanesOptions {
   highWater: number;
   pause(): void;
   resume(): void;
-  /** Waits before a rejected chunk is handed over again; rejects once the subscription stops. */
-  backoff(attempt: number): Promise<void>;
+  /** Waits this long, or rejects as soon as the subscription stops. */
+  sleep(ms: number): Promise<void>;
+  /** The wait before a rejected chunk is handed over again. */
+  retryDelayMs(attempt: number): number;
+  /**
+   * How long a partition newly assigned to this member waits before its first chunk. The client rejoins a
+   * rebalance without waiting for the handlers, so the previous owner may still be applying its last chunk;
+   * starting after it keeps the partition in order (a chunk longer than this can still overlap: the inbox
+   * then absorbs the duplicates).
+   */
+  handOverMs: number;
 }
 
 const laneKey = (topic: string, partition: number) => `${topic}:${partition}`;
@@ -46,13 +57,14 @@ export const incoming = (record: FetchedRecord): IncomingRecord => ({
 });
 
 /**
- * The runner semantics the bus promises, over a stream of fetched records: each partition is a lane handled
- * strictly in order, a chunk at a time, different partitions at once (up to `concurrency`); a chunk's offset
- * becomes committable only after its handler resolved, and a rejected chunk is handed over again (after a
- * backoff) until it resolves or the subscription stops, so a record is never skipped. A record the lane
- * already holds (the client refetches from the committed offset after every rebalance) is dropped, so
- * nothing is handled twice by this member; a partition taken away loses its queue (its next owner reads it
- * from the committed offset) and its in-flight chunk no longer commits.
+ * The runner semantics the bus promises, over a stream of fetched records: each partition this member owns
+ * is a lane handled strictly in order, a chunk at a time, different partitions at once (up to
+ * `concurrency`); a chunk's offset becomes committable only after its handler resolved, and a rejected chunk
+ * is handed over again (after a backoff) until it resolves, the subscription stops or the partition is lost,
+ * so a record is never skipped. Only the partitions of the latest assignment have lanes: a record of any
+ * other (a fetch sent before a rebalance answers after it) is dropped, as is a record the lane already holds
+ * (the client refetches from the committed offset after every rebalance). A partition taken away loses its
+ * queue and pending commit, and its chunk in flight no longer commits.
  */
 export function createPartitionLanes(options: LanesOptions) {
   const lanes = new Map<string, Lane>();
@@ -75,29 +87,34 @@ export function createPartitionLanes(options: LanesOptions) {
     }
   };
 
-  const handleUntilDone = async (chunk: FetchedRecord[]) => {
+  const current = (lane: Lane) => lanes.get(laneKey(lane.topic, lane.partition)) === lane;
+
+  /** Hands a chunk over until it resolves; gives up (throws) once stopping or once the partition is lost. */
+  const handleUntilDone = async (lane: Lane, chunk: FetchedRecord[]) => {
     const records = chunk.map(incoming);
     for (let attempt = 1; ; attempt++) {
       try {
         return await options.handle(records);
-      } catch {
-        await options.backoff(attempt);
+      } catch (error) {
+        if (!current(lane)) throw error;
+        await options.sleep(options.retryDelayMs(attempt));
       }
     }
   };
 
   const run = async (lane: Lane) => {
-    const key = laneKey(lane.topic, lane.partition);
     try {
-      while (lane.queue.length > 0 && !stopping) {
+      const wait = lane.notBefore - Date.now();
+      if (wait > 0) await options.sleep(wait);
+      while (lane.queue.length > 0 && !stopping && current(lane)) {
         const chunk = lane.queue.splice(0, options.maxBatchSize);
         queued -= chunk.length;
         backpressure();
-        await handleUntilDone(chunk);
+        await handleUntilDone(lane, chunk);
         const last = chunk.at(-1) as FetchedRecord;
         // A lane taken away by a rebalance while its chunk ran: the new owner commits, not us.
-        if (lanes.get(key) === lane)
-          commits.set(key, {
+        if (current(lane))
+          commits.set(laneKey(lane.topic, lane.partition), {
             topic: lane.topic,
             partition: lane.partition,
             offset: last.offset + 1n,
@@ -105,7 +122,7 @@ export function createPartitionLanes(options: LanesOptions) {
           });
       }
     } catch {
-      // Stopping ended a backoff: the chunk stays uncommitted and comes again to the partition's next owner.
+      // Stopping or a rebalance ended the chunk's retries: it stays uncommitted for the partition's owner.
     } finally {
       lane.running = false;
       active--;
@@ -131,25 +148,14 @@ export function createPartitionLanes(options: LanesOptions) {
   function startWaiting() {
     while (active < options.concurrency && waiting.length > 0) {
       const next = waiting.shift() as Lane;
-      if (lanes.get(laneKey(next.topic, next.partition)) === next && next.queue.length > 0) start(next);
+      if (current(next) && next.queue.length > 0) start(next);
     }
   }
 
   return {
     push(record: FetchedRecord) {
-      const key = laneKey(record.topic, record.partition);
-      let lane = lanes.get(key);
-      if (!lane) {
-        lane = {
-          topic: record.topic,
-          partition: record.partition,
-          queue: [],
-          queuedUpTo: -1n,
-          running: false,
-        };
-        lanes.set(key, lane);
-      }
-      if (record.offset <= lane.queuedUpTo) return;
+      const lane = lanes.get(laneKey(record.topic, record.partition));
+      if (!lane || record.offset <= lane.queuedUpTo) return;
       lane.queuedUpTo = record.offset;
       lane.queue.push(record);
       queued++;
@@ -157,19 +163,35 @@ export function createPartitionLanes(options: LanesOptions) {
       start(lane);
     },
 
-    /** After a rebalance: lanes of partitions no longer assigned lose their queue and pending commit. */
+    /**
+     * After every join: lanes of partitions no longer assigned lose their queue and pending commit, and each
+     * partition newly assigned gets a fresh lane that starts after the hand-over wait. A partition kept keeps
+     * its lane (and its order).
+     */
     assigned(partitions: { topic: string; partitions: number[] }[]) {
-      const kept = new Set(
+      const owned = new Set(
         partitions.flatMap(({ topic, partitions: ids }) => ids.map((id) => laneKey(topic, id))),
       );
       for (const [key, lane] of lanes) {
-        if (kept.has(key)) continue;
+        if (owned.has(key)) continue;
         lanes.delete(key);
         commits.delete(key);
         queued -= lane.queue.length;
         lane.queue = [];
       }
+      for (const { topic, partitions: ids } of partitions)
+        for (const partition of ids) {
+          const key = laneKey(topic, partition);
+          if (lanes.has(key)) continue;
+          const notBefore = Date.now() + options.handOverMs;
+          lanes.set(key, { topic, partition, queue: [], queuedUpTo: -1n, running: false, notBefore });
+        }
       backpressure();
+    },
+
+    /** Whether fetching is held back (a stream that replaces a failed one must start held back too). */
+    get paused() {
+      return paused;
     },
 
     /** Offsets ready to commit since the last call. */
@@ -179,7 +201,7 @@ export function createPartitionLanes(options: LanesOptions) {
       return taken;
     },
 
-    /** Puts back offsets whose commit failed, unless a newer one for that partition is already pending. */
+    /** Puts back offsets whose commit failed, unless the partition is lost or a newer one is pending. */
     restoreCommits(positions: CommitPosition[]) {
       for (const position of positions) {
         const key = laneKey(position.topic, position.partition);

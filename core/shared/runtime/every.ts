@@ -17,7 +17,9 @@ export function every(
       } catch (error) {
         logger.error({ err: error }, `${what} failed`);
       }
-      // stop() cuts the wait short, so a long interval never holds up shutdown.
+      // stop() cuts the wait short, so a long interval never holds up shutdown; a stop() that came while
+      // `work` ran found no wait to cut, so the loop must not start one (it held shutdown for a whole interval).
+      if (!running) break;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, intervalMs);
         wake = () => {

@@ -18,7 +18,7 @@
  * Stops everything it started, and itself after 10 minutes + 1 s per 10 viewers at the latest.
  * `npm run bench -- live-fanout [V=2000] [E=20]`
  */
-import { type OrderLiveEvent, orderLivePath, terminalOrderStatuses } from "@qc/contracts";
+import { isTerminalStatus, type OrderLiveEvent, orderLivePath } from "@qc/contracts";
 import { postToEdge } from "../../core/shared/http/edge-call";
 import { runEdgeBench } from "./support/edge-bench";
 import { checkout, inParallel, registerShoppers, seedStore, withRetries } from "./support/edge-shoppers";
@@ -111,8 +111,7 @@ await runEdgeBench(
       client.call("GET", `/v1/orders/${orderId}`, { token: shopper }),
       "reading the order",
     );
-    if ((terminalOrderStatuses as readonly string[]).includes(order.status))
-      throw new Error(`the order is already ${order.status}`);
+    if (isTerminalStatus(order.status)) throw new Error(`the order is already ${order.status}`);
     say(`order ${orderId} is ${order.status}`);
 
     const streamUrl = new URL(`/v1/orders/${orderId}/events`, edge);

@@ -4,16 +4,22 @@ import { edgeLiveClient } from "../clients/edge-live";
 import type { Database } from "../db/schema";
 import { liveTrackingHandler } from "../use-cases/live-tracking";
 
-/** The order's own events that change what a shopper following it sees. */
-const CHANGES = ["OrderConfirmed", "OrderRejected", "OrderCancelled", "OrderStatusChanged"] as const;
+/** The events that change what a shopper following an order sees: the order's own, and where its rider is. */
+const CHANGES = [
+  "OrderConfirmed",
+  "OrderRejected",
+  "OrderCancelled",
+  "OrderStatusChanged",
+  "RiderPositionChanged",
+] as const;
 
-/** Pushes the changes of followed orders to the edge, which fans them out to their viewers. */
+/** Pushes the changes of followed orders and their riders' positions to the edge, which fans them out. */
 export function startLiveTracking(ctx: ServiceContext<Database>): Promise<Stoppable> {
   const handler = liveTrackingHandler(ctx.db, ctx.redis, ctx.config, edgeLiveClient(ctx.config));
   return startConsumer(
     {
       groupId: "order-live",
-      topics: ["order.events.v1"],
+      topics: ["order.events.v1", "delivery.events.v1"],
       handlers: Object.fromEntries(CHANGES.map((type) => [type, handler])),
       // Pushes wait for the edge while it is away; checkout must not wait for them to be ready.
       gatesReadiness: false,

@@ -1,4 +1,10 @@
-import { liveEventOf } from "@qc/contracts";
+import {
+  isTerminalStatus,
+  liveEventOf,
+  type MessageOf,
+  type OrderLiveEvent,
+  type OrderView,
+} from "@qc/contracts";
 import type { RedisClient } from "bun";
 import type { Kysely } from "kysely";
 import { redisKey } from "../../shared/cache/namespace";
@@ -23,9 +29,25 @@ export async function watchOrder(
 }
 
 /**
+ * The rider's position as a live event of the order: the order as it stands, with where the rider is and the
+ * ETA that gives. Its id is the instant delivery recorded the position (not the rider app's clock, which may be
+ * ahead and would make a viewer resuming after it skip status changes).
+ */
+function positionEventOf(view: OrderView, message: MessageOf<"RiderPositionChanged">): OrderLiveEvent {
+  return {
+    ...liveEventOf(view),
+    id: Date.parse(message.occurredAt),
+    at: message.occurredAt,
+    etaMinutes: message.data.etaMinutes,
+    rider: message.data.position,
+  };
+}
+
+/**
  * On each change of an order that someone follows, pushes the order as it stands now to the edge (outside the
  * consumer's transaction: it is a call out). The view may already be newer than the message; the edge keeps
- * changes by their instant, so a push is shown once and never goes back in time.
+ * changes by their instant, so a push is shown once and never goes back in time. A rider's position is pushed
+ * as its own event while the order is open.
  */
 export const liveTrackingHandler = (
   db: Kysely<Database>,
@@ -37,7 +59,9 @@ export const liveTrackingHandler = (
     const orderId = (message.data as { orderId: string }).orderId;
     if (!(await redis.exists(watchKey(config, orderId)))) return;
     const view = await findView(db, orderId);
-    if (view) await push(orderId, [liveEventOf(view)]);
+    if (!view) return;
+    if (message.type !== "RiderPositionChanged") await push(orderId, [liveEventOf(view)]);
+    else if (!isTerminalStatus(view.status)) await push(orderId, [positionEventOf(view, message)]);
   },
   async apply() {},
 });

@@ -1,11 +1,9 @@
-import { terminalOrderStatuses } from "@qc/contracts";
+import { isTerminalStatus } from "@qc/contracts";
 import { type MessageHandler, startConsumer } from "../../shared/consumer/runner";
 import type { ServiceContext, Stoppable } from "../../shared/runtime/context";
 import { releaseRedemption } from "../db/coupon-repository";
 import type { OpenOrders } from "../db/open-orders";
 import type { Database } from "../db/schema";
-
-const isTerminal = (status: string) => (terminalOrderStatuses as readonly string[]).includes(status);
 
 /**
  * Order events drive two things here: each store's open-order count (for the surge fee) and giving a
@@ -29,7 +27,7 @@ export const consumeOrderEvents = (ctx: ServiceContext<Database>, orders: OpenOr
         OrderRejected: closeAndRelease,
         OrderCancelled: closeAndRelease,
         OrderStatusChanged: async (_trx, message) => {
-          if (message.type === "OrderStatusChanged" && isTerminal(message.data.status))
+          if (message.type === "OrderStatusChanged" && isTerminalStatus(message.data.status))
             await orders.closed(message.data.storeId, message.data.orderId);
         },
       },

@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { type OrderLiveEvent, terminalOrderStatuses } from "@qc/contracts";
+import { isTerminalStatus, type OrderLiveEvent } from "@qc/contracts";
 
 /** A comment line every 15 s keeps idle proxies from closing a quiet stream. */
 const KEEPALIVE_MS = 15_000;
@@ -11,11 +11,16 @@ const RETAIN_IDLE_MS = 24 * 60 * 60 * 1000;
 const RETRY_MS = 2_000;
 
 const encoder = new TextEncoder();
+const isPosition = (event: OrderLiveEvent) => event.rider !== undefined;
 const frame = (event: OrderLiveEvent) =>
-  encoder.encode(`id: ${event.id}\nevent: order\ndata: ${JSON.stringify(event)}\n\n`);
-const isFinal = (event: OrderLiveEvent) =>
-  (terminalOrderStatuses as readonly string[]).includes(event.status);
+  encoder.encode(
+    `id: ${event.id}\nevent: ${isPosition(event) ? "position" : "order"}\ndata: ${JSON.stringify(event)}\n\n`,
+  );
+const isFinal = (event: OrderLiveEvent) => isTerminalStatus(event.status);
 const keyOf = (id: number) => `change:${String(id).padStart(16, "0")}`;
+/** Only the rider's latest position is kept: a viewer who comes back wants where the rider is, not the trail. */
+const POSITION_KEY = "position";
+const byId = (a: OrderLiveEvent, b: OrderLiveEvent) => a.id - b.id;
 
 /**
  * One per order: the fan-out of its live changes. Core pushes each change once (the edge's
@@ -28,19 +33,33 @@ export class OrderEvents extends DurableObject<Env> {
   private readonly viewers = new Set<WritableStreamDefaultWriter<Uint8Array>>();
   private keepalive: ReturnType<typeof setInterval> | undefined;
 
-  /** Records changes not seen before, in id order, and sends them to every viewer. */
+  /**
+   * Records changes not seen before, in id order, and sends them to every viewer. A rider position replaces
+   * the one kept before it; one older than it, or any after the order's final change, is dropped.
+   */
   async publish(events: OrderLiveEvent[]): Promise<number> {
-    const last = (await this.ctx.storage.get<number>("last")) ?? 0;
-    const fresh = events.filter((event) => event.id > last).sort((a, b) => a.id - b.id);
+    const stored = await this.ctx.storage.get<unknown>(["last", POSITION_KEY, "final"]);
+    const last = (stored.get("last") as number | undefined) ?? 0;
+    if (stored.get("final")) return 0;
+    const kept = stored.get(POSITION_KEY) as OrderLiveEvent | undefined;
+    const changes = events.filter((event) => !isPosition(event) && event.id > last).sort(byId);
+    const position = events
+      .filter((event) => isPosition(event) && event.id > (kept?.id ?? 0))
+      .sort(byId)
+      .at(-1);
+    const newest = changes.at(-1);
+    const final = newest !== undefined && isFinal(newest);
+    const fresh = [...changes, ...(position && !final ? [position] : [])].sort(byId);
     if (fresh.length === 0) return 0;
-    const newest = fresh.at(-1) as OrderLiveEvent;
     await this.ctx.storage.put({
-      ...Object.fromEntries(fresh.map((event) => [keyOf(event.id), event])),
-      last: newest.id,
+      ...Object.fromEntries(changes.map((event) => [keyOf(event.id), event])),
+      ...(newest ? { last: newest.id } : {}),
+      ...(position && !final ? { [POSITION_KEY]: position } : {}),
+      ...(final ? { final: true } : {}),
     });
     for (const event of fresh) this.broadcast(frame(event));
-    await this.ctx.storage.setAlarm(Date.now() + (isFinal(newest) ? RETAIN_AFTER_FINAL_MS : RETAIN_IDLE_MS));
-    if (isFinal(newest)) this.closeAll();
+    await this.ctx.storage.setAlarm(Date.now() + (final ? RETAIN_AFTER_FINAL_MS : RETAIN_IDLE_MS));
+    if (final) this.closeAll();
     return fresh.length;
   }
 
@@ -50,9 +69,13 @@ export class OrderEvents extends DurableObject<Env> {
    */
   override async fetch(request: Request): Promise<Response> {
     const after = Number(request.headers.get("last-event-id") ?? 0) || 0;
-    // One read, no other await before the viewer is registered: a publish cannot slip in between.
+    // Reads only, no other await before the viewer is registered: a publish cannot slip in between (the
+    // object's input gate holds events back while storage is read).
     const changes = [...(await this.ctx.storage.list<OrderLiveEvent>({ prefix: "change:" })).values()];
-    const missed = changes.filter((event) => event.id > after);
+    const position = await this.ctx.storage.get<OrderLiveEvent>(POSITION_KEY);
+    const missed = [...changes, ...(position ? [position] : [])]
+      .filter((event) => event.id > after)
+      .sort(byId);
     const finished = changes.length > 0 && isFinal(changes.at(-1) as OrderLiveEvent);
     if (finished && missed.length === 0) return new Response(null, { status: 204 });
     const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();

@@ -10,6 +10,14 @@ const change = (id: string, status: OrderLiveEvent["status"], minutesLater: numb
   return { id: at.getTime(), orderId: id, status, reason: null, etaMinutes: 12, at: at.toISOString() };
 };
 
+const position = (id: string, secondsLater: number, etaMinutes: number): OrderLiveEvent => ({
+  ...change(id, "OUT_FOR_DELIVERY", 0),
+  id: placedAt + 12 * 60_000 + secondsLater * 1000,
+  at: new Date(placedAt + 12 * 60_000 + secondsLater * 1000).toISOString(),
+  etaMinutes,
+  rider: { lat: 52.52 + secondsLater / 10_000, lng: 13.405 },
+});
+
 /** Core's push, signed with PURGE_SECRET as the edge verifies it. */
 async function push(id: string, events: OrderLiveEvent[], secret = env.PURGE_SECRET) {
   const path = orderLivePath(id);
@@ -40,7 +48,7 @@ async function follow(id: string, lastEventId?: string) {
   const decoder = new TextDecoder();
   let buffer = "";
   let ended = false;
-  const events: { id: string; data: OrderLiveEvent }[] = [];
+  const events: { id: string; event: string; data: OrderLiveEvent }[] = [];
   const next = async (count: number) => {
     const wanted = events.length + count;
     while (events.length < wanted && !ended && reader) {
@@ -52,8 +60,9 @@ async function follow(id: string, lastEventId?: string) {
         const block = buffer.slice(0, end);
         buffer = buffer.slice(end + 2);
         const id = /^id: (.*)$/m.exec(block)?.[1];
+        const event = /^event: (.*)$/m.exec(block)?.[1] ?? "message";
         const data = /^data: (.*)$/m.exec(block)?.[1];
-        if (id && data) events.push({ id, data: JSON.parse(data) as OrderLiveEvent });
+        if (id && data) events.push({ id, event, data: JSON.parse(data) as OrderLiveEvent });
         end = buffer.indexOf("\n\n");
       }
     }
@@ -116,6 +125,36 @@ describe("GET /v1/orders/:id/events", () => {
     const seen = await resumed.next(1);
     expect(seen.map(({ data }) => data.status)).toEqual(["PICKED_UP"]);
     await resumed.close();
+  });
+
+  it("streams rider positions as their own events and keeps only the latest for a viewer who resumes", async () => {
+    const id = orderId();
+    const viewer = await follow(id);
+    await viewer.next(1);
+    const riding = change(id, "OUT_FOR_DELIVERY", 12);
+    await push(id, [riding, position(id, 2, 9)]);
+    // Pushed late, older than the one shown: not shown again and not kept.
+    await push(id, [position(id, 1, 10), position(id, 5, 8)]);
+    const seen = await viewer.next(3);
+    expect(seen.slice(1).map(({ event, data }) => [event, data.etaMinutes])).toEqual([
+      ["order", 12],
+      ["position", 9],
+      ["position", 8],
+    ]);
+    expect(seen.at(-1)?.data.rider).toEqual(position(id, 5, 8).rider);
+    await viewer.close();
+
+    // Back after the status change: the latest position only, not the trail.
+    const resumed = await follow(id, String(riding.id));
+    expect((await resumed.next(1)).map(({ data }) => data.etaMinutes)).toEqual([8]);
+    const delivered = change(id, "DELIVERED", 20);
+    await push(id, [delivered, position(id, 600, 0)]);
+    const after = await resumed.next(1);
+    expect(after.map(({ event, data }) => [event, data.status])).toEqual([
+      ["position", "OUT_FOR_DELIVERY"],
+      ["order", "DELIVERED"],
+    ]);
+    await resumed.untilEnd();
   });
 
   it("answers a stranger as order does (404), without a stream", async () => {

@@ -51,6 +51,8 @@ export const terminalOrderStatuses = [
   "REJECTED",
   "CANCELLED",
 ] as const satisfies readonly OrderStatus[];
+export const isTerminalStatus = (status: string): boolean =>
+  (terminalOrderStatuses as readonly string[]).includes(status);
 
 /** The statuses a rider reports after the order is confirmed. */
 export const DeliveryStatus = z.enum(["PICKED_UP", "OUT_FOR_DELIVERY", "DELIVERED"]);

@@ -1,12 +1,13 @@
 import { z } from "zod";
-import { Id, IsoDateTime, OrderStatus, RejectReason } from "../common";
+import { Id, IsoDateTime, LatLng, OrderStatus, RejectReason } from "../common";
 import type { OrderView } from "./orders";
 
 /**
  * One change of an order as a shopper follows it live (`GET /v1/orders/:id/events`, `text/event-stream`):
  * the order's state after the change. `id` (the SSE event id) is the instant of the change in epoch
  * milliseconds, increasing along an order's changes, so a client resuming with `Last-Event-ID` gets exactly
- * what it missed and a change pushed twice is shown once.
+ * what it missed and a change pushed twice is shown once. An event with `rider` is the rider's position (and
+ * the ETA it gives) rather than a change of status; only the latest position is kept for a viewer who resumes.
  */
 export const OrderLiveEvent = z.object({
   id: z.int().positive(),
@@ -15,6 +16,7 @@ export const OrderLiveEvent = z.object({
   reason: RejectReason.nullable(),
   etaMinutes: z.int().nonnegative().nullable(),
   at: IsoDateTime,
+  rider: LatLng.optional(),
 });
 export type OrderLiveEvent = z.infer<typeof OrderLiveEvent>;
 

@@ -5,6 +5,8 @@ import { type TestEnvironment, type TestService, testEnvironment } from "../shar
 import type { Database } from "./db/schema";
 import { deliveryService } from "./main";
 import { announcedStore } from "./testing/announced-store";
+import { confirmedOrder } from "./testing/confirmed-order";
+import { packOrder } from "./testing/pack-order";
 
 // A fresh consumer group joins the shared broker first, which can take seconds on a busy machine.
 setDefaultTimeout(30_000);
@@ -83,6 +85,22 @@ describe("delivery: riders, assignment and status", () => {
       "DELIVERED",
     ]);
     expect(await riderStatus(rider.riderId)).toBe("FREE");
+  });
+
+  it("lets the rider pick up only once the store has packed the order", async () => {
+    const storeId = await openStore();
+    const rider = await addRider(storeId);
+    const { orderId } = await confirmedOrder(delivery, db, storeId);
+    await publish(delivery, "CreateDelivery", { orderId, storeId, address });
+    await awaitOutbox(db, orderId, "DeliveryCreated");
+
+    const early = await report(orderId, rider.userId, "PICKED_UP");
+    expect(early.status).toBe(409);
+    expect(await early.json()).toMatchObject({ type: "urn:quickcommerce:problem:not_packed" });
+    expect(await outboxOf(db, orderId, "DeliveryStatusChanged")).toEqual([]);
+
+    await packOrder(delivery.call, db, orderId);
+    expect((await report(orderId, rider.userId, "PICKED_UP")).status).toBe(200);
   });
 
   it("waits for a rider until the deadline, then fails with NO_RIDER", async () => {

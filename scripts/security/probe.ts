@@ -519,7 +519,8 @@ await probe("11 a cancel sent right after the rider picked the order up does not
   expectStatus(
     await http("PUT", `/v1/admin/users/${riderId}/roles`, {
       token: admin,
-      body: { roles: ["rider"], storeIds: [storeId] },
+      // The probe's rider packs too: a rider can only pick up a bag the store has packed.
+      body: { roles: ["rider", "store_staff"], storeIds: [storeId] },
     }),
     200,
   );
@@ -543,6 +544,25 @@ await probe("11 a cancel sent right after the rider picked the order up does not
   expectStatus(placed, 201);
   if (placed.body.status !== "CONFIRMED") throw new Error(`order is ${placed.body.status}`);
   const orderId = placed.body.orderId as string;
+  for (let i = 0; ; i++) {
+    const claimed = await http("GET", `/v1/stores/${storeId}/pick-tasks/next`, { token: riderToken });
+    if (claimed.status === 200 && claimed.body.orderId === orderId) {
+      const lines = (claimed.body.lines as { sku: string; quantity: number }[]).map((line) => ({
+        sku: line.sku,
+        picked: line.quantity,
+      }));
+      expectStatus(
+        await http("POST", `/v1/pick-tasks/${claimed.body.taskId}/complete`, {
+          token: riderToken,
+          body: { lines },
+        }),
+        200,
+      );
+      break;
+    }
+    if (i >= 50) throw new Error(`the order's pick task was not handed out: ${claimed.status}`);
+    await Bun.sleep(200);
+  }
   expectStatus(
     await http("POST", `/v1/deliveries/${orderId}/status`, {
       token: riderToken,

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
+import { packOrder } from "../../core/delivery/testing/pack-order";
 import { flushTracing, useInMemoryTracing } from "../../core/shared/telemetry/tracing";
 import { seedDemoData } from "../../scripts/seed";
 import { demoStores, ridersPerStore } from "../../scripts/seed/demo-data";
@@ -49,12 +50,7 @@ describe("one order, one trace", () => {
   let platform: Platform;
   const riderUsers = new Map<string, string>();
 
-  const edge = (path: string, init: RequestInit & { token?: string } = {}) => {
-    const headers = new Headers(init.headers);
-    if (init.token) headers.set("authorization", `Bearer ${init.token}`);
-    if (init.body) headers.set("content-type", "application/json");
-    return fetch(`${platform.edgeUrl}${path}`, { ...init, headers });
-  };
+  const edge: Platform["edge"] = (path, init) => platform.edge(path, init);
 
   /** Polls the shopper's view of the order until it reaches `status` (or the deadline passes). */
   const waitForStatus = async (orderId: string, token: string, status: string, timeoutMs: number) => {
@@ -130,7 +126,8 @@ describe("one order, one trace", () => {
     const { orderId } = (await placed.json()) as { orderId: string };
     expect(await waitForStatus(orderId, accessToken, "CONFIRMED", 60_000)).toBe("CONFIRMED");
 
-    // The assigned rider reports progress from their own request: a trace of its own.
+    // The store packs, then the assigned rider reports progress, each from their own request: traces of their own.
+    await packOrder(platform.services.delivery.call, platform.env.db("delivery"), orderId);
     const assigned = await platform.env
       .db("delivery")
       .selectFrom("deliveries")

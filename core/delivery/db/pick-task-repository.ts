@@ -49,6 +49,17 @@ export const cancelTask = (db: Kysely<Database>, orderId: string) =>
     .where("status", "in", ["WAITING", "QUEUED", "CLAIMED"])
     .execute();
 
+/** The order's pick task is not packed yet (waiting, queued or in a picker's hands). */
+export async function awaitsPacking(db: Kysely<Database>, orderId: string): Promise<boolean> {
+  const open = await db
+    .selectFrom("pick_tasks")
+    .select("task_id")
+    .where("order_id", "=", orderId)
+    .where("status", "in", ["WAITING", "QUEUED", "CLAIMED"])
+    .executeTakeFirst();
+  return open !== undefined;
+}
+
 export const markPublished = (db: Kysely<Database>, taskId: string) =>
   db.updateTable("pick_tasks").set({ published_at: sql`now()` }).where("task_id", "=", taskId).execute();
 

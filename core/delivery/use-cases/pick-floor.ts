@@ -11,6 +11,8 @@ import { enqueue } from "../../shared/outbox/enqueue";
 import type { Delivery, WorkQueues } from "../../shared/queue";
 import type { ServiceContext, Stoppable } from "../../shared/runtime/context";
 import { withWorkItemSpan } from "../../shared/telemetry/messaging";
+import { forOrder } from "../../shared/telemetry/scope";
+import { findDelivery } from "../db/delivery-repository";
 import {
   claimTask,
   findTask,
@@ -23,6 +25,7 @@ import {
 import type { Database } from "../db/schema";
 import { replyTo } from "../domain/messages";
 import { checkBag, type FieldError, onLapsed, onTaken, type Settlement } from "../domain/picking";
+import { inCheckoutTrace } from "./checkout-trace";
 import type { SubstituteDesk } from "./substitute-desk";
 
 type TaskRow = NonNullable<Awaited<ReturnType<typeof findTask>>>;
@@ -153,33 +156,33 @@ export function createPickFloor(
       const seen = await findTask(ctx.db, taskId);
       if (ownsPacked(seen, pickerId)) return pickTaskView(ctx.db, seen);
       const claimed = claimedBy(seen, pickerId);
-      const checked = checkBag(claimed.lines, body.lines, claimed.allow_substitutions);
-      if ("errors" in checked) throw invalidPick(checked.errors);
-      const lines = await substitutes.settle(claimed, checked.lines, body.lines);
-      const { task, claimId } = await transact(ctx.db, async (trx) => {
-        const task = await lockTask(trx, taskId);
-        if (ownsPacked(task, pickerId)) return { task, claimId: null };
-        const held = claimedBy(task, pickerId);
-        const done = await packTask(trx, held.task_id, lines);
-        await enqueue(
-          trx,
-          createMessage(
-            "OrderPacked",
-            {
-              orderId: done.order_id,
-              storeId: done.store_id,
-              taskId: done.task_id,
-              userId: done.user_id,
-              lines,
-            },
-            replyTo(null),
-          ),
-        );
-        return { task: done, claimId: held.claim_id };
+      // The picker works on this order from here on: the request and what it causes carry its id.
+      return forOrder(claimed.order_id, async () => {
+        const checked = checkBag(claimed.lines, body.lines, claimed.allow_substitutions);
+        if ("errors" in checked) throw invalidPick(checked.errors);
+        const lines = await substitutes.settle(claimed, checked.lines, body.lines);
+        const { task, claimId } = await transact(ctx.db, async (trx) => {
+          const task = await lockTask(trx, taskId);
+          if (ownsPacked(task, pickerId)) return { task, claimId: null };
+          const held = claimedBy(task, pickerId);
+          const done = await packTask(trx, held.task_id, lines);
+          const packed = {
+            orderId: done.order_id,
+            storeId: done.store_id,
+            taskId: done.task_id,
+            userId: done.user_id,
+            lines,
+          };
+          // Packing moves the order on (stock is committed): part of its checkout's trace, like a rider's report.
+          await inCheckoutTrace(await findDelivery(trx, done.order_id), "pick task packed", () =>
+            enqueue(trx, createMessage("OrderPacked", packed, replyTo(null))),
+          );
+          return { task: done, claimId: held.claim_id };
+        });
+        // Held here: acknowledged now; held by another instance: its claim's end finds the task packed.
+        if (claimId) await endClaim(claimId);
+        return pickTaskView(ctx.db, task);
       });
-      // Held here: acknowledged now; held by another instance: its claim's end finds the task packed.
-      if (claimId) await endClaim(claimId);
-      return pickTaskView(ctx.db, task);
     },
 
     /** Hands back the items still held (RabbitMQ redelivers them; their rows keep the claims). */

@@ -3,36 +3,20 @@ import type { Kysely } from "kysely";
 import { transact } from "../../shared/db/transaction";
 import { conflict, forbidden, notFound } from "../../shared/http/errors";
 import { enqueue } from "../../shared/outbox/enqueue";
-import { extractContext, withSpan } from "../../shared/telemetry/tracing";
 import { findDelivery, updateDelivery } from "../db/delivery-repository";
+import { awaitsPacking } from "../db/pick-task-repository";
 import type { Database, DeliveryRow } from "../db/schema";
 import { findRider } from "../db/store-repository";
 import { replyTo } from "../domain/messages";
 import { canMove } from "../domain/transitions";
 import { freeRider } from "./assign-rider";
-
-/**
- * Runs `fn` in a span of the delivery's checkout trace (the rider's request is a trace of its own), so the
- * order's path from checkout to DELIVERED is one trace; without a stored context it runs as it is.
- */
-function inCheckoutTrace<T>(delivery: DeliveryRow, fn: () => Promise<T>): Promise<T> {
-  if (!delivery.traceparent) return fn();
-  return withSpan(
-    `delivery ${delivery.status}`,
-    {
-      "order.id": delivery.order_id,
-      "delivery.id": delivery.delivery_id,
-      "delivery.status": delivery.status,
-    },
-    fn,
-    { parent: extractContext({ traceparent: delivery.traceparent }) },
-  );
-}
+import { inCheckoutTrace } from "./checkout-trace";
 
 /**
  * A rider reports progress on their delivery: one step forward at a time (409 otherwise; repeating the
  * current status is a no-op), published as DeliveryStatusChanged for the order to follow. Only the rider
- * assigned to it may report (403). DELIVERED frees the rider at the shopper's door.
+ * assigned to it may report (403). The rider picks up only a packed bag (409 not_packed while the store is still
+ * picking it). DELIVERED frees the rider at the shopper's door.
  */
 export function reportStatus(
   db: Kysely<Database>,
@@ -47,6 +31,8 @@ export function reportStatus(
     if (!canMove(delivery.status, report.status)) {
       throw conflict("invalid_transition", `a ${delivery.status} delivery cannot become ${report.status}`);
     }
+    if (report.status === "PICKED_UP" && (await awaitsPacking(trx, report.orderId)))
+      throw conflict("not_packed", "The store has not packed this order yet");
     const moved = await updateDelivery(trx, delivery.delivery_id, { status: report.status });
     const data = {
       orderId: moved.order_id,
@@ -54,7 +40,7 @@ export function reportStatus(
       riderId: rider.rider_id,
       status: report.status,
     };
-    await inCheckoutTrace(moved, () =>
+    await inCheckoutTrace(moved, `delivery ${moved.status}`, () =>
       enqueue(trx, createMessage("DeliveryStatusChanged", data, replyTo(null))),
     );
     if (report.status === "DELIVERED" && moved.lat !== null && moved.lng !== null) {

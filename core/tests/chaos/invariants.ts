@@ -6,8 +6,9 @@ export interface InvariantResult {
   violations: string[];
 }
 
-const SAGA_TERMINAL = ["CONFIRMED", "PICKED_UP", "OUT_FOR_DELIVERY", "DELIVERED", "REJECTED", "CANCELLED"];
-const CONFIRMED_OR_LATER = ["CONFIRMED", "PICKED_UP", "OUT_FOR_DELIVERY", "DELIVERED"];
+const HOLDING = ["CONFIRMED", "PACKED", "PICKED_UP", "OUT_FOR_DELIVERY"];
+const SAGA_TERMINAL = [...HOLDING, "DELIVERED", "REJECTED", "CANCELLED"];
+const CONFIRMED_OR_LATER = [...HOLDING, "DELIVERED"];
 
 type Rows<T> = Promise<{ rows: T[] }>;
 const rows = async <T>(query: Rows<T>) => (await query).rows;
@@ -110,16 +111,18 @@ export async function paymentOnceInvariant(db: Kysely<unknown>): Promise<Invaria
 
 // Saga facts that may be recorded more than once for an order; every other step, and each order event, once.
 const REPEATABLE_STEPS = ["COMPENSATING", "LATE_REPLY_COMPENSATED", "CANCEL_REFUSED"];
-// [earlier, later]: an order whose stream holds `later` holds `earlier` at a lower version.
-const STEP_ORDER: [string, string][] = [
-  ["RESERVE_STOCK_DONE", "ASSIGN_RIDER_DONE"],
-  ["AUTHORIZE_PAYMENT_DONE", "ASSIGN_RIDER_DONE"],
-  ["ASSIGN_RIDER_DONE", "OrderConfirmed"],
-  ["OrderConfirmed", "PICKED_UP"],
-  ["OrderConfirmed", "OUT_FOR_DELIVERY"],
-  ["OrderConfirmed", "DELIVERED"],
-  ["PICKED_UP", "COMMIT_STOCK_DONE"],
-  ["DELIVERED", "CAPTURE_PAYMENT_DONE"],
+// [earlier, later]: an order whose stream holds `later` holds one of `earlier` at a lower version.
+const STEP_ORDER: [string[], string][] = [
+  [["RESERVE_STOCK_DONE"], "ASSIGN_RIDER_DONE"],
+  [["AUTHORIZE_PAYMENT_DONE"], "ASSIGN_RIDER_DONE"],
+  [["ASSIGN_RIDER_DONE"], "OrderConfirmed"],
+  [["OrderConfirmed"], "OrderPacked"],
+  [["OrderConfirmed"], "PICKED_UP"],
+  [["OrderConfirmed"], "OUT_FOR_DELIVERY"],
+  [["OrderConfirmed"], "DELIVERED"],
+  // Stock is committed once the bag is packed, or at pick-up when packing was never reported.
+  [["OrderPacked", "PICKED_UP"], "COMMIT_STOCK_DONE"],
+  [["DELIVERED"], "CAPTURE_PAYMENT_DONE"],
 ];
 
 /**
@@ -158,12 +161,15 @@ export async function orderStreamInvariant(db: Kysely<unknown>): Promise<Invaria
       group by order_id, milestone having count(*) > 1
     `.execute(db),
   );
-  const rules = sql.join(STEP_ORDER.map(([earlier, later]) => sql`(${earlier}, ${later})`));
+  const rules = sql.join(
+    STEP_ORDER.map(([earlier, later]) => sql`(${sql`array[${sql.join(earlier)}]::text[]`}, ${later})`),
+  );
   const early = await rows(
     sql<{ order_id: string; earlier: string; later: string }>`
       with m as (${milestones}), rules (earlier, later) as (values ${rules})
-      select distinct m.order_id, r.earlier, r.later from rules r join m on m.milestone = r.later
-      where not exists (select 1 from m e where e.order_id = m.order_id and e.milestone = r.earlier
+      select distinct m.order_id, array_to_string(r.earlier, ' or ') as earlier, r.later
+      from rules r join m on m.milestone = r.later
+      where not exists (select 1 from m e where e.order_id = m.order_id and e.milestone = any(r.earlier)
                                               and e.version < m.version)
     `.execute(db),
   );
@@ -201,7 +207,7 @@ export async function ledgerInvariant(db: Kysely<unknown>): Promise<InvariantRes
       from holds h
       left join payment.payment_intents i on i.payment_id = h.payment_id
       left join "order".order_views o on o.order_id = i.order_id
-      where not (i.status = 'AUTHORIZED' and o.status in ('CONFIRMED', 'PICKED_UP', 'OUT_FOR_DELIVERY'))
+      where not (i.status = 'AUTHORIZED' and o.status in (${sql.join(HOLDING)}))
          or i.status is null or o.status is null
       group by h.currency
     `.execute(db),

@@ -30,7 +30,7 @@ describe("checkout across the real services", () => {
   }, 60_000);
   afterAll(() => world.stop(), 60_000);
 
-  it("takes a cart to CONFIRMED, commits stock at pick-up, captures at delivery, keeps the ledger balanced", async () => {
+  it("takes a cart to CONFIRMED, commits stock once packed (no pick-up before), captures at delivery, keeps the ledger balanced", async () => {
     const storeId = await world.seedStore({ sku: "MILK-1L", onHand: 5, riders: 1 });
     const shopper = await world.shopperWithCart(storeId, "MILK-1L", 2);
     const orderId = await world.checkout(shopper, storeId);
@@ -40,12 +40,16 @@ describe("checkout across the real services", () => {
     expect(await world.paymentOf(orderId)).toMatchObject({ status: "AUTHORIZED", captures: 0 });
 
     const riderUserId = await world.riderOf(orderId);
+    const early = await rider(world, orderId, "PICKED_UP", { userId: riderUserId });
+    expect(early.status).toBe(409);
+    expect(await early.json()).toMatchObject({ type: "urn:quickcommerce:problem:not_packed" });
+    await world.pack(orderId);
+    await world.awaitStatus(orderId, ["PACKED"]);
+    await waitUntil(async () => (await world.stock(storeId, "MILK-1L")).sold === 2, "stock committed");
     for (const status of ["PICKED_UP", "OUT_FOR_DELIVERY", "DELIVERED"]) {
       const response = await rider(world, orderId, status, { userId: riderUserId });
       expect(response.status).toBeLessThan(300);
       await world.awaitStatus(orderId, [status as "DELIVERED"]);
-      if (status === "PICKED_UP")
-        await waitUntil(async () => (await world.stock(storeId, "MILK-1L")).sold === 2, "stock committed");
     }
     expect(await world.stock(storeId, "MILK-1L")).toMatchObject({ onHand: 3, reserved: 0, sold: 2 });
     await waitUntil(async () => (await world.paymentOf(orderId))?.status === "CAPTURED", "payment captured");
@@ -154,6 +158,7 @@ describe("checkout across the real services", () => {
     const second = await world.shopperWithCart(storeId, "SOAP-100G", 1);
     const secondOrder = await world.checkout(second, storeId);
     expect(await world.awaitStatus(secondOrder, terminal)).toBe("CONFIRMED");
+    await world.pack(secondOrder);
     expect(
       (await rider(world, secondOrder, "PICKED_UP", { userId: await world.riderOf(secondOrder) })).status,
     ).toBe(200);

@@ -39,7 +39,8 @@ describe("one order is easy to find", () => {
     const storeId = await world.seedStore({ sku: "TEA-100", onHand: 5, riders: 2 });
     const { traceId, orderId } = await tracedCheckout(storeId);
 
-    // A rider's report is a trace of its own, and still the same order's work.
+    // The picker's and the rider's requests are traces of their own, and still the same order's work.
+    await world.pack(orderId);
     const rider = { userId: await world.riderOf(orderId), roles: ["rider" as const] };
     const pickedUp = await world.call.delivery("POST", `/v1/deliveries/${orderId}/status`, {
       body: { status: "PICKED_UP" },
@@ -80,8 +81,9 @@ describe("one order is easy to find", () => {
 
     // The rider's report is a request of its own, found by the same query; the work it causes continues the
     // order's trace (delivery keeps the checkout's trace context), down to committing the stock.
-    const riderSpans = byOrderId.filter((span) => span.spanContext().traceId !== traceId);
-    expect(riderSpans.map((span) => span.name)).toContain("POST /v1/deliveries/:orderId/status");
+    const ownRequests = byOrderId.filter((span) => span.spanContext().traceId !== traceId);
+    expect(ownRequests.map((span) => span.name)).toContain("POST /v1/deliveries/:orderId/status");
+    expect(ownRequests.map((span) => span.name)).toContain("POST /v1/pick-tasks/:taskId/complete");
     expect(checkout.map((span) => span.name)).toContain("CommitStock process");
 
     // Nothing else is tagged with it: another order's checkout carries its own id.

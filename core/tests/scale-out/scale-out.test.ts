@@ -96,6 +96,7 @@ async function shop(
   placed.push({ orderId, declined });
   const outcome = terminal.includes(status) ? status : await world.awaitStatus(orderId, terminal, 90_000);
   if (outcome !== "CONFIRMED") return;
+  await world.pack(orderId);
   const rider = { userId: await world.riderOf(orderId), roles: ["rider" as const] };
   for (const next of ["PICKED_UP", "OUT_FOR_DELIVERY", "DELIVERED"]) {
     await persist(async () => {

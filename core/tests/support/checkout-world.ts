@@ -1,5 +1,7 @@
 import type { LedgerBalance, OrderStatus, PlaceOrderBody, Role } from "@qc/contracts";
 import type { Kysely } from "kysely";
+import type { Database as DeliveryDatabase } from "../../delivery/db/schema";
+import { packOrder } from "../../delivery/testing/pack-order";
 import type { Database as OrderDatabase } from "../../order/db/schema";
 import { services } from "../../services";
 import type { ServiceName } from "../../shared/runtime/context";
@@ -35,6 +37,8 @@ export interface CheckoutWorld {
   seedStore(options: { sku: string; onHand: number; riders: number }): Promise<string>;
   /** Prices a SKU in a store (PRICE_MINOR unless given) and puts `onHand` units of it on the shelf. */
   stockSku(storeId: string, options: { sku: string; onHand: number; priceMinor?: number }): Promise<void>;
+  /** The store's staff pack a confirmed order in full (a rider picks up only a packed bag). */
+  pack(orderId: string): Promise<void>;
   /** The user id of the rider delivering an order. */
   riderOf(orderId: string): Promise<string>;
   /** A new shopper with `quantity` of the SKU in their cart at the store. */
@@ -111,7 +115,7 @@ export async function startCheckoutWorld(
   const orders = env.db<OrderDatabase>("order");
   const inventory = env.db("inventory");
   const payments = env.db("payment");
-  const deliveries = env.db("delivery");
+  const deliveries = env.db<DeliveryDatabase>("delivery");
   const ledger = async () =>
     (await (await call.payment("GET", "/internal/v1/ledger/balance")).json()) as LedgerBalance;
 
@@ -165,6 +169,7 @@ export async function startCheckoutWorld(
       return storeId;
     },
     stockSku,
+    pack: (orderId) => packOrder(call.delivery, deliveries, orderId),
     async riderOf(orderId) {
       const row = await deliveries
         .selectFrom("deliveries")
@@ -172,6 +177,7 @@ export async function startCheckoutWorld(
         .select("riders.user_id")
         .where("deliveries.order_id", "=", orderId)
         .executeTakeFirstOrThrow();
+      if (!row.user_id) throw new Error(`the rider of order ${orderId} has no user`);
       return row.user_id;
     },
     async shopperWithCart(storeId, sku, quantity = 1) {

@@ -1,18 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import * as grpc from "@grpc/grpc-js";
-import type { RiderUpdate } from "@qc/contracts/api/rider-tracking";
-import { RiderUpdate as RiderUpdateContract } from "@qc/contracts/api/rider-tracking";
-import { fromProto, toProto } from "@qc/contracts/grpc/mirror";
-import { RiderPositionSchema, RiderTracking } from "@qc/contracts/grpc/services";
 import type { Kysely } from "kysely";
 import { authService } from "../auth/main";
-import { definitionOf } from "../shared/grpc/codec";
 import { grpcTarget } from "../shared/runtime/context";
 import { awaitOutbox, outboxOf, publish } from "../shared/testing/messages";
 import { type TestEnvironment, type TestService, testEnvironment } from "../shared/testing/service";
 import type { Database } from "./db/schema";
 import { deliveryService } from "./main";
 import { announcedStore } from "./testing/announced-store";
+import { trackRider } from "./testing/rider-stream";
 
 setDefaultTimeout(30_000);
 
@@ -71,32 +67,7 @@ describe("rider tracking over a bi-directional gRPC stream", () => {
 
   /** Opens the stream as the holder of `token`, sends the positions a tick apart, and collects the answers. */
   const track = (token: string | null, positions: object[], gapMs = 0) =>
-    new Promise<{ updates: RiderUpdate[]; status: grpc.status }>((resolve) => {
-      const Client = grpc.makeGenericClientConstructor(definitionOf(RiderTracking), "RiderTracking");
-      const client = new Client(grpcTarget(env.config, "delivery"), grpc.credentials.createInsecure());
-      const metadata = new grpc.Metadata();
-      if (token) metadata.set("authorization", `Bearer ${token}`);
-      const call = client.makeBidiStreamRequest(
-        "/qc.delivery.v1.RiderTracking/Track",
-        definitionOf(RiderTracking).track?.requestSerialize ?? ((value: Buffer) => value),
-        definitionOf(RiderTracking).track?.responseDeserialize ?? ((value: Buffer) => value),
-        metadata,
-      );
-      const updates: RiderUpdate[] = [];
-      call.on("data", (update) => updates.push(fromProto(RiderUpdateContract, update)));
-      call.on("status", (status: grpc.StatusObject) => {
-        client.close();
-        resolve({ updates, status: status.code });
-      });
-      call.on("error", () => undefined);
-      void (async () => {
-        for (const position of positions) {
-          call.write(toProto(RiderPositionSchema, position) as never);
-          if (gapMs) await Bun.sleep(gapMs);
-        }
-        call.end();
-      })();
-    });
+    trackRider(grpcTarget(env.config, "delivery"), token, positions, gapMs);
 
   it("answers each position of the rider's own delivery with the recomputed ETA and publishes it", async () => {
     const rider = await riderWithDelivery();

@@ -6,17 +6,11 @@ import { type Platform, startPlatform } from "../support/platform";
 // A shopper's whole journey through the edge in workerd and the real core behind it.
 describe("a shopper's journey through the edge", () => {
   let platform: Platform;
-  let edge: (path: string, init?: RequestInit & { token?: string }) => Promise<Response>;
+  const edge: Platform["edge"] = (path, init) => platform.edge(path, init);
 
   beforeAll(async () => {
     platform = await startPlatform();
     await seedDemoData(platform.env.config);
-    edge = (path, init = {}) => {
-      const headers = new Headers(init.headers);
-      if (init.token) headers.set("authorization", `Bearer ${init.token}`);
-      if (init.body) headers.set("content-type", "application/json");
-      return fetch(`${platform.edgeUrl}${path}`, { ...init, headers });
-    };
   }, 300_000);
   afterAll(() => platform?.stop());
 

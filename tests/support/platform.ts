@@ -22,6 +22,8 @@ export interface Platform {
   services: Record<ServiceName, TestService>;
   /** The edge under `wrangler dev`, in workerd. */
   edgeUrl: string;
+  /** A request to the edge as a client sends it: a JSON body, and the bearer `token` when given. */
+  edge(path: string, init?: RequestInit & { token?: string }): Promise<Response>;
   stop(): Promise<void>;
 }
 
@@ -96,6 +98,12 @@ export async function startPlatform(options: { only?: ServiceName[] } = {}): Pro
     env,
     services: started as Record<ServiceName, TestService>,
     edgeUrl,
+    edge(path, init = {}) {
+      const headers = new Headers(init.headers);
+      if (init.token) headers.set("authorization", `Bearer ${init.token}`);
+      if (init.body) headers.set("content-type", "application/json");
+      return fetch(`${edgeUrl}${path}`, { ...init, headers });
+    },
     async stop() {
       wrangler.kill("SIGTERM");
       await Promise.race([wrangler.exited, Bun.sleep(10_000)]);

@@ -2,13 +2,10 @@ import { Elysia } from "elysia";
 import type { ServiceContext } from "../shared/runtime/context";
 import type { Database } from "./db/schema";
 import { cartRoutes } from "./routes/cart";
-import { internalCartRoutes } from "./routes/internal-carts";
 import { cartParts } from "./wiring";
 
 /** Mounts the cart service's routes. */
 export const app = (ctx: ServiceContext<Database>) => {
   const { store, readCart, pricing } = cartParts(ctx);
-  return new Elysia({ name: "cart-routes" })
-    .use(cartRoutes(ctx, store, readCart, pricing))
-    .use(internalCartRoutes(store));
+  return new Elysia({ name: "cart-routes" }).use(cartRoutes(ctx, store, readCart, pricing));
 };

@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
-import type { CartLines, CartView } from "@qc/contracts";
+import { CartLines, type CartView } from "@qc/contracts";
+import { Cart } from "@qc/contracts/grpc/services";
 import { SignJWT } from "jose";
 import type { Kysely } from "kysely";
 import { inventoryService } from "../inventory/main";
 import { pricingService } from "../pricing/main";
 import { pricingParts } from "../pricing/wiring";
+import { grpcClient } from "../shared/grpc/client";
 import { awaitOutbox, publish } from "../shared/testing/messages";
 import { type TestEnvironment, type TestService, testEnvironment } from "../shared/testing/service";
 import type { Database } from "./db/schema";
@@ -56,11 +58,14 @@ const read = async (user: Shopper) => {
   expect(response.status).toBe(200);
   return (await response.json()) as CartView;
 };
-const internalLines = async (userId: string) =>
+/** The cart's lines as order reads them at checkout: Cart/GetCartLines over gRPC, signed with `config`. */
+const internalLines = async (userId: string, config = env.config) =>
   (
-    (await (
-      await cart.call("GET", `/internal/v1/carts/${userId}/${storeId}`, { caller: "order" })
-    ).json()) as CartLines
+    await grpcClient(
+      { name: "order", config },
+      { callee: "cart", service: Cart },
+      { deadlineMs: 1_000 },
+    ).call("getCartLines", { userId, storeId }, CartLines)
   ).lines;
 const newGuest = async () => {
   const response = await cart.call("POST", "/v1/cart/guest");
@@ -216,12 +221,16 @@ describe("cart", () => {
     ).toBe(401);
   });
 
-  it("answers /internal only to a signed core service (issue 11, item 4)", async () => {
+  it("answers a cart's lines only to a signed core service (issue 11, item 4), and no longer over HTTP", async () => {
     const user = shopper();
     await put(user, "MILK-1L", 2);
-    const unsigned = await fetch(`${cart.url}/internal/v1/carts/${user.userId}/${storeId}`);
-    expect(unsigned.status).toBe(401);
+    const forger = { ...env.config, SERVICE_AUTH_SECRET: "a-secret-nobody-in-core-has" };
+    expect(await internalLines(user.userId, forger).catch((error) => error)).toMatchObject({ status: 401 });
     expect(await internalLines(user.userId)).toEqual([{ sku: "MILK-1L", quantity: 2 }]);
+    const overHttp = await cart.call("GET", `/internal/v1/carts/${user.userId}/${storeId}`, {
+      caller: "order",
+    });
+    expect(overHttp.status).toBe(404);
   });
 
   it("empties the cart on DELETE", async () => {

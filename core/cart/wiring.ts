@@ -9,8 +9,8 @@ const built = new WeakMap<ServiceContext<Database>, ReturnType<typeof build>>();
 
 const build = (ctx: ServiceContext<Database>) => {
   const store = createCartStore(ctx);
-  const pricing = pricingClient(ctx.config);
-  const readCart = createCartReader(ctx, store, pricing, inventoryClient(ctx.config));
+  const pricing = pricingClient(ctx);
+  const readCart = createCartReader(ctx, store, pricing, inventoryClient(ctx));
   return { store, pricing, readCart };
 };
 

@@ -1,7 +1,6 @@
 import { Elysia } from "elysia";
 import type { ServiceContext } from "../shared/runtime/context";
 import type { Database } from "./db/schema";
-import { availabilityRoutes } from "./routes/availability";
 import { reservationRoutes } from "./routes/reservations";
 import { stockRoutes } from "./routes/stock";
 import { stockTransferRoutes } from "./routes/stock-transfers";
@@ -12,7 +11,6 @@ export const app = (ctx: ServiceContext<Database>) => {
   const { shards } = inventoryParts(ctx);
   return new Elysia({ name: "inventory-routes" })
     .use(stockRoutes(ctx, shards))
-    .use(availabilityRoutes(ctx))
     .use(reservationRoutes(ctx))
     .use(stockTransferRoutes(ctx, shards));
 };

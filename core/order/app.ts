@@ -7,6 +7,4 @@ import { orderRoutes } from "./routes/orders";
 
 /** Mounts the order service's routes. */
 export const app = (ctx: ServiceContext<Database>) =>
-  new Elysia({ name: "order-app" })
-    .use(orderRoutes(ctx, checkoutClients(ctx.config)))
-    .use(adminOrderRoutes(ctx));
+  new Elysia({ name: "order-app" }).use(orderRoutes(ctx, checkoutClients(ctx))).use(adminOrderRoutes(ctx));

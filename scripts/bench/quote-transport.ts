@@ -10,7 +10,7 @@
 import { Quote, type QuoteRequest } from "@qc/contracts";
 import { Pricing } from "@qc/contracts/grpc/services";
 import { pricingService } from "../../core/pricing/main";
-import { grpcClient } from "../../core/shared/grpc/client";
+import { closeGrpcClients, grpcClient } from "../../core/shared/grpc/client";
 import { callJson, isTransient } from "../../core/shared/http/client";
 import { signInternalCalls } from "../../core/shared/http/service-auth";
 import { policyFor } from "../../core/shared/resilience";
@@ -46,9 +46,10 @@ try {
   const policy = (name: string) => policyFor(name, { timeoutMs: 2_000, retries: 0, isTransient });
   const httpPolicy = policy("pricing-http");
   const quotesUrl = `${serviceUrl(env.config, "pricing")}/internal/v1/quotes`;
+  const cart = { name: "cart" as const, config: env.config };
   const grpc = grpcClient(
-    env.config,
-    { caller: "cart", callee: "pricing", service: Pricing },
+    cart,
+    { callee: "pricing", service: Pricing },
     { deadlineMs: 2_000, policy: policy("pricing-grpc") },
   );
   const transports: Record<string, () => Promise<Quote>> = {
@@ -106,7 +107,7 @@ try {
     }
   }
   console.table(rows);
-  grpc.close();
+  closeGrpcClients(cart);
 } finally {
   await pricing.stop();
   await env.stop();

@@ -222,11 +222,11 @@ await probe(
 
 // ── Item 4: /internal needs a service's signature ────────────────────────────────────────────────────
 await probe(
-  "4 core's /internal routes refuse unsigned callers (carts, coupons, the latency dial)",
+  "4 core's /internal routes refuse unsigned callers (the ledger, coupons, the latency dial)",
   async () => {
     const user = crypto.randomUUID();
     const calls = [
-      ["GET", `${serviceUrl(config, "cart")}/internal/v1/carts/${user}/${store.storeId}`, undefined],
+      ["GET", `${serviceUrl(config, "payment")}/internal/v1/ledger/balance`, undefined],
       [
         "POST",
         `${serviceUrl(config, "pricing")}/internal/v1/coupons/WELCOME10/redemptions`,

@@ -1,4 +1,5 @@
 import type { CompletePickTaskBody, PackedLine } from "@qc/contracts";
+import { DownstreamRefusal } from "../../shared/grpc/errors";
 import { UpstreamError } from "../../shared/http/client";
 import { AppError, conflict } from "../../shared/http/errors";
 import type { SubstituteClients } from "../clients/substitutes";
@@ -35,8 +36,8 @@ export function substituteDesk(clients: SubstituteClients) {
         ? Promise.resolve([])
         : clients.unitPrices(task.user_id, task.store_id, wanted)
       ).catch((error) => {
-        if (!(error instanceof UpstreamError) || error.status !== 422) throw error;
-        const errors = renamed(error.body as Problem, "not sold in this store");
+        if (!(error instanceof DownstreamRefusal) || error.status !== 422) throw error;
+        const errors = renamed({ errors: error.errors }, "not sold in this store");
         throw new AppError(422, "invalid_pick", "A substitute cannot be sold in this store", errors);
       });
       await clients.hold(task.order_id, { storeId: task.store_id, lines: wanted }).catch((error) => {

@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { Availability } from "@qc/contracts";
+import { Inventory } from "@qc/contracts/grpc/services";
+import { grpcClient } from "../../shared/grpc/client";
 import { type TestEnvironment, type TestService, testEnvironment } from "../../shared/testing/service";
 import { inventoryService } from "../main";
 
@@ -71,16 +74,17 @@ describe("stock administration", () => {
     expect(((await response.json()) as { errors: { path: string }[] }).errors[0]?.path).toBe("onHand");
   });
 
-  it("answers availability to other services, 0 for SKUs the store does not stock", async () => {
+  it("answers availability to other services over gRPC, 0 for SKUs the store does not stock", async () => {
     const body = { storeId, skus: ["EGGS-12", "NOPE-1"] };
-    const unsigned = await fetch(`${inventory.url}/internal/v1/availability`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(body),
-    });
-    expect(unsigned.status).toBe(401);
-    const response = await inventory.call("POST", "/internal/v1/availability", { body, caller: "cart" });
-    expect(await response.json()).toEqual({
+    const availability = (config: typeof inventory.ctx.config) =>
+      grpcClient(
+        { name: "cart", config },
+        { callee: "inventory", service: Inventory },
+        { deadlineMs: 1_000 },
+      ).call("getAvailability", body, Availability);
+    const forger = { ...inventory.ctx.config, SERVICE_AUTH_SECRET: "a-secret-nobody-in-core-has" };
+    expect(await availability(forger).catch((error) => error)).toMatchObject({ status: 401 });
+    expect(await availability(inventory.ctx.config)).toEqual({
       storeId,
       items: [
         { sku: "EGGS-12", available: 5 },

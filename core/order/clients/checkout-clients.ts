@@ -1,8 +1,7 @@
 import { CartLines, type Line, Quote } from "@qc/contracts";
 import { Cart, Pricing } from "@qc/contracts/grpc/services";
 import { z } from "zod";
-import type { Config } from "../../shared/config";
-import { deadlinePolicy, grpcClient } from "../../shared/grpc/client";
+import { deadlinePolicy, type GrpcCaller, grpcClient } from "../../shared/grpc/client";
 import { callJson, UpstreamError } from "../../shared/http/client";
 import { serviceUrl } from "../../shared/runtime/context";
 
@@ -25,21 +24,21 @@ export interface CheckoutClients {
  * Clients of cart and pricing, each behind its own deadline + retry + breaker: cart lines and quotes over gRPC
  * (reads, so retried), coupon redemptions over pricing's HTTP routes under the same pricing policy.
  */
-export function checkoutClients(config: Config): CheckoutClients {
+export function checkoutClients(order: GrpcCaller): CheckoutClients {
   const policy = (name: string) =>
     deadlinePolicy(name, DEADLINE_MS, { retries: 2, concurrency: 100, queue: 1_000 });
   const pricing = policy("pricing");
   const cart = grpcClient(
-    config,
-    { caller: "order", callee: "cart", service: Cart },
+    order,
+    { callee: "cart", service: Cart },
     { policy: policy("cart"), deadlineMs: DEADLINE_MS },
   );
   const quotes = grpcClient(
-    config,
-    { caller: "order", callee: "pricing", service: Pricing },
+    order,
+    { callee: "pricing", service: Pricing },
     { policy: pricing, deadlineMs: DEADLINE_MS },
   );
-  const pricingUrl = serviceUrl(config, "pricing");
+  const pricingUrl = serviceUrl(order.config, "pricing");
   return {
     cartLines: (userId, storeId) => cart.call("getCartLines", { userId, storeId }, CartLines),
     quote: (request) => quotes.call("quoteCart", request, Quote),

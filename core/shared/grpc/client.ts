@@ -2,9 +2,9 @@ import { type DescService, toBinary } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import { fromProto, toProto } from "@qc/contracts/grpc/mirror";
 import type { z } from "zod";
-import type { Config } from "../config";
 import { type NamedPolicy, type PolicyOptions, policyFor } from "../resilience";
-import { grpcTarget, type ServiceName } from "../runtime/context";
+import { grpcTarget, type ServiceContext, type ServiceName } from "../runtime/context";
+import { metrics, stopwatch } from "../telemetry/metrics";
 import { signCall } from "./auth";
 import { definitionOf, pathOf } from "./codec";
 import { fromServiceError, isTransient } from "./errors";
@@ -27,7 +27,17 @@ export interface GrpcClient<S extends DescService> {
     request: unknown,
     output: Out,
   ): Promise<z.output<Out>>;
-  close(): void;
+}
+
+/** The service making the calls: its name signs them and its channels close when it stops. */
+export type GrpcCaller = Pick<ServiceContext, "name" | "config">;
+
+const channelsOf = new WeakMap<GrpcCaller, Set<grpc.Client>>();
+
+/** Closes every channel `caller` opened (its service is stopping); calls still in flight fail UNAVAILABLE. */
+export function closeGrpcClients(caller: GrpcCaller): void {
+  for (const channel of channelsOf.get(caller) ?? []) channel.close();
+  channelsOf.delete(caller);
 }
 
 /** A policy for calls with this deadline: its timeout a backstop behind it, refusals neither retried nor counted. */
@@ -38,19 +48,23 @@ export const deadlinePolicy = (
 ): NamedPolicy => policyFor(name, { ...options, timeoutMs: deadlineMs + DEADLINE_BACKSTOP_MS, isTransient });
 
 /**
- * The one gRPC client of core: one HTTP/2 channel to `callee`'s service, each call under `policy` (default:
- * a deadlinePolicy named after the callee, with `retries`).
+ * The one gRPC client of core: one HTTP/2 channel from `caller` to `callee`'s service (closed when the caller
+ * stops), each call under `policy` (default: a deadlinePolicy named after the callee, with `retries`) and
+ * counted by status in grpc_client_handled_total.
  */
 export function grpcClient<S extends DescService>(
-  config: Config,
-  route: { caller: ServiceName; callee: ServiceName; service: S },
+  caller: GrpcCaller,
+  route: { callee: ServiceName; service: S },
   options: { deadlineMs: number; retries?: number; policy?: NamedPolicy },
 ): GrpcClient<S> {
-  const { caller, callee, service } = route;
+  const { config } = caller;
+  const { callee, service } = route;
   const policy = options.policy ?? deadlinePolicy(callee, options.deadlineMs, { retries: options.retries });
   const definition = definitionOf(service);
   const Client = grpc.makeGenericClientConstructor(definition, service.name);
   const channel = new Client(grpcTarget(config, callee), grpc.credentials.createInsecure());
+  const channels = channelsOf.get(caller) ?? new Set();
+  channelsOf.set(caller, channels.add(channel));
   const raw = (bytes: Buffer) => bytes;
 
   return {
@@ -62,7 +76,8 @@ export function grpcClient<S extends DescService>(
         const body = Buffer.from(toBinary(method.input, toProto(method.input, request)));
         const path = pathOf(method);
         const metadata = injectTraceMetadata(new grpc.Metadata());
-        await signCall(metadata, config, { caller, callee, path, body });
+        await signCall(metadata, config, { caller: caller.name, callee, path, body });
+        const elapsed = stopwatch();
         const reply = await new Promise<unknown>((resolve, reject) => {
           const call = channel.makeUnaryRequest(
             path,
@@ -71,12 +86,16 @@ export function grpcClient<S extends DescService>(
             body,
             metadata,
             { deadline: Date.now() + options.deadlineMs },
-            (error, value) => (error ? reject(fromServiceError(error)) : resolve(value)),
+            (error, value) => {
+              const code = grpc.status[error?.code ?? grpc.status.OK];
+              metrics.grpcClientCall(caller.name, service.typeName, method.name, code, elapsed());
+              if (error) reject(fromServiceError(error));
+              else resolve(value);
+            },
           );
           signal.addEventListener("abort", () => call.cancel(), { once: true });
         });
         return fromProto(output, reply);
       }),
-    close: () => channel.close(),
   };
 }

@@ -17,11 +17,12 @@ import { AppError } from "../http/errors";
 import { BrokenCircuitError, policyFor } from "../resilience";
 import { grpcTarget } from "../runtime/context";
 import { createLogger } from "../telemetry/logger";
+import { registry } from "../telemetry/metrics";
 import { inScope } from "../telemetry/scope";
 import { flushTracing, initTracing, useInMemoryTracing, withSpan } from "../telemetry/tracing";
 import { quietPort } from "../testing/ports";
 import { signCall } from "./auth";
-import { DEADLINE_BACKSTOP_MS, grpcClient } from "./client";
+import { closeGrpcClients, DEADLINE_BACKSTOP_MS, grpcClient } from "./client";
 import { definitionOf, pathOf } from "./codec";
 import { DownstreamRefusal, isTransient } from "./errors";
 import { healthService } from "./health";
@@ -98,8 +99,8 @@ describe("gRPC between core services", () => {
       isTransient,
     });
     return grpcClient(
-      config,
-      { caller: "order", callee: "pricing", service: Pricing },
+      { name: "order", config },
+      { callee: "pricing", service: Pricing },
       { policy, deadlineMs },
     );
   };
@@ -164,6 +165,45 @@ describe("gRPC between core services", () => {
       .catch((error) => error);
     expect(refused).toBeInstanceOf(BrokenCircuitError);
     expect(calls).toBe(0);
+  });
+
+  it("counts each call by status, as the caller and as the callee saw it", async () => {
+    const count = async (name: string, side: string, code: string) => {
+      const metric = registry.getSingleMetric(name);
+      const values = metric ? (await metric.get()).values : [];
+      const labels = {
+        service: side,
+        grpc_service: Pricing.typeName,
+        grpc_method: "QuoteCart",
+        grpc_code: code,
+      };
+      return (
+        values.find((value) => Object.entries(labels).every(([k, v]) => value.labels[k] === v))?.value ?? 0
+      );
+    };
+    const counts = () =>
+      Promise.all([
+        count("grpc_client_handled_total", "order", "OK"),
+        count("grpc_client_handled_total", "order", "FAILED_PRECONDITION"),
+        count("grpc_server_handled_total", "pricing", "OK"),
+        count("grpc_server_handled_total", "pricing", "FAILED_PRECONDITION"),
+      ]);
+    const before = await counts();
+    const pricing = client();
+    await pricing.call("quoteCart", request("TEA-100"), QuoteContract);
+    await pricing.call("quoteCart", request("GONE-1"), QuoteContract).catch(() => undefined);
+    const after = await counts();
+    expect(after.map((value, i) => value - (before[i] ?? 0))).toEqual([1, 1, 1, 1]);
+  });
+
+  it("closes the channels of a service that stops: its calls fail instead of reconnecting forever", async () => {
+    const caller = { name: "order" as const, config };
+    const pricing = grpcClient(caller, { callee: "pricing", service: Pricing }, { deadlineMs: 1_000 });
+    expect(await pricing.call("quoteCart", request("TEA-100"), QuoteContract)).toMatchObject({ storeId });
+    closeGrpcClients(caller);
+    const after = await pricing.call("quoteCart", request("TEA-100"), QuoteContract).catch((error) => error);
+    expect(after).toBeInstanceOf(Error);
+    expect(String(after.message)).toContain("shut down");
   });
 
   describe("the gRPC port is no way around service authentication", () => {

@@ -6,6 +6,7 @@ import type { z } from "zod";
 import type { Config } from "../config";
 import type { ServiceName } from "../runtime/context";
 import type { Logger } from "../telemetry/logger";
+import { metrics, stopwatch } from "../telemetry/metrics";
 import { scopedContext } from "../telemetry/scope";
 import { extractContext, SpanKind, withSpan } from "../telemetry/tracing";
 import { verifyCall } from "./auth";
@@ -54,6 +55,9 @@ function unaryHandler(ctx: ServerContext, service: DescService, localName: strin
   if (!desc) throw new Error(`${service.typeName} has no method ${localName}`);
   const path = pathOf(desc);
   const handle: grpc.handleUnaryCall<Buffer, unknown> = async (call, callback) => {
+    const elapsed = stopwatch();
+    const answered = (code: grpc.status) =>
+      metrics.grpcServerCall(ctx.name, service.typeName, desc.name, grpc.status[code], elapsed());
     const parent = scopedContext(
       { service: ctx.name },
       extractContext(metadataHeaders(call.metadata), ROOT_CONTEXT),
@@ -69,10 +73,12 @@ function unaryHandler(ctx: ServerContext, service: DescService, localName: strin
         },
         { kind: SpanKind.SERVER, parent },
       );
+      answered(grpc.status.OK);
       callback(null, reply);
     } catch (error) {
       const answer = toServiceError(error);
       if (answer.code === grpc.status.INTERNAL) ctx.logger.error({ err: error, path }, "gRPC call failed");
+      answered(answer.code ?? grpc.status.UNKNOWN);
       callback(answer);
     }
   };

@@ -8,6 +8,7 @@ import { startInboxPrune } from "../consumer/inbox-prune";
 import { startLagSampler } from "../consumer/lag-sampler";
 import { createDb, ensureDatabase } from "../db";
 import { migrateSchema } from "../db/migrate";
+import { closeGrpcClients } from "../grpc/client";
 import { healthService } from "../grpc/health";
 import { type GrpcServer, type GrpcService, startGrpcServer } from "../grpc/server";
 import { identityFrom, useReplayCache } from "../http/edge-identity";
@@ -148,6 +149,7 @@ export async function startService<Database>(
       await Promise.all([lagSampler.stop(), inboxPrune.stop()]);
       for (const part of [...background].reverse()) await part.stop();
       await relay.stop();
+      closeGrpcClients(ctx);
       await bus.disconnect();
       redis.close();
       await db.destroy();

@@ -20,6 +20,32 @@ const httpDuration = new Histogram({
   buckets: LATENCY_BUCKETS,
   registers: [registry],
 });
+const grpcClientHandled = new Counter({
+  name: "grpc_client_handled_total",
+  help: "gRPC calls made (each attempt), by calling service, gRPC service, method and status code",
+  labelNames: ["service", "grpc_service", "grpc_method", "grpc_code"],
+  registers: [registry],
+});
+const grpcClientSeconds = new Histogram({
+  name: "grpc_client_handling_seconds",
+  help: "gRPC call latency as the caller saw it (each attempt), by calling service, gRPC service and method",
+  labelNames: ["service", "grpc_service", "grpc_method"],
+  buckets: LATENCY_BUCKETS,
+  registers: [registry],
+});
+const grpcServerHandled = new Counter({
+  name: "grpc_server_handled_total",
+  help: "gRPC calls answered, by serving service, gRPC service, method and status code",
+  labelNames: ["service", "grpc_service", "grpc_method", "grpc_code"],
+  registers: [registry],
+});
+const grpcServerSeconds = new Histogram({
+  name: "grpc_server_handling_seconds",
+  help: "gRPC call handling time, by serving service, gRPC service and method",
+  labelNames: ["service", "grpc_service", "grpc_method"],
+  buckets: LATENCY_BUCKETS,
+  registers: [registry],
+});
 const consumerLag = new Gauge({
   name: "kafka_consumer_lag",
   help: "Messages between a partition's high watermark and the group's committed offset",
@@ -104,6 +130,16 @@ export const metrics = {
   httpRequest(service: string, method: string, route: string, status: number, seconds: number): void {
     httpRequests.inc({ service, method, route, status: String(status) });
     httpDuration.observe({ service, method, route, status_class: `${Math.floor(status / 100)}xx` }, seconds);
+  },
+  /** One gRPC call attempt as its caller saw it; `code` is the status name (OK, DEADLINE_EXCEEDED...). */
+  grpcClientCall(service: string, grpcService: string, method: string, code: string, seconds: number): void {
+    grpcClientHandled.inc({ service, grpc_service: grpcService, grpc_method: method, grpc_code: code });
+    grpcClientSeconds.observe({ service, grpc_service: grpcService, grpc_method: method }, seconds);
+  },
+  /** One gRPC call answered by a service. */
+  grpcServerCall(service: string, grpcService: string, method: string, code: string, seconds: number): void {
+    grpcServerHandled.inc({ service, grpc_service: grpcService, grpc_method: method, grpc_code: code });
+    grpcServerSeconds.observe({ service, grpc_service: grpcService, grpc_method: method }, seconds);
   },
   /** A partition's lag for a consumer group: high watermark minus committed offset. */
   consumerLag(group: string, topic: string, partition: number, lag: number): void {

@@ -67,6 +67,15 @@ describe("picking with missing items and substitutes, across the real services",
     expect(((await tooMany.json()) as { errors: { path: string }[] }).errors.map((e) => e.path)).toEqual([
       "lines.0.picked",
     ]);
+    // A substitute the store has no price for (pricing refuses it over gRPC): 422 naming the field.
+    const unpriced = await complete([
+      { sku: "APPLE-1KG", picked: 2 },
+      { sku: "PEAR-1KG", picked: 1, substituteSku: "PEAR-GOLD" },
+    ]);
+    expect(unpriced.status).toBe(422);
+    expect(((await unpriced.json()) as { errors: unknown[] }).errors).toEqual([
+      { path: "lines.1.substituteSku", message: "not sold in this store" },
+    ]);
     // More substitutes than the shelf has: 409 naming the field, and the store's stock is as it was.
     await world.stockSku(storeId, { sku: "PEAR-XL", onHand: 1, priceMinor: PEAR_XL_MINOR });
     const short = await complete([

@@ -4,11 +4,11 @@ import { AmountMinor, Currency } from "../money";
 
 // Service-to-service contracts inside core (`/internal/v1/...`); the edge never exposes these.
 
-/** cart → order: GET /internal/v1/carts/:userId/:storeId */
+/** cart → order: gRPC Cart/GetCartLines */
 export const CartLines = z.object({ userId: Id, storeId: Id, lines: z.array(Line) });
 export type CartLines = z.infer<typeof CartLines>;
 
-/** → pricing: POST /internal/v1/quotes */
+/** → pricing: gRPC Pricing/QuoteCart (and POST /internal/v1/quotes, its HTTP baseline) */
 export const QuoteRequest = z.object({
   userId: Id,
   storeId: Id,
@@ -49,7 +49,7 @@ export type Quote = z.infer<typeof Quote>;
 export const CouponRedemptionRequest = z.object({ orderId: Id, userId: Id });
 export type CouponRedemptionRequest = z.infer<typeof CouponRedemptionRequest>;
 
-/** → inventory: POST /internal/v1/availability */
+/** → inventory: gRPC Inventory/GetAvailability */
 export const AvailabilityRequest = z.object({ storeId: Id, skus: z.array(Sku).min(1).max(200) });
 export type AvailabilityRequest = z.infer<typeof AvailabilityRequest>;
 export const Availability = z.object({

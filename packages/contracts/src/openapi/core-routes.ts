@@ -3,16 +3,7 @@ import { VerifiedApiKey, VerifyApiKeyBody } from "../api/access";
 import { RiderView, StoreParams, StoreView, UpsertProductBody, UpsertStoreBody } from "../api/admin";
 import { SkuParams } from "../api/catalog";
 import { DeliveryParams } from "../api/deliveries";
-import {
-  Availability,
-  AvailabilityRequest,
-  CartLines,
-  CouponRedemptionRequest,
-  LedgerBalance,
-  Quote,
-  QuoteRequest,
-  SubstituteHold,
-} from "../api/internal";
+import { CouponRedemptionRequest, LedgerBalance, Quote, QuoteRequest, SubstituteHold } from "../api/internal";
 import { StoreLoadList } from "../api/ops";
 import {
   CouponRedemption,
@@ -43,17 +34,10 @@ export const internalRoutes: readonly RouteSpec[] = [
     responses: { 200: ok(VerifiedApiKey) },
   },
   {
-    method: "get",
-    path: "/internal/v1/carts/{userId}/{storeId}",
-    summary: "cart: the lines of a shopper's cart in a store",
-    tag: "internal",
-    request: { params: CartLines.pick({ userId: true, storeId: true }) },
-    responses: { 200: ok(CartLines) },
-  },
-  {
     method: "post",
     path: "/internal/v1/quotes",
-    summary: "pricing: price a cart and sign the result with an expiry",
+    summary:
+      "pricing: price a cart and sign the result with an expiry (core calls gRPC Pricing/QuoteCart; this is its HTTP baseline)",
     tag: "internal",
     request: { body: QuoteRequest },
     responses: { 200: ok(Quote) },
@@ -73,14 +57,6 @@ export const internalRoutes: readonly RouteSpec[] = [
     tag: "internal",
     request: { params: z.object({ code: z.string().min(1).max(64) }), body: CouponRedemptionRequest },
     responses: { 201: ok(CouponRedemption, "Created") },
-  },
-  {
-    method: "post",
-    path: "/internal/v1/availability",
-    summary: "inventory: units available per SKU in a store",
-    tag: "internal",
-    request: { body: AvailabilityRequest },
-    responses: { 200: ok(Availability) },
   },
   {
     method: "post",

@@ -64,7 +64,7 @@ describe("OpenAPI documents", () => {
   it("describes core's service-to-service routes, and keeps them out of the public document", () => {
     const core = operations(coreApiDocument());
     expect(core).toContain("POST /internal/v1/quotes");
-    expect(core).toContain("GET /internal/v1/carts/{userId}/{storeId}");
+    expect(core).toContain("POST /internal/v1/reservations/{orderId}/substitutes");
     expect(operations(publicApiDocument()).some((route) => route.includes("/internal/v1/"))).toBe(false);
   });
 

@@ -20,32 +20,24 @@ const httpDuration = new Histogram({
   buckets: LATENCY_BUCKETS,
   registers: [registry],
 });
-const grpcClientHandled = new Counter({
-  name: "grpc_client_handled_total",
-  help: "gRPC calls made (each attempt), by calling service, gRPC service, method and status code",
-  labelNames: ["service", "grpc_service", "grpc_method", "grpc_code"],
-  registers: [registry],
+/** The conventional grpc_<side>_handled_total and grpc_<side>_handling_seconds of one side of a call. */
+const grpcCalls = (side: "client" | "server", what: string) => ({
+  handled: new Counter({
+    name: `grpc_${side}_handled_total`,
+    help: `${what}, by service, gRPC service, method and status code`,
+    labelNames: ["service", "grpc_service", "grpc_method", "grpc_code"],
+    registers: [registry],
+  }),
+  seconds: new Histogram({
+    name: `grpc_${side}_handling_seconds`,
+    help: `${what}: latency, by service, gRPC service and method`,
+    labelNames: ["service", "grpc_service", "grpc_method"],
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  }),
 });
-const grpcClientSeconds = new Histogram({
-  name: "grpc_client_handling_seconds",
-  help: "gRPC call latency as the caller saw it (each attempt), by calling service, gRPC service and method",
-  labelNames: ["service", "grpc_service", "grpc_method"],
-  buckets: LATENCY_BUCKETS,
-  registers: [registry],
-});
-const grpcServerHandled = new Counter({
-  name: "grpc_server_handled_total",
-  help: "gRPC calls answered, by serving service, gRPC service, method and status code",
-  labelNames: ["service", "grpc_service", "grpc_method", "grpc_code"],
-  registers: [registry],
-});
-const grpcServerSeconds = new Histogram({
-  name: "grpc_server_handling_seconds",
-  help: "gRPC call handling time, by serving service, gRPC service and method",
-  labelNames: ["service", "grpc_service", "grpc_method"],
-  buckets: LATENCY_BUCKETS,
-  registers: [registry],
-});
+const grpcClientCalls = grpcCalls("client", "gRPC calls made, each attempt as the calling service saw it");
+const grpcServerCalls = grpcCalls("server", "gRPC calls answered by the serving service");
 const consumerLag = new Gauge({
   name: "kafka_consumer_lag",
   help: "Messages between a partition's high watermark and the group's committed offset",
@@ -133,13 +125,13 @@ export const metrics = {
   },
   /** One gRPC call attempt as its caller saw it; `code` is the status name (OK, DEADLINE_EXCEEDED...). */
   grpcClientCall(service: string, grpcService: string, method: string, code: string, seconds: number): void {
-    grpcClientHandled.inc({ service, grpc_service: grpcService, grpc_method: method, grpc_code: code });
-    grpcClientSeconds.observe({ service, grpc_service: grpcService, grpc_method: method }, seconds);
+    grpcClientCalls.handled.inc({ service, grpc_service: grpcService, grpc_method: method, grpc_code: code });
+    grpcClientCalls.seconds.observe({ service, grpc_service: grpcService, grpc_method: method }, seconds);
   },
   /** One gRPC call answered by a service. */
   grpcServerCall(service: string, grpcService: string, method: string, code: string, seconds: number): void {
-    grpcServerHandled.inc({ service, grpc_service: grpcService, grpc_method: method, grpc_code: code });
-    grpcServerSeconds.observe({ service, grpc_service: grpcService, grpc_method: method }, seconds);
+    grpcServerCalls.handled.inc({ service, grpc_service: grpcService, grpc_method: method, grpc_code: code });
+    grpcServerCalls.seconds.observe({ service, grpc_service: grpcService, grpc_method: method }, seconds);
   },
   /** A partition's lag for a consumer group: high watermark minus committed offset. */
   consumerLag(group: string, topic: string, partition: number, lag: number): void {

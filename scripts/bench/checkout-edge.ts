@@ -97,7 +97,7 @@ await runEdgeBench(
     );
     cpuReport(before, after, confirmed);
     console.log(
-      "(postgres, kafka and redis are the machine's shared servers: other work on this machine counts there)",
+      "(postgres, kafka, redis and rabbitmq are the machine's shared servers: other work on this machine counts there)",
     );
   },
 );

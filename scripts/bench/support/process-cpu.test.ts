@@ -18,6 +18,9 @@ describe("classify", () => {
       "postgres",
     );
     expect(role("redis-server", "redis-server 127.0.0.1:6379")).toBe("redis");
+    expect(
+      role("beam.smp", "/usr/lib/erlang/erts-13.1.5/bin/beam.smp -W w -- -noshell -noinput -s rabbit boot"),
+    ).toBe("rabbitmq");
     expect(role("workerd", "/x/node_modules/@cloudflare/workerd-linux-64/bin/workerd serve --binary")).toBe(
       "workerd",
     );
@@ -27,6 +30,7 @@ describe("classify", () => {
   it("leaves everything else out", () => {
     expect(role("bash", "bash -c sleep 1")).toBeUndefined();
     expect(role("java", "java -jar zookeeper.jar")).toBeUndefined();
+    expect(role("beam.smp", "/usr/lib/erlang/erts-13.1.5/bin/beam.smp -- -s ejabberd")).toBeUndefined();
     expect(role("bun", "bun core/tooling/dlq/main.ts list x")).toBeUndefined();
   });
 });

@@ -1,7 +1,8 @@
 /**
  * CPU accounting per process role for the benchmarks, read from /proc (Linux only): every process is
  * classified by its command line (`core/<svc>/main.ts` → the service, `kafka.Kafka` → kafka, postgres,
- * redis, workerd, wrangler, the Upstash REST server, this bench), and its utime + stime summed per role.
+ * redis, RabbitMQ's Erlang VM, workerd, wrangler, the Upstash REST server, this bench), and its utime + stime
+ * summed per role.
  * Take a snapshot before and after the measured window; `cpuReport` prints CPU seconds per 1,000 orders,
  * which is also milliseconds per order (the design budget is ≈ 20 ms per order across every process).
  *
@@ -41,6 +42,7 @@ export const ROLE_ORDER = [
   "kafka",
   "postgres",
   "redis",
+  "rabbitmq",
   "workerd",
   "wrangler",
   "upstash",
@@ -49,7 +51,7 @@ export const ROLE_ORDER = [
 ] as const;
 
 /** Roles that are one shared server on the machine, counted even outside `root`'s process tree. */
-export const MACHINE_ROLES: readonly string[] = ["postgres", "kafka", "redis"];
+export const MACHINE_ROLES: readonly string[] = ["postgres", "kafka", "redis", "rabbitmq"];
 
 const clockTicks = (() => {
   try {
@@ -108,6 +110,8 @@ export function classify(proc: Pick<ProcessStat, "comm" | "cmdline">): string | 
   if (/\bkafka\.Kafka\b/.test(cmdline)) return "kafka";
   if (comm === "postgres" || comm === "postmaster" || /^postgres:/.test(cmdline)) return "postgres";
   if (comm === "redis-server") return "redis";
+  // RabbitMQ runs in the Erlang VM; its helpers (epmd, erl_child_setup, inet_gethost) count with it.
+  if (comm === "beam.smp" && /\brabbit\b/.test(cmdline)) return "rabbitmq";
   if (comm === "workerd" || /\/workerd\s+serve\b/.test(cmdline)) return "workerd";
   if (/\bwrangler\b/.test(cmdline) || comm === "esbuild") return "wrangler";
   if (/zipkin/.test(cmdline)) return "zipkin";
@@ -134,7 +138,7 @@ export function treeOf(root: number, processes: readonly ProcessStat[] = listPro
 export interface SnapshotOptions {
   /**
    * Count only processes under this pid (services, workerd, the Upstash server...), so another run on a
-   * shared machine is not counted; `MACHINE_ROLES` (Postgres, Kafka, Redis) are counted wherever they run.
+   * shared machine is not counted; `MACHINE_ROLES` (Postgres, Kafka, Redis, RabbitMQ) are counted wherever they run.
    * Default: every process on the machine.
    */
   root?: number;

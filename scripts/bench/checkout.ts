@@ -7,12 +7,13 @@
  * per order and CPU seconds per 1,000 orders for each process from /proc.
  * `npm run bench -- checkout [N=200] [C=16]`
  */
-import { sql } from "kysely";
+import { type Kysely, sql } from "kysely";
 import { loadConfig } from "../../core/shared/config";
 import { SERVICE_NAMES } from "../../core/shared/runtime/context";
 import { address, startCheckoutWorld } from "../../core/tests/support/checkout-world";
 import { startKafka } from "../infra/kafka";
 import { ensureMachineServices } from "../infra/services";
+import { orderTimeline } from "./support/order-timeline";
 import { cpuReport, cpuSnapshot } from "./support/process-cpu";
 
 const total = Number(process.argv[3] ?? 200);
@@ -64,12 +65,16 @@ try {
       headers: { "idempotency-key": crypto.randomUUID(), prefer: "wait=10" },
     });
     const body = (await response.json()) as { status: string };
-    return { ms: performance.now() - started, status: response.status === 201 ? body.status : "PENDING" };
+    return {
+      ms: performance.now() - started,
+      status: response.status === 201 ? body.status : "PENDING",
+      orderId: (body as { orderId?: string }).orderId ?? "",
+    };
   };
 
-  const idle: number[] = [];
+  const idle: { ms: number; orderId: string }[] = [];
   for (const shopper of shoppers.splice(0, idleOrders)) {
-    idle.push((await checkout(shopper)).ms);
+    idle.push(await checkout(shopper));
     await Bun.sleep(300);
   }
 
@@ -104,7 +109,8 @@ try {
   const at = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0;
   const confirmed = outcomes.get("CONFIRMED") ?? 0;
   const ledger = await world.ledger();
-  idle.sort((a, b) => a - b);
+  idle.sort((a, b) => a.ms - b.ms);
+  const median = idle[Math.floor(idle.length / 2)];
   console.log(
     `checkout: ${total} orders, concurrency ${concurrency}, one process per service: ` +
       `${(confirmed / seconds).toFixed(1)} confirmed orders/s, checkout→CONFIRMED p50 ${at(0.5).toFixed(0)} ms, ` +
@@ -112,9 +118,11 @@ try {
       `ledger balanced: ${ledger.balanced}`,
   );
   console.log(
-    `one order on the idle platform: POST → CONFIRMED ${idle.map((ms) => ms.toFixed(0)).join(", ")} ms ` +
-      `(median ${(idle[Math.floor(idle.length / 2)] ?? 0).toFixed(0)} ms)`,
+    `one order on the idle platform: POST → CONFIRMED ${idle.map(({ ms }) => ms.toFixed(0)).join(", ")} ms ` +
+      `(median ${(median?.ms ?? 0).toFixed(0)} ms); the median one, hop by hop (ms after its POST's transaction):`,
   );
+  for (const { atMs, what } of await orderTimeline(world.orders as Kysely<unknown>, median?.orderId ?? ""))
+    console.log(`  ${String(atMs).padStart(5)}  ${what}`);
   console.log(
     `Postgres: ${(committed / total).toFixed(1)} commits per order (every service and the card simulator)`,
   );

@@ -23,6 +23,9 @@ export function startLiveTracking(ctx: ServiceContext<Database>): Promise<Stoppa
       handlers: Object.fromEntries(CHANGES.map((type) => [type, handler])),
       // Pushes wait for the edge while it is away; checkout must not wait for them to be ready.
       gatesReadiness: false,
+      // A push is kept once by the edge (by its id), and positions come every second per rider: no inbox row
+      // per message, and a new deployment does not replay what was pushed before it.
+      live: true,
     },
     { db: ctx.db, bus: ctx.bus, logger: ctx.logger, topicPrefix: ctx.config.TOPIC_PREFIX },
   );

@@ -1,8 +1,8 @@
 import {
-  isTerminalStatus,
   liveEventOf,
   type MessageOf,
   type OrderLiveEvent,
+  type OrderStatus,
   type OrderView,
 } from "@qc/contracts";
 import type { RedisClient } from "bun";
@@ -16,6 +16,11 @@ import type { Database } from "../db/schema";
 
 /** How long an order stays followed after a viewer last opened its stream (an order takes minutes). */
 const WATCH_SECONDS = 2 * 60 * 60;
+/**
+ * Where the rider is, shown only once they carry this order: before pick-up they may still be at the previous
+ * shopper's door, which is not this shopper's to see.
+ */
+const SHOWS_RIDER: readonly OrderStatus[] = ["PICKED_UP", "OUT_FOR_DELIVERY"];
 const watchKey = (config: Pick<Config, "TOPIC_PREFIX">, orderId: string) =>
   redisKey(config, "order-live", orderId);
 
@@ -47,7 +52,7 @@ function positionEventOf(view: OrderView, message: MessageOf<"RiderPositionChang
  * On each change of an order that someone follows, pushes the order as it stands now to the edge (outside the
  * consumer's transaction: it is a call out). The view may already be newer than the message; the edge keeps
  * changes by their instant, so a push is shown once and never goes back in time. A rider's position is pushed
- * as its own event while the order is open.
+ * as its own event while the rider carries the order.
  */
 export const liveTrackingHandler = (
   db: Kysely<Database>,
@@ -61,7 +66,7 @@ export const liveTrackingHandler = (
     const view = await findView(db, orderId);
     if (!view) return;
     if (message.type !== "RiderPositionChanged") await push(orderId, [liveEventOf(view)]);
-    else if (!isTerminalStatus(view.status)) await push(orderId, [positionEventOf(view, message)]);
+    else if (SHOWS_RIDER.includes(view.status)) await push(orderId, [positionEventOf(view, message)]);
   },
   async apply() {},
 });

@@ -64,6 +64,38 @@ describe("consumer runner", () => {
     expect(await effectsOf(twice.id)).toBe(1);
   }, 30_000);
 
+  it("runs a live group's effects without inbox rows, from the newest offset for a new group", async () => {
+    const before = messageFor(7);
+    await backbone.bus.publish([recordOf(before)]);
+    const pushed: string[] = [];
+    const group = `${backbone.topicPrefix}-live`;
+    const handlers = {
+      CartItemSet: {
+        prepare: async (message: AnyMessage) => {
+          pushed.push(message.id);
+        },
+        apply: async () => {},
+      },
+    };
+    running.push(
+      await startConsumer({ groupId: group, topics: [TOPIC], handlers, live: true }, { ...backbone }),
+    );
+    // The group takes its partitions a moment after it started: publish until a message is seen.
+    await waitFor("a message published after the group joined", async () => {
+      await backbone.bus.publish([recordOf(messageFor(7))]);
+      await Bun.sleep(200);
+      return pushed.length > 0;
+    });
+    // What was on the topic before the group existed is history, not news; and nothing was written for it.
+    expect(pushed).not.toContain(before.id);
+    const inbox = await backbone.db
+      .selectFrom("inbox")
+      .select("message_id")
+      .where("consumer_group", "=", group)
+      .execute();
+    expect(inbox).toEqual([]);
+  }, 30_000);
+
   it("waits for a peer behind an open breaker instead of dead-lettering, then applies the message once", async () => {
     let refusals = 0;
     const handler: MessageHandler = async (trx, message) => {

@@ -44,6 +44,12 @@ export interface ConsumerOptions {
   batchSize?: number;
   /** See SubscribeOptions.gatesReadiness (default true). */
   gatesReadiness?: boolean;
+  /**
+   * For handlers whose only effect is outside Postgres and repeatable, deduplicated by its receiver (a live
+   * push the edge keeps by id): no inbox row and no transaction per message, and a new group starts at the
+   * newest offset instead of replaying the topic's history (default false).
+   */
+  live?: boolean;
 }
 
 interface Accepted {
@@ -149,8 +155,9 @@ export async function startConsumer(options: ConsumerOptions, deps: ConsumerDeps
    * skipped. On a concurrent duplicate (another member still holds it mid-rebalance) the insert waits for
    * that transaction: if it commits we skip, if it rolls back we go ahead.
    */
-  const applyAll = (accepted: Prepared[]) =>
-    transact(deps.db, async (trx) => {
+  const applyAll = async (accepted: Prepared[]) => {
+    if (options.live) return;
+    await transact(deps.db, async (trx) => {
       const fresh = new Map(accepted.map(({ message }) => [message.id, message.type]));
       const inserted = await trx
         .insertInto("inbox")
@@ -164,13 +171,14 @@ export async function startConsumer(options: ConsumerOptions, deps: ConsumerDeps
         await traced(one, () => one.handler.apply(trx, one.message, one.prepared));
       }
     });
+  };
 
   /** Every message's prepare (outside any transaction): concurrently across keys, in order within a key. */
   const prepareAll = async (accepted: Accepted[]): Promise<Prepared[]> => {
     const prepared = new Map<Accepted, unknown>();
     const preparing = accepted.filter((one) => one.prepares);
     if (preparing.length > 0) {
-      const done = await alreadyHandled(preparing);
+      const done = options.live ? new Set<string>() : await alreadyHandled(preparing);
       await perKey(
         preparing.filter((one) => !done.has(one.message.id)),
         keyOf,
@@ -291,6 +299,7 @@ export async function startConsumer(options: ConsumerOptions, deps: ConsumerDeps
     maxBatchSize: options.batchSize ?? 100,
     partitionsConsumedConcurrently: options.concurrency ?? 64,
     gatesReadiness: options.gatesReadiness,
+    fromBeginning: !options.live,
   });
   return {
     async stop() {

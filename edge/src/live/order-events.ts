@@ -12,9 +12,17 @@ const RETRY_MS = 2_000;
 
 const encoder = new TextEncoder();
 const isPosition = (event: OrderLiveEvent) => event.rider !== undefined;
+/**
+ * A status change carries its id, which a reconnecting EventSource sends back as `Last-Event-ID`. A position
+ * carries none: its id is delivery's clock, not order's, so it must never become the point a viewer resumes
+ * from (a status change stamped earlier but pushed later would be skipped); the latest position is sent to
+ * every viewer that (re)connects instead.
+ */
 const frame = (event: OrderLiveEvent) =>
   encoder.encode(
-    `id: ${event.id}\nevent: ${isPosition(event) ? "position" : "order"}\ndata: ${JSON.stringify(event)}\n\n`,
+    isPosition(event)
+      ? `event: position\ndata: ${JSON.stringify(event)}\n\n`
+      : `id: ${event.id}\nevent: order\ndata: ${JSON.stringify(event)}\n\n`,
   );
 const isFinal = (event: OrderLiveEvent) => isTerminalStatus(event.status);
 const keyOf = (id: number) => `change:${String(id).padStart(16, "0")}`;
@@ -26,7 +34,8 @@ const byId = (a: OrderLiveEvent, b: OrderLiveEvent) => a.id - b.id;
  * One per order: the fan-out of its live changes. Core pushes each change once (the edge's
  * `/internal/orders/:id/live`), however many shoppers' tabs follow the order; each viewer holds a stream to
  * this object, not to core. Changes are kept (ordered by their id, the instant of the change) so a viewer
- * that reconnects with `Last-Event-ID` gets exactly what it missed; a change pushed twice is kept once.
+ * that reconnects with `Last-Event-ID` gets exactly what it missed, then the rider's latest position; a change
+ * pushed twice is kept once.
  * After the order's final change the streams end and, an hour later, the storage goes.
  */
 export class OrderEvents extends DurableObject<Env> {
@@ -73,10 +82,11 @@ export class OrderEvents extends DurableObject<Env> {
     // object's input gate holds events back while storage is read).
     const changes = [...(await this.ctx.storage.list<OrderLiveEvent>({ prefix: "change:" })).values()];
     const position = await this.ctx.storage.get<OrderLiveEvent>(POSITION_KEY);
-    const missed = [...changes, ...(position ? [position] : [])]
-      .filter((event) => event.id > after)
-      .sort(byId);
     const finished = changes.length > 0 && isFinal(changes.at(-1) as OrderLiveEvent);
+    const missed = [
+      ...changes.filter((event) => event.id > after),
+      ...(position && !finished ? [position] : []),
+    ];
     if (finished && missed.length === 0) return new Response(null, { status: 204 });
     const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
     const writer = writable.getWriter();

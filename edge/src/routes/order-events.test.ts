@@ -48,7 +48,7 @@ async function follow(id: string, lastEventId?: string) {
   const decoder = new TextDecoder();
   let buffer = "";
   let ended = false;
-  const events: { id: string; event: string; data: OrderLiveEvent }[] = [];
+  const events: { id: string | undefined; event: string; data: OrderLiveEvent }[] = [];
   const next = async (count: number) => {
     const wanted = events.length + count;
     while (events.length < wanted && !ended && reader) {
@@ -62,7 +62,7 @@ async function follow(id: string, lastEventId?: string) {
         const id = /^id: (.*)$/m.exec(block)?.[1];
         const event = /^event: (.*)$/m.exec(block)?.[1] ?? "message";
         const data = /^data: (.*)$/m.exec(block)?.[1];
-        if (id && data) events.push({ id, event, data: JSON.parse(data) as OrderLiveEvent });
+        if (data) events.push({ id, event, data: JSON.parse(data) as OrderLiveEvent });
         end = buffer.indexOf("\n\n");
       }
     }
@@ -127,7 +127,7 @@ describe("GET /v1/orders/:id/events", () => {
     await resumed.close();
   });
 
-  it("streams rider positions as their own events and keeps only the latest for a viewer who resumes", async () => {
+  it("streams rider positions as their own events, without an id to resume from, and sends the latest to a viewer who comes back", async () => {
     const id = orderId();
     const viewer = await follow(id);
     await viewer.next(1);
@@ -142,6 +142,11 @@ describe("GET /v1/orders/:id/events", () => {
       ["position", 8],
     ]);
     expect(seen.at(-1)?.data.rider).toEqual(position(id, 5, 8).rider);
+    // Positions are delivery's clock: never the point a viewer resumes from.
+    expect(seen.filter(({ event }) => event === "position").map(({ id: eventId }) => eventId)).toEqual([
+      undefined,
+      undefined,
+    ]);
     await viewer.close();
 
     // Back after the status change: the latest position only, not the trail.

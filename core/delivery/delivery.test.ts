@@ -42,9 +42,15 @@ describe("delivery: riders, assignment and status", () => {
     const { riderId } = (await response.json()) as { riderId: string };
     return { riderId, userId };
   };
-  const order = async (storeId: string) => {
-    const orderId = crypto.randomUUID();
+  const order = async (storeId: string, orderId: string = crypto.randomUUID()) => {
     await publish(delivery, "CreateDelivery", { orderId, storeId, address });
+    return orderId;
+  };
+  /** An order placed and confirmed (its pick task queued) with a rider assigned: packed unless told not to. */
+  const assignedOrder = async (storeId: string, { packed = true } = {}) => {
+    const orderId = await order(storeId, (await confirmedOrder(delivery, db, storeId)).orderId);
+    await awaitOutbox(db, orderId, "DeliveryCreated");
+    if (packed) await packOrder(delivery.call, db, orderId);
     return orderId;
   };
   const report = (orderId: string, userId: string, status: string, roles = ["rider" as const]) =>
@@ -66,8 +72,7 @@ describe("delivery: riders, assignment and status", () => {
   it("lets only the assigned rider move the order one step at a time", async () => {
     const storeId = await openStore();
     const rider = await addRider(storeId);
-    const orderId = await order(storeId);
-    await awaitOutbox(db, orderId, "DeliveryCreated");
+    const orderId = await assignedOrder(storeId);
 
     expect((await report(orderId, crypto.randomUUID(), "PICKED_UP")).status).toBe(403);
     expect((await report(orderId, rider.userId, "PICKED_UP", ["shopper" as never])).status).toBe(403);
@@ -90,10 +95,14 @@ describe("delivery: riders, assignment and status", () => {
   it("lets the rider pick up only once the store has packed the order", async () => {
     const storeId = await openStore();
     const rider = await addRider(storeId);
-    const { orderId } = await confirmedOrder(delivery, db, storeId);
-    await publish(delivery, "CreateDelivery", { orderId, storeId, address });
-    await awaitOutbox(db, orderId, "DeliveryCreated");
+    // No pick task at all (picking has not seen the order yet) is not a packed bag either.
+    const unseen = await order(storeId);
+    await awaitOutbox(db, unseen, "DeliveryCreated");
+    expect((await report(unseen, rider.userId, "PICKED_UP")).status).toBe(409);
+    await publish(delivery, "CancelDelivery", { orderId: unseen, storeId });
+    await awaitOutbox(db, unseen, "DeliveryCancelled");
 
+    const orderId = await assignedOrder(storeId, { packed: false });
     const early = await report(orderId, rider.userId, "PICKED_UP");
     expect(early.status).toBe(409);
     expect(await early.json()).toMatchObject({ type: "urn:quickcommerce:problem:not_packed" });
@@ -116,8 +125,7 @@ describe("delivery: riders, assignment and status", () => {
   it("gives a waiting order to a rider who frees up in time", async () => {
     const storeId = await openStore();
     const rider = await addRider(storeId);
-    const first = await order(storeId);
-    await awaitOutbox(db, first, "DeliveryCreated");
+    const first = await assignedOrder(storeId);
     const second = await order(storeId);
     await Bun.sleep(200);
     expect(await outboxOf(db, second, "DeliveryCreated")).toHaveLength(0);
@@ -147,8 +155,7 @@ describe("delivery: riders, assignment and status", () => {
   it("refuses to cancel a delivery the rider has already picked up, and keeps the rider on it", async () => {
     const storeId = await openStore();
     const rider = await addRider(storeId);
-    const orderId = await order(storeId);
-    await awaitOutbox(db, orderId, "DeliveryCreated");
+    const orderId = await assignedOrder(storeId);
     await report(orderId, rider.userId, "PICKED_UP");
     await publish(delivery, "CancelDelivery", { orderId, storeId });
     const [refused] = await awaitOutbox(db, orderId, "DeliveryCancelRefused");

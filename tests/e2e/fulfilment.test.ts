@@ -99,13 +99,25 @@ describe("fulfilment through the edge: pick, substitute, ride, follow live", () 
     return { onHand: row.on_hand, reserved: row.reserved, sold: row.sold };
   };
 
-  /** The order's live stream as the shopper's browser reads it: every event, by its SSE name, until it ends. */
+  const until = async (what: string, check: () => Promise<boolean> | boolean, timeoutMs = 30_000) => {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await check())) {
+      if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+      await Bun.sleep(100);
+    }
+  };
+
+  /**
+   * The order's live stream as the shopper's browser reads it: every event by its SSE name; `shows(status)`
+   * waits for a status change on it, `ended()` says whether the edge closed it.
+   */
   const follow = async (orderId: string, token: string) => {
     const response = await edge(`/v1/orders/${orderId}/events`, { token });
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toContain("text/event-stream");
     const events: { event: string; data: OrderLiveEvent }[] = [];
-    const ended = (async () => {
+    let closed = false;
+    void (async () => {
       const decoder = new TextDecoder();
       let buffer = "";
       for await (const chunk of response.body ?? []) {
@@ -118,16 +130,13 @@ describe("fulfilment through the edge: pick, substitute, ride, follow live", () 
           if (data) events.push({ event, data: JSON.parse(data) as OrderLiveEvent });
         }
       }
+      closed = true;
     })();
-    return { events, ended };
-  };
-
-  const until = async (what: string, check: () => Promise<boolean> | boolean, timeoutMs = 30_000) => {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await check())) {
-      if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-      await Bun.sleep(100);
-    }
+    const shows = (status: OrderLiveEvent["status"]) =>
+      until(`${status} on the live stream`, () =>
+        events.some((one) => one.event === "order" && one.data.status === status),
+      );
+    return { events, shows, ended: () => closed };
   };
 
   it("takes an order from checkout to the door: picked with a line missing and one substituted, ridden, followed live", async () => {
@@ -185,6 +194,7 @@ describe("fulfilment through the edge: pick, substitute, ride, follow live", () 
     });
     expect(early.status).toBe(409);
     expect(early.headers.get("content-type")).toContain("application/problem+json");
+    expect(await early.json()).toMatchObject({ type: "urn:quickcommerce:problem:not_packed" });
 
     // Staff of another store cannot claim this store's tasks; this store's picker gets the order's.
     const stranger = await edge(`/v1/stores/${storeId}/pick-tasks/next`, { token: elsewhere.token });
@@ -243,8 +253,13 @@ describe("fulfilment through the edge: pick, substitute, ride, follow live", () 
         }),
         status,
       );
+    // Each step is on the shopper's stream before the next is reported (a push carries the order as it stands,
+    // so a step reported before the last one was pushed could be folded into it).
+    await live.shows("PACKED");
     await report("PICKED_UP");
+    await live.shows("PICKED_UP");
     await report("OUT_FOR_DELIVERY");
+    await live.shows("OUT_FOR_DELIVERY");
     const at = () => new Date().toISOString();
     const { updates } = await trackRider(
       grpcTarget(platform.env.config, "delivery"),
@@ -255,7 +270,8 @@ describe("fulfilment through the edge: pick, substitute, ride, follow live", () 
         lng: storeAt.lng,
         at: at(),
       })),
-      1_100,
+      // Delivery keeps one position a second per rider: well apart, so none is dropped as rate_limited.
+      1_500,
     );
     expect(updates.map((update) => update.notice)).toEqual([null, null, null]);
     await until(
@@ -263,7 +279,7 @@ describe("fulfilment through the edge: pick, substitute, ride, follow live", () 
       () => live.events.filter((e) => e.event === "position").length === 3,
     );
     await report("DELIVERED");
-    await live.ended;
+    await until("the stream to end after DELIVERED", () => live.ended());
 
     // Every step on the stream, in order, then the stream ends; the positions in it with a falling ETA.
     const steps = live.events.filter((e) => e.event === "order").map((e) => e.data.status);

@@ -7,6 +7,18 @@ export async function lockOrder(db: Kysely<Database>, orderId: string): Promise<
   await sql`select pg_advisory_xact_lock(hashtextextended(${orderId}, 0))`.execute(db);
 }
 
+/** What a step needs to continue the delivery's checkout trace, read without locking the delivery. */
+export type DeliveryTrace = Pick<DeliveryRow, "order_id" | "delivery_id" | "status" | "traceparent">;
+export const findDeliveryTrace = (
+  db: Kysely<Database>,
+  orderId: string,
+): Promise<DeliveryTrace | undefined> =>
+  db
+    .selectFrom("deliveries")
+    .select(["order_id", "delivery_id", "status", "traceparent"])
+    .where("order_id", "=", orderId)
+    .executeTakeFirst();
+
 export function findDelivery(db: Kysely<Database>, orderId: string): Promise<DeliveryRow | undefined> {
   return db
     .selectFrom("deliveries")

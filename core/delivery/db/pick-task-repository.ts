@@ -49,15 +49,15 @@ export const cancelTask = (db: Kysely<Database>, orderId: string) =>
     .where("status", "in", ["WAITING", "QUEUED", "CLAIMED"])
     .execute();
 
-/** The order's pick task is not packed yet (waiting, queued or in a picker's hands). */
-export async function awaitsPacking(db: Kysely<Database>, orderId: string): Promise<boolean> {
-  const open = await db
+/** The store has packed the order's bag (its pick task is PACKED). */
+export async function isPacked(db: Kysely<Database>, orderId: string): Promise<boolean> {
+  const packed = await db
     .selectFrom("pick_tasks")
     .select("task_id")
     .where("order_id", "=", orderId)
-    .where("status", "in", ["WAITING", "QUEUED", "CLAIMED"])
+    .where("status", "=", "PACKED")
     .executeTakeFirst();
-  return open !== undefined;
+  return packed !== undefined;
 }
 
 export const markPublished = (db: Kysely<Database>, taskId: string) =>

@@ -1,5 +1,5 @@
 import { extractContext, withSpan } from "../../shared/telemetry/tracing";
-import type { DeliveryRow } from "../db/schema";
+import type { DeliveryTrace } from "../db/delivery-repository";
 
 /**
  * Runs `fn` in a span `name` of the delivery's checkout trace (a rider's or a picker's request is a trace of
@@ -7,7 +7,7 @@ import type { DeliveryRow } from "../db/schema";
  * it is.
  */
 export function inCheckoutTrace<T>(
-  delivery: DeliveryRow | undefined,
+  delivery: DeliveryTrace | undefined,
   name: string,
   fn: () => Promise<T>,
 ): Promise<T> {

@@ -12,7 +12,7 @@ import type { Delivery, WorkQueues } from "../../shared/queue";
 import type { ServiceContext, Stoppable } from "../../shared/runtime/context";
 import { withWorkItemSpan } from "../../shared/telemetry/messaging";
 import { forOrder } from "../../shared/telemetry/scope";
-import { findDelivery } from "../db/delivery-repository";
+import { findDeliveryTrace } from "../db/delivery-repository";
 import {
   claimTask,
   findTask,
@@ -174,7 +174,7 @@ export function createPickFloor(
             lines,
           };
           // Packing moves the order on (stock is committed): part of its checkout's trace, like a rider's report.
-          await inCheckoutTrace(await findDelivery(trx, done.order_id), "pick task packed", () =>
+          await inCheckoutTrace(await findDeliveryTrace(trx, done.order_id), "pick task packed", () =>
             enqueue(trx, createMessage("OrderPacked", packed, replyTo(null))),
           );
           return { task: done, claimId: held.claim_id };

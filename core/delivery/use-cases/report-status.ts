@@ -4,7 +4,7 @@ import { transact } from "../../shared/db/transaction";
 import { conflict, forbidden, notFound } from "../../shared/http/errors";
 import { enqueue } from "../../shared/outbox/enqueue";
 import { findDelivery, updateDelivery } from "../db/delivery-repository";
-import { awaitsPacking } from "../db/pick-task-repository";
+import { isPacked } from "../db/pick-task-repository";
 import type { Database, DeliveryRow } from "../db/schema";
 import { findRider } from "../db/store-repository";
 import { replyTo } from "../domain/messages";
@@ -15,8 +15,9 @@ import { inCheckoutTrace } from "./checkout-trace";
 /**
  * A rider reports progress on their delivery: one step forward at a time (409 otherwise; repeating the
  * current status is a no-op), published as DeliveryStatusChanged for the order to follow. Only the rider
- * assigned to it may report (403). The rider picks up only a packed bag (409 not_packed while the store is still
- * picking it). DELIVERED frees the rider at the shopper's door.
+ * assigned to it may report (403). The rider picks up only a bag the store has packed (409 not_packed while
+ * its pick task waits, is picked or died, and while no task exists yet because picking has not seen the order).
+ * DELIVERED frees the rider at the shopper's door.
  */
 export function reportStatus(
   db: Kysely<Database>,
@@ -31,7 +32,7 @@ export function reportStatus(
     if (!canMove(delivery.status, report.status)) {
       throw conflict("invalid_transition", `a ${delivery.status} delivery cannot become ${report.status}`);
     }
-    if (report.status === "PICKED_UP" && (await awaitsPacking(trx, report.orderId)))
+    if (report.status === "PICKED_UP" && !(await isPacked(trx, report.orderId)))
       throw conflict("not_packed", "The store has not packed this order yet");
     const moved = await updateDelivery(trx, delivery.delivery_id, { status: report.status });
     const data = {

@@ -36,7 +36,10 @@ export function substituteDesk(clients: SubstituteClients) {
         ? Promise.resolve([])
         : clients.unitPrices(task.user_id, task.store_id, wanted)
       ).catch((error) => {
-        if (!(error instanceof DownstreamRefusal) || error.status !== 422) throw error;
+        if (!(error instanceof DownstreamRefusal)) throw error;
+        // Pricing's other refusals are about our request, not the picker's: theirs to see as our failure.
+        if (error.code !== "unpriceable_lines")
+          throw new AppError(502, "pricing_refused", "Pricing refused to price the substitutes");
         const errors = renamed({ errors: error.errors }, "not sold in this store");
         throw new AppError(422, "invalid_pick", "A substitute cannot be sold in this store", errors);
       });

@@ -6,7 +6,7 @@ import type { Kysely } from "kysely";
 import { inventoryService } from "../inventory/main";
 import { pricingService } from "../pricing/main";
 import { pricingParts } from "../pricing/wiring";
-import { grpcClient } from "../shared/grpc/client";
+import { closeGrpcClients, type GrpcCaller, grpcClient } from "../shared/grpc/client";
 import { awaitOutbox, publish } from "../shared/testing/messages";
 import { type TestEnvironment, type TestService, testEnvironment } from "../shared/testing/service";
 import type { Database } from "./db/schema";
@@ -47,7 +47,10 @@ beforeAll(async () => {
       user: admin,
     });
 }, 60_000);
-afterAll(() => env.stop(), 30_000);
+afterAll(async () => {
+  for (const caller of callers) closeGrpcClients(caller);
+  await env.stop();
+}, 30_000);
 
 const shopper = () => ({ userId: Bun.randomUUIDv7(), roles: ["shopper" as const] });
 type Shopper = ReturnType<typeof shopper>;
@@ -59,14 +62,13 @@ const read = async (user: Shopper) => {
   return (await response.json()) as CartView;
 };
 /** The cart's lines as order reads them at checkout: Cart/GetCartLines over gRPC, signed with `config`. */
-const internalLines = async (userId: string, config = env.config) =>
-  (
-    await grpcClient(
-      { name: "order", config },
-      { callee: "cart", service: Cart },
-      { deadlineMs: 1_000 },
-    ).call("getCartLines", { userId, storeId }, CartLines)
-  ).lines;
+const callers: GrpcCaller[] = [];
+const internalLines = async (userId: string, config = env.config) => {
+  const order = { name: "order" as const, config };
+  callers.push(order);
+  const cartRpc = grpcClient(order, { callee: "cart", service: Cart }, { deadlineMs: 1_000 });
+  return (await cartRpc.call("getCartLines", { userId, storeId }, CartLines)).lines;
+};
 const newGuest = async () => {
   const response = await cart.call("POST", "/v1/cart/guest");
   expect(response.status).toBe(201);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { Availability } from "@qc/contracts";
 import { Inventory } from "@qc/contracts/grpc/services";
-import { grpcClient } from "../../shared/grpc/client";
+import { closeGrpcClients, type GrpcCaller, grpcClient } from "../../shared/grpc/client";
 import { type TestEnvironment, type TestService, testEnvironment } from "../../shared/testing/service";
 import { inventoryService } from "../main";
 
@@ -76,15 +76,21 @@ describe("stock administration", () => {
 
   it("answers availability to other services over gRPC, 0 for SKUs the store does not stock", async () => {
     const body = { storeId, skus: ["EGGS-12", "NOPE-1"] };
-    const availability = (config: typeof inventory.ctx.config) =>
-      grpcClient(
-        { name: "cart", config },
-        { callee: "inventory", service: Inventory },
-        { deadlineMs: 1_000 },
-      ).call("getAvailability", body, Availability);
-    const forger = { ...inventory.ctx.config, SERVICE_AUTH_SECRET: "a-secret-nobody-in-core-has" };
-    expect(await availability(forger).catch((error) => error)).toMatchObject({ status: 401 });
-    expect(await availability(inventory.ctx.config)).toEqual({
+    const forgedKey = { ...inventory.ctx.config, SERVICE_AUTH_SECRET: "a-secret-nobody-in-core-has" };
+    const forger = { name: "cart" as const, config: forgedKey };
+    const cart = { name: "cart" as const, config: inventory.ctx.config };
+    const availability = (caller: GrpcCaller) =>
+      grpcClient(caller, { callee: "inventory", service: Inventory }, { deadlineMs: 1_000 }).call(
+        "getAvailability",
+        body,
+        Availability,
+      );
+    const refused = await availability(forger).catch((error) => error);
+    const answered = await availability(cart);
+    closeGrpcClients(forger);
+    closeGrpcClients(cart);
+    expect(refused).toMatchObject({ status: 401 });
+    expect(answered).toEqual({
       storeId,
       items: [
         { sku: "EGGS-12", available: 5 },

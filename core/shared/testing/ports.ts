@@ -4,9 +4,13 @@
  * (Kafka, Postgres, fetch), so a server started a minute later finds it taken. Ports below the range are
  * only ever taken by a server that asks for them.
  */
-export function quietPort(range: { from: number; to: number } = { from: 20_000, to: 32_000 }): number {
+export function quietPort(
+  range: { from: number; to: number } = { from: 20_000, to: 32_000 },
+  taken: ReadonlySet<number> = new Set(),
+): number {
   for (let attempt = 0; attempt < 200; attempt++) {
     const port = range.from + Math.floor(Math.random() * (range.to - range.from));
+    if (taken.has(port)) continue;
     try {
       const server = Bun.listen({ hostname: "127.0.0.1", port, socket: { data() {} } });
       server.stop(true);
@@ -16,4 +20,14 @@ export function quietPort(range: { from: number; to: number } = { from: 20_000, 
     }
   }
   throw new Error(`no free port between ${range.from} and ${range.to}`);
+}
+
+/**
+ * `count` free ports, all different: ports handed out together are not listened on until their servers start,
+ * so each must also differ from the others (a service's gRPC port is picked with its HTTP port, not derived).
+ */
+export function quietPorts(count: number): number[] {
+  const picked = new Set<number>();
+  while (picked.size < count) picked.add(quietPort(undefined, picked));
+  return [...picked];
 }

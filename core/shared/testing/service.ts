@@ -10,7 +10,7 @@ import {
   type ServiceDefinition,
   startService,
 } from "../runtime/service";
-import { quietPort } from "./ports";
+import { quietPorts } from "./ports";
 import { type SignedRequestOptions, signedRequest } from "./signed-request";
 
 export interface TestEnvironment {
@@ -49,9 +49,14 @@ export async function testEnvironment(
   const suffix = crypto.randomUUID().slice(0, 8);
   // A database of its own, dropped at stop: a test never meets rows or migrations another run left behind.
   const database = `${options.database ?? "qc_test"}_${suffix}`;
-  // Every service gets a free port up front, so services of one environment can find each other.
+  // Every service gets free ports up front (HTTP and gRPC, all different), so services of one environment can
+  // find each other. A gRPC port left to its default (HTTP + 1000) could be another service's HTTP port.
+  const free = quietPorts(2 * SERVICE_NAMES.length);
   const ports = Object.fromEntries(
-    SERVICE_NAMES.map((name) => [`${name.toUpperCase()}_PORT`, String(quietPort())]),
+    SERVICE_NAMES.flatMap((name, i) => [
+      [`${name.toUpperCase()}_PORT`, String(free[2 * i])],
+      [`${name.toUpperCase()}_GRPC_PORT`, String(free[2 * i + 1])],
+    ]),
   );
   const config = loadConfig({
     ...process.env,

@@ -3,6 +3,7 @@ import type { Config } from "../../shared/config";
 import { INTERNAL_PREFIX, serviceAuthHeaders } from "../../shared/http/service-auth";
 import { portOf } from "../../shared/runtime/context";
 import { migrateService, type ServiceDefinition } from "../../shared/runtime/service";
+import { quietPort } from "../../shared/testing/ports";
 import { signedRequest } from "../../shared/testing/signed-request";
 
 const root = `${import.meta.dir}/../../..`;
@@ -62,6 +63,13 @@ export async function spawnService(
   await migrateService(definition, config);
   const port = options.port ?? portOf(config, definition.name);
   const url = `http://${config.HOST}:${port}`;
+  // A further instance serves gRPC on a port of its own too (callers reach the environment's instance).
+  const ownPorts = options.port
+    ? {
+        [`${definition.name.toUpperCase()}_PORT`]: String(port),
+        [`${definition.name.toUpperCase()}_GRPC_PORT`]: String(quietPort()),
+      }
+    : {};
   const launch = async () => {
     const child = Bun.spawn([process.execPath, `core/${definition.name}/main.ts`], {
       cwd: root,
@@ -69,7 +77,7 @@ export async function spawnService(
         ...process.env,
         ...envOf(config),
         ...extraEnv,
-        [`${definition.name.toUpperCase()}_PORT`]: String(port),
+        ...ownPorts,
       },
       stdout: "inherit",
       stderr: "inherit",

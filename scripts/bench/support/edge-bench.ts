@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { dropDatabase } from "../../../core/shared/db";
 import { SERVICE_NAMES } from "../../../core/shared/runtime/context";
-import { quietPort } from "../../../core/shared/testing/ports";
+import { quietPorts } from "../../../core/shared/testing/ports";
 import { type Platform, startPlatform } from "../../platform/start";
 import { type EdgeClient, edgeClient } from "./edge-shoppers";
 
@@ -70,9 +70,15 @@ export async function runEdgeBench(
   }
 
   try {
+    // HTTP and gRPC ports, all different (a default gRPC port, HTTP + 1000, could be another's HTTP port).
+    const free = quietPorts(2 * SERVICE_NAMES.length + 3);
     const ports = Object.fromEntries(
-      SERVICE_NAMES.map((name) => [`${name.toUpperCase()}_PORT`, String(quietPort())]),
+      SERVICE_NAMES.flatMap((name, i) => [
+        [`${name.toUpperCase()}_PORT`, String(free[2 * i])],
+        [`${name.toUpperCase()}_GRPC_PORT`, String(free[2 * i + 1])],
+      ]),
     );
+    const [edgePort, inspectorPort, upstashPort] = free.slice(2 * SERVICE_NAMES.length);
     say(`starting the platform (log: ${logFile})`);
     platform = await startPlatform({
       env: {
@@ -80,9 +86,9 @@ export async function runEdgeBench(
         DATABASE_URL: database,
         TOPIC_PREFIX: `bench${run}`,
         KAFKA_CLIENT_ID: `bench-${options.name}-${run}`,
-        EDGE_URL: `http://127.0.0.1:${quietPort()}`,
-        EDGE_INSPECTOR_PORT: String(quietPort()),
-        UPSTASH_PORT: String(quietPort()),
+        EDGE_URL: `http://127.0.0.1:${edgePort}`,
+        EDGE_INSPECTOR_PORT: String(inspectorPort),
+        UPSTASH_PORT: String(upstashPort),
         EDGE_PURGER: "edge",
         LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
       },

@@ -110,7 +110,7 @@ export function classify(proc: Pick<ProcessStat, "comm" | "cmdline">): string | 
   if (/\bkafka\.Kafka\b/.test(cmdline)) return "kafka";
   if (comm === "postgres" || comm === "postmaster" || /^postgres:/.test(cmdline)) return "postgres";
   if (comm === "redis-server") return "redis";
-  // RabbitMQ runs in the Erlang VM; its helpers (epmd, erl_child_setup, inet_gethost) count with it.
+  // RabbitMQ runs in the Erlang VM (beam.smp); its small helpers (epmd, erl_child_setup) are left out.
   if (comm === "beam.smp" && /\brabbit\b/.test(cmdline)) return "rabbitmq";
   if (comm === "workerd" || /\/workerd\s+serve\b/.test(cmdline)) return "workerd";
   if (/\bwrangler\b/.test(cmdline) || comm === "esbuild") return "wrangler";

@@ -97,6 +97,7 @@ try {
       outcomes.set(status, (outcomes.get(status) ?? 0) + 1);
     }
   };
+  console.log(`measuring ${total} checkouts, ${concurrency} at a time`);
   const cpuBefore = cpuSnapshot({ root: process.pid });
   const commitsBefore = await commits();
   const started = performance.now();

@@ -12,7 +12,8 @@ export const ConfigSchema = z.object({
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
   HOST: z.string().min(1).default("127.0.0.1"),
   DATABASE_URL: z.url().default("postgres://postgres@127.0.0.1:5432/quickcommerce"),
-  DB_POOL_MAX: z.coerce.number().int().min(1).max(100).default(5),
+  // One of them is the outbox relay's own session (it holds it while it runs).
+  DB_POOL_MAX: z.coerce.number().int().min(2).max(100).default(5),
   REDIS_URL: z.url().default("redis://127.0.0.1:6379"),
   KAFKA_BROKERS: csv.default(["127.0.0.1:9092"]),
   KAFKA_CLIENT_ID: z.string().min(1).default("quickcommerce"),

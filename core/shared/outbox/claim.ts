@@ -10,42 +10,50 @@ export interface OutboxRow {
 }
 
 /**
- * Claims the next batch of unpublished rows for this transaction, oldest first, so that several relays can
- * run at once without publishing a row twice concurrently or one key's rows out of order.
- *
- * Why per-key advisory locks and not plain FOR UPDATE SKIP LOCKED on rows: with row locks, relay A may hold
- * row 5 of key k while relay B skips it and publishes row 9 of k first. Here a relay first takes a
- * transaction-scoped advisory lock on each key among the oldest unpublished rows (skipping keys another
- * relay holds), and only then reads the rows of the keys it won, in a fresh snapshot. While it holds a key
- * nobody else can publish that key, and it always starts from that key's oldest unpublished row, so each
- * key is published by one relay at a time, in seq order. Locks go with the commit (or the dead connection
- * of a killed relay). A hash collision between two keys only serialises them, which is harmless. The lock
- * space is the schema, so services sharing a database do not contend.
- *
- * Seq order equals commit order per key as long as writers of one aggregate are serialised (they are: they
- * lock or version the aggregate row before enqueueing).
+ * Makes this session the schema's one publishing relay, if no other session is: a session-level advisory
+ * lock on the schema's outbox, held until released or until the session ends (a killed relay's connection
+ * closes, and the lock goes with it). Several relays of one service (instances) stand by; the one holding the
+ * lock publishes every key, so no row goes out twice concurrently and every key goes out in seq order without
+ * a lock per key or a transaction per batch. The lock space is the schema: services sharing a database do
+ * not contend.
  */
-export async function claimBatch(trx: Kysely<any>, batchSize: number): Promise<OutboxRow[]> {
-  // OFFSET 0 keeps the planner from pushing the volatile lock call below the LIMIT of the scan window.
-  const { rows: keys } = await sql<{ key: string }>`
-    select key from (
-      select key, min(seq) as first_seq from (
-        select key, seq from outbox where published_at is null order by seq limit ${batchSize}
-      ) oldest group by key order by first_seq offset 0
-    ) candidates
-    where pg_try_advisory_xact_lock(hashtext(current_schema() || '.outbox'), hashtext(key))`.execute(trx);
-  if (keys.length === 0) return [];
+export async function tryLead(session: Kysely<any>): Promise<boolean> {
+  const { rows } = await sql<{ leads: boolean }>`
+    select pg_try_advisory_lock(hashtext(current_schema() || '.outbox'), 0) as leads`.execute(session);
+  return rows[0]?.leads === true;
+}
+
+/** Gives the lead up, so another relay takes over at once (used on stop; a dead session gives it up too). */
+export async function stepDown(session: Kysely<any>): Promise<void> {
+  await sql`select pg_advisory_unlock(hashtext(current_schema() || '.outbox'), 0)`.execute(session);
+}
+
+/**
+ * The oldest unpublished rows, after marking `published` (the previous round's rows) in the same statement:
+ * under load a round is one statement, not two. Only the leading relay publishes, so reading the rows is
+ * claiming them. Seq order equals commit order per key as long as writers of one aggregate are serialised
+ * (they are: they lock or version the aggregate row before enqueueing).
+ */
+export async function nextBatch(
+  session: Kysely<any>,
+  batchSize: number,
+  published: OutboxRow[] = [],
+): Promise<OutboxRow[]> {
+  const marked = published.map((row) => row.seq);
+  // The statement's one snapshot still shows the rows it marks as unpublished: they are left out by seq.
   const { rows } = await sql<OutboxRow>`
+    with marked as (update outbox set published_at = now() where seq = any(${marked}::bigint[]))
     select seq, id, topic, key, payload, headers from outbox
-    where published_at is null and key = any(${keys.map((row) => row.key)})
-    order by seq limit ${batchSize}`.execute(trx);
+    where published_at is null and seq <> all(${marked}::bigint[]) order by seq limit ${batchSize}`.execute(
+    session,
+  );
   return rows;
 }
 
-/** Marks claimed rows published, in the transaction that claimed them. */
-export async function markPublished(trx: Kysely<any>, rows: OutboxRow[]): Promise<void> {
+/** Marks published rows, one statement in its own implicit transaction. */
+export async function markPublished(session: Kysely<any>, rows: OutboxRow[]): Promise<void> {
   await sql`update outbox set published_at = now() where seq = any(${rows.map((row) => row.seq)})`.execute(
-    trx,
+    session,
   );
 }
 

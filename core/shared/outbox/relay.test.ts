@@ -104,6 +104,40 @@ describe("outbox relay", () => {
     expect(idsByKey(published)).toEqual(expected);
   }, 60_000);
 
+  it("has one relay lead a schema, and a standby take over when the leader's session dies", async () => {
+    const leaders = async () => {
+      const { rows } = await sql<{ pid: number }>`
+        select l.pid from pg_locks l
+        where l.locktype = 'advisory' and l.granted and l.objid = 0 and l.objsubid = 2
+          and l.classid = hashtext(${`${backbone.schema}.outbox`})::oid`.execute(backbone.db);
+      return rows.map((row) => row.pid);
+    };
+    relay({ batchSize: 50 });
+    relay({ db: backbone.connect(), bus: backbone.newBus("relay-standby"), batchSize: 50 });
+    const before = messagesFor(200, 10);
+    await enqueueCommitted(backbone.db, before);
+    await waitFor("the outbox to drain", async () => (await unpublished()) === 0);
+    const [leader, ...others] = await leaders();
+    expect(leader).toBeNumber();
+    expect(others).toEqual([]);
+
+    // The leader's connection is cut (a crashed instance, a network partition): the lead goes with it.
+    await sql`select pg_terminate_backend(${leader})`.execute(backbone.db);
+    const after = messagesFor(200, 10);
+    await enqueueCommitted(backbone.db, after);
+    await waitFor("the rows after the cut to be published", async () => (await unpublished()) === 0, 10_000);
+    const [next] = await leaders();
+    expect(next).not.toBe(leader);
+
+    const ours = new Set([...before, ...after].map((message) => message.id));
+    const published = (await publishedRecords()).filter((record) => ours.has(record.id));
+    expect(new Set(published.map((record) => record.id)).size).toBe(ours.size);
+    const expected = idsByKey(
+      [...before, ...after].map((message) => ({ key: message.subject, id: message.id })),
+    );
+    expect(idsByKey(published)).toEqual(expected);
+  }, 60_000);
+
   it("prunes published rows on its schedule", async () => {
     relay({ prune: { intervalMs: 100, retentionMs: 0 } });
     await enqueueCommitted(backbone.db, messagesFor(10, 2));

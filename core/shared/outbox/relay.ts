@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { withPrefix } from "@qc/contracts";
 import { type Kysely, sql } from "kysely";
 import type { Bus } from "../bus";
@@ -5,7 +6,7 @@ import type { Stoppable } from "../runtime/context";
 import type { Logger } from "../telemetry/logger";
 import { metrics } from "../telemetry/metrics";
 import { measureBacklog } from "./backlog";
-import { claimBatch, markPublished, type OutboxRow, prunePublished } from "./claim";
+import { markPublished, nextBatch, type OutboxRow, prunePublished, stepDown, tryLead } from "./claim";
 import { startPublishSpans } from "./producer-spans";
 import { pollOnly, wakeOnCommit } from "./wakeup";
 
@@ -32,87 +33,124 @@ export interface RelayOptions {
 // The backlog query counts the unpublished rows; every 5 s is plenty for a gauge scraped every 15 s.
 const BACKLOG_INTERVAL_MS = 5_000;
 
+// A relay standing by (another leads) tries to take the lead this often.
+const STANDBY_RETRY_MS = 1_000;
+
 /**
  * Publishes committed outbox rows to the bus and marks them published, at least once and in seq order per
- * key, even with several relays running (see claimBatch). A relay killed mid-batch leaves its rows
- * unpublished in the database (its transaction dies with it), so they are published again on restart and
- * the consumers' inbox drops the duplicates.
+ * key. Each relay holds one connection of its pool; of the relays of one schema (one per instance) the one
+ * whose session holds the schema's lead publishes and the others stand by (see tryLead), taking over within
+ * a second of the leader's session ending. A round is one statement, no transaction: mark the previous
+ * round's rows and read the oldest unpublished ones, then publish them (an idle relay marks its last rows at
+ * once). A relay killed between Kafka's ack and the mark leaves its rows
+ * unpublished, so they are published again and the consumers' inbox drops the duplicates.
  */
 export function startRelay(options: RelayOptions): Stoppable {
   const batchSize = options.batchSize ?? 500;
   const idleDelayMs = options.idleDelayMs ?? 1_000;
   const pruneIntervalMs = options.prune?.intervalMs ?? 60_000;
   const retentionMs = options.prune?.retentionMs ?? 24 * 60 * 60 * 1000;
-  let running = true;
+  const stopping = new AbortController();
   const wakeup = options.wakeOnCommit === false ? pollOnly : wakeOnCommit();
   const service = options.service ?? String(options.logger.bindings().service ?? "unknown");
+  const pause = (ms: number) => sleep(ms, undefined, { signal: stopping.signal }).catch(() => {});
 
-  const publishBatch = (): Promise<number> =>
-    options.db.transaction().execute(async (trx) => {
-      const rows = await claimBatch(trx, batchSize);
-      if (rows.length === 0) return 0;
-      // Losing this commit in a crash only republishes the batch, which the consumers' inbox absorbs: it
-      // need not wait for its own fsync (asynchronous commit), so the relay costs the disk almost nothing.
-      await sql`set local synchronous_commit = off`.execute(trx);
-      const destination = (row: OutboxRow) => withPrefix(options.topicPrefix, row.topic);
-      const spans = startPublishSpans(service, rows, destination);
-      try {
-        await options.bus.publish(
-          rows.map((row) => ({
-            topic: destination(row),
-            key: row.key,
-            value: JSON.stringify(row.payload),
-            headers: spans.headersOf(row),
-          })),
-        );
-        spans.end();
-      } catch (error) {
-        spans.end(error);
-        throw error;
-      }
-      await markPublished(trx, rows);
-      return rows.length;
-    });
-
-  const prune = async () => {
+  const publish = async (rows: OutboxRow[]) => {
+    const destination = (row: OutboxRow) => withPrefix(options.topicPrefix, row.topic);
+    const spans = startPublishSpans(service, rows, destination);
     try {
-      await prunePublished(options.db, new Date(Date.now() - retentionMs));
+      await options.bus.publish(
+        rows.map((row) => ({
+          topic: destination(row),
+          key: row.key,
+          value: JSON.stringify(row.payload),
+          headers: spans.headersOf(row),
+        })),
+      );
+      spans.end();
     } catch (error) {
-      options.logger.warn({ err: error }, "outbox prune failed; will retry on schedule");
+      spans.end(error);
+      throw error;
     }
   };
 
-  const recordBacklog = async () => {
-    const backlog = await measureBacklog(options.db);
-    metrics.outboxBacklog(service, backlog.messages, backlog.oldestAgeSeconds);
+  let nextPruneAt = Date.now() + pruneIntervalMs;
+  let nextBacklogAt = 0;
+  // On the relay's own session: a relay never waits for a second connection of a pool its service drained.
+  const housekeeping = async (session: Kysely<any>) => {
+    if (Date.now() >= nextBacklogAt) {
+      nextBacklogAt = Date.now() + BACKLOG_INTERVAL_MS;
+      const backlog = await measureBacklog(session);
+      metrics.outboxBacklog(service, backlog.messages, backlog.oldestAgeSeconds);
+    }
+    if (Date.now() >= nextPruneAt) {
+      nextPruneAt = Date.now() + pruneIntervalMs;
+      await prunePublished(session, new Date(Date.now() - retentionMs)).catch((error) =>
+        options.logger.warn({ err: error }, "outbox prune failed; will retry on schedule"),
+      );
+    }
+  };
+
+  const markNow = async (session: Kysely<any>, rows: OutboxRow[]): Promise<OutboxRow[]> => {
+    if (rows.length > 0) await markPublished(session, rows);
+    return [];
+  };
+
+  /** Publishes for as long as this session leads; returns when stopped, throws when the session fails. */
+  const serve = async (session: Kysely<any>) => {
+    let leading = false;
+    // Published rows whose mark rides on the next round's statement.
+    let unmarked: OutboxRow[] = [];
+    try {
+      while (!stopping.signal.aborted) {
+        await housekeeping(session);
+        if (!leading) {
+          leading = await tryLead(session);
+          if (!leading) {
+            await pause(STANDBY_RETRY_MS);
+            continue;
+          }
+          // Losing a mark in a crash of Postgres only republishes its rows, which the inbox absorbs: the marks
+          // need not wait for their fsync, so the relay costs the disk almost nothing.
+          await sql`set synchronous_commit = off`.execute(session);
+        }
+        const rows = await nextBatch(session, batchSize, unmarked);
+        unmarked = [];
+        if (rows.length > 0) {
+          await publish(rows);
+          unmarked = rows;
+        }
+        if (rows.length < batchSize) {
+          // More rows already committed: the next round marks these. Otherwise mark them now, before idling.
+          if (!wakeup.pending) unmarked = await markNow(session, unmarked);
+          if (!stopping.signal.aborted) await wakeup.wait(idleDelayMs);
+        }
+      }
+    } finally {
+      await markNow(session, unmarked).catch(() => {});
+      // The connection goes back to the pool as it came: without the lead and with durable commits.
+      if (leading)
+        await sql`reset synchronous_commit`
+          .execute(session)
+          .then(() => stepDown(session))
+          .catch(() => {});
+    }
   };
 
   const loop = (async () => {
-    let nextPruneAt = Date.now() + pruneIntervalMs;
-    let nextBacklogAt = 0;
-    while (running) {
+    while (!stopping.signal.aborted) {
       try {
-        if (Date.now() >= nextBacklogAt) {
-          nextBacklogAt = Date.now() + BACKLOG_INTERVAL_MS;
-          await recordBacklog();
-        }
-        const published = await publishBatch();
-        if (Date.now() >= nextPruneAt) {
-          nextPruneAt = Date.now() + pruneIntervalMs;
-          await prune();
-        }
-        if (published < batchSize && running) await wakeup.wait(idleDelayMs);
+        await options.db.connection().execute(serve);
       } catch (error) {
-        options.logger.warn({ err: error }, "outbox relay failed a batch; retrying");
-        await Bun.sleep(1_000);
+        options.logger.warn({ err: error }, "outbox relay failed; starting again");
+        await pause(1_000);
       }
     }
-    wakeup.close();
   })();
 
   return {
     async stop() {
-      running = false;
+      stopping.abort();
       wakeup.close();
       await loop;
     },

@@ -8,6 +8,8 @@
 export interface Wakeup {
   /** Resolves on the next commit into an outbox of this process, or after `maxWaitMs`, whichever is first. */
   wait(maxWaitMs: number): Promise<void>;
+  /** A commit arrived since the last wait returned: the next wait will return at once. */
+  readonly pending: boolean;
   close(): void;
 }
 
@@ -21,6 +23,7 @@ export function outboxCommitted(): void {
 /** A relay's wake-up: a commit that lands while the relay is busy is remembered, so its next wait returns at once. */
 export function wakeOnCommit(): Wakeup {
   let pending = true;
+  let closed = false;
   let wake: (() => void) | undefined;
   const listener = () => {
     pending = true;
@@ -28,8 +31,11 @@ export function wakeOnCommit(): Wakeup {
   };
   listeners.add(listener);
   return {
+    get pending() {
+      return pending;
+    },
     async wait(maxWaitMs) {
-      if (!pending) {
+      if (!pending && !closed) {
         const { promise, resolve } = Promise.withResolvers<void>();
         wake = resolve;
         const timer = setTimeout(resolve, maxWaitMs);
@@ -40,6 +46,7 @@ export function wakeOnCommit(): Wakeup {
       pending = false;
     },
     close() {
+      closed = true;
       listeners.delete(listener);
       wake?.();
     },
@@ -48,6 +55,7 @@ export function wakeOnCommit(): Wakeup {
 
 /** A wake-up that hears no commit: the relay simply polls every maxWaitMs (for comparison in the backbone bench). */
 export const pollOnly: Wakeup = {
+  pending: false,
   wait: (maxWaitMs) => Bun.sleep(maxWaitMs),
   close: () => {},
 };

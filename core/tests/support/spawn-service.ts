@@ -1,6 +1,7 @@
 import type { Subprocess } from "bun";
 import type { Config } from "../../shared/config";
 import { INTERNAL_PREFIX, serviceAuthHeaders } from "../../shared/http/service-auth";
+import { ALLOCATOR_ENV } from "../../shared/runtime/allocator-env";
 import { portOf } from "../../shared/runtime/context";
 import { migrateService, type ServiceDefinition } from "../../shared/runtime/service";
 import { quietPort } from "../../shared/testing/ports";
@@ -71,10 +72,19 @@ export async function spawnService(
       }
     : {};
   const launch = async () => {
-    const child = Bun.spawn([process.execPath, `core/${definition.name}/main.ts`], {
+    // QC_CPU_PROFILE_DIR: every service process writes a CPU profile there when it exits (bench diagnosis).
+    const profile = process.env.QC_CPU_PROFILE_DIR
+      ? [
+          "--cpu-prof-md",
+          `--cpu-prof-dir=${process.env.QC_CPU_PROFILE_DIR}`,
+          `--cpu-prof-name=${definition.name}-${Date.now()}.md`,
+        ]
+      : [];
+    const child = Bun.spawn([process.execPath, ...profile, `core/${definition.name}/main.ts`], {
       cwd: root,
       env: {
         ...process.env,
+        ...ALLOCATOR_ENV,
         ...envOf(config),
         ...extraEnv,
         ...ownPorts,

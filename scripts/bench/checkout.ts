@@ -5,7 +5,7 @@
  * once the order left PENDING. Prints confirmed orders/s, checkout→CONFIRMED p50/p99 (POST sent → 201
  * received), one order on the idle platform, where each order waited (mean per saga step), Postgres commits
  * per order and CPU seconds per 1,000 orders for each process from /proc.
- * `npm run bench -- checkout [N=200] [C=16]`
+ * `npm run bench -- checkout [N=200] [C=16] [W=300]`: W unmeasured checkouts warm the platform up first.
  */
 import { type Kysely, sql } from "kysely";
 import { loadConfig } from "../../core/shared/config";
@@ -18,6 +18,9 @@ import { cpuReport, cpuSnapshot } from "./support/process-cpu";
 
 const total = Number(process.argv[3] ?? 200);
 const concurrency = Number(process.argv[4] ?? 16);
+// Checkouts run at full concurrency before anything is measured: JIT compilers (every Bun service, the
+// broker's JVM) are still busy minutes after a start, which a platform in production is not.
+const warmUp = Number(process.argv[5] ?? 300);
 const sku = "BENCH-1";
 const idleOrders = 5;
 
@@ -35,7 +38,7 @@ const world = await startCheckoutWorld({
   spawnEnv: Object.fromEntries(SERVICE_NAMES.map((name) => [name, { DB_POOL_MAX: pools[name] ?? "4" }])),
 });
 try {
-  const orders = total + idleOrders;
+  const orders = total + idleOrders + warmUp;
   const storeId = await world.seedStore({ sku, onHand: orders, riders: 0 });
   const batches = <T>(count: number, make: (i: number) => Promise<T>) =>
     (async () => {
@@ -72,6 +75,21 @@ try {
     };
   };
 
+  /** Checks `queue` out, `concurrency` at a time. */
+  const load = (queue: typeof shoppers, done: (result: Awaited<ReturnType<typeof checkout>>) => void) => {
+    let next = 0;
+    const worker = async () => {
+      for (let shopper = queue[next++]; shopper; shopper = queue[next++]) done(await checkout(shopper));
+    };
+    return Promise.all(Array.from({ length: concurrency }, worker));
+  };
+
+  if (warmUp > 0) {
+    console.log(`warming up: ${warmUp} checkouts, ${concurrency} at a time (not measured)`);
+    await load(shoppers.splice(0, warmUp), () => {});
+    await Bun.sleep(2_000);
+  }
+
   const idle: { ms: number; orderId: string }[] = [];
   for (const shopper of shoppers.splice(0, idleOrders)) {
     idle.push(await checkout(shopper));
@@ -87,21 +105,14 @@ try {
     );
   const latencies: number[] = [];
   const outcomes = new Map<string, number>();
-  let next = 0;
-  const worker = async () => {
-    while (next < shoppers.length) {
-      const shopper = shoppers[next++];
-      if (!shopper) return;
-      const { ms, status } = await checkout(shopper);
-      if (status === "CONFIRMED") latencies.push(ms);
-      outcomes.set(status, (outcomes.get(status) ?? 0) + 1);
-    }
-  };
   console.log(`measuring ${total} checkouts, ${concurrency} at a time`);
   const cpuBefore = cpuSnapshot({ root: process.pid });
   const commitsBefore = await commits();
   const started = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, worker));
+  await load(shoppers, ({ ms, status }) => {
+    if (status === "CONFIRMED") latencies.push(ms);
+    outcomes.set(status, (outcomes.get(status) ?? 0) + 1);
+  });
   const seconds = (performance.now() - started) / 1000;
   const committed = (await commits()) - commitsBefore;
   const cpuAfter = cpuSnapshot({ root: process.pid });

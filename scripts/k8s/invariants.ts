@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { serviceNames, topicDeclarations } from "@qc/contracts";
 import { ConfigSchema, SECRET_SETTINGS } from "../../core/shared/config";
 import { grpcPortOf, portOf } from "../../core/shared/runtime/context";
+import { RUNTIME_ENV } from "../../core/shared/runtime/runtime-env";
 import { grpcServed, KAFKA_CLUSTER, lagScaled, PRESTOP_SLEEP_SECONDS } from "./synth";
 
 /** The parts of Kubernetes objects the invariants read (the schemas check the rest). */
@@ -41,7 +42,8 @@ export interface K8sObject {
 const root = resolve(import.meta.dir, "../..");
 /** Names a secret would have: their values must come from a Secret, never sit in a manifest. */
 export const SECRET_LOOKING = /SECRET|PASSWORD|PASS$|KEY|TOKEN|DATABASE_URL|REDIS_URL/;
-const CONFIG_NAMES = new Set(Object.keys(ConfigSchema.shape));
+// What a core container may set: core's settings, and the runtime's own tuning every service starts with.
+const CONFIG_NAMES = new Set([...Object.keys(ConfigSchema.shape), ...Object.keys(RUNTIME_ENV)]);
 const defaults = ConfigSchema.parse({});
 
 const selects = (selector: Record<string, string> | undefined, labels: Record<string, string> | undefined) =>
@@ -172,6 +174,13 @@ export function manifestProblems(objects: K8sObject[]): string[] {
           );
       }
       if (!core) continue;
+      for (const [name, value] of Object.entries(RUNTIME_ENV))
+        if (
+          object.kind === "Deployment" &&
+          template.spec.containers.includes(container) &&
+          !container.env?.some((variable) => variable.name === name && variable.value === value)
+        )
+          problems.push(`${object.kind}/${object.metadata.name}: runs without ${name}=${value}`);
       for (const source of container.envFrom ?? []) {
         const configMap = configMaps.find(
           (candidate) => candidate.metadata.name === source.configMapRef?.name,

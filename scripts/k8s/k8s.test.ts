@@ -149,6 +149,13 @@ describe("each manifest check catches what it is for", () => {
     );
   });
 
+  it("a core service started without the runtime's tuning", () => {
+    const objects = production();
+    const order = containerOf(objects, "Deployment", "order");
+    order.env = order.env.filter((variable: { name: string }) => variable.name !== "BUN_JSC_useFTLJIT");
+    expect(manifestProblems(objects)).toEqual(["Deployment/order: runs without BUN_JSC_useFTLJIT=0"]);
+  });
+
   it("topics that differ from the contracts' registry", () => {
     let objects = production();
     named(objects, "KafkaTopic", "payment.commands.v1").spec.partitions = 12;

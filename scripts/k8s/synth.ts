@@ -3,8 +3,8 @@ import { join, resolve } from "node:path";
 import { serviceNames, type TopicName, topicDeclarations } from "@qc/contracts";
 import { services } from "../../core/services";
 import { ConfigSchema, SECRET_SETTINGS } from "../../core/shared/config";
-import { ALLOCATOR_ENV } from "../../core/shared/runtime/allocator-env";
 import { grpcPortOf, portOf, type ServiceName } from "../../core/shared/runtime/context";
+import { RUNTIME_ENV } from "../../core/shared/runtime/runtime-env";
 import { DEFAULT_POOL_SIZES } from "../platform/start";
 
 /**
@@ -181,7 +181,7 @@ function deployment(name: ServiceName) {
                 ["bun", `core/${name}/main.ts`],
                 [
                   { name: "DB_POOL_MAX", value: String(DEFAULT_POOL_SIZES[name]) },
-                  ...Object.entries(ALLOCATOR_ENV).map(([key, value]) => ({ name: key, value })),
+                  ...Object.entries(RUNTIME_ENV).map(([key, value]) => ({ name: key, value })),
                   // Static Kafka group membership under the pod's name: a container the kubelet restarts
                   // in place (a crash) takes its partitions straight back, without a group rebalance.
                   { name: "KAFKA_INSTANCE_ID", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },

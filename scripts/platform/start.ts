@@ -5,8 +5,8 @@ import type { Subprocess } from "bun";
 import { migrateAll } from "../../core/migrate";
 import { createKafkaBus } from "../../core/shared/bus/kafka";
 import { type Config, loadConfig } from "../../core/shared/config";
-import { ALLOCATOR_ENV } from "../../core/shared/runtime/allocator-env";
 import { SERVICE_NAMES, type ServiceName, serviceUrl } from "../../core/shared/runtime/context";
+import { RUNTIME_ENV } from "../../core/shared/runtime/runtime-env";
 import { type KafkaBroker, startKafka } from "../infra/kafka";
 import { ensureMachineServices } from "../infra/services";
 import { startZipkin } from "../infra/zipkin";
@@ -189,7 +189,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       name,
       // A service's own main.ts defaults to production (and its checks); this platform is for development.
       child: spawn(name, [bun, `core/${name}/main.ts`], {
-        ...ALLOCATOR_ENV,
+        ...RUNTIME_ENV,
         DB_POOL_MAX: String(pools[name]),
         NODE_ENV: env.NODE_ENV ?? "development",
         // One process per service here, so the service's name is a stable identity across its restarts.

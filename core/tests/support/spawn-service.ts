@@ -1,8 +1,8 @@
 import type { Subprocess } from "bun";
 import type { Config } from "../../shared/config";
 import { INTERNAL_PREFIX, serviceAuthHeaders } from "../../shared/http/service-auth";
-import { ALLOCATOR_ENV } from "../../shared/runtime/allocator-env";
 import { portOf } from "../../shared/runtime/context";
+import { RUNTIME_ENV } from "../../shared/runtime/runtime-env";
 import { migrateService, type ServiceDefinition } from "../../shared/runtime/service";
 import { quietPort } from "../../shared/testing/ports";
 import { signedRequest } from "../../shared/testing/signed-request";
@@ -84,7 +84,7 @@ export async function spawnService(
       cwd: root,
       env: {
         ...process.env,
-        ...ALLOCATOR_ENV,
+        ...RUNTIME_ENV,
         ...envOf(config),
         ...extraEnv,
         ...ownPorts,

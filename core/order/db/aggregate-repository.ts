@@ -1,4 +1,4 @@
-import { type Kysely, sql } from "kysely";
+import { type Kysely, type QueryCreator, sql } from "kysely";
 import {
   type EventCause,
   evolve,
@@ -10,8 +10,8 @@ import {
   toSnapshot,
 } from "../domain/order";
 import type { SagaState } from "../domain/saga";
-import { appendEvents, loadEvents } from "./event-store";
-import { project } from "./projections";
+import { appending, insertEvents, loadEvents, stampEvents } from "./event-store";
+import { withProjections } from "./projections";
 import type { Database, SagaData } from "./schema";
 import { snapshotIfDue } from "./snapshots";
 
@@ -44,8 +44,8 @@ const row = (saga: SagaState, order: OrderState, deadlineAt: Date | null) => ({
 });
 
 /**
- * A new order: its OrderPlaced event, its snapshot row with the fresh saga, and its projection — the
- * three writes of the step that places it.
+ * A new order: its OrderPlaced event, its snapshot row with the fresh saga, and its projection, in one
+ * statement.
  */
 export async function createAggregate(
   db: Kysely<Database>,
@@ -56,14 +56,22 @@ export async function createAggregate(
   deadlineAt: Date | null,
   cause: EventCause,
 ): Promise<OrderState> {
-  const [event] = await appendEvents(db, orderId, 0, [{ type: "OrderPlaced", data: placed }], cause);
-  if (!event) throw new Error(`order ${orderId}: OrderPlaced was not appended`);
+  const [event] = stampEvents(0, [{ type: "OrderPlaced", data: placed }], null);
+  if (!event) throw new Error(`order ${orderId}: OrderPlaced was not stamped`);
   const order = evolve(orderId, null, event);
-  await db
-    .insertInto("sagas")
-    .values({ order_id: orderId, data: JSON.stringify(data), ...row(saga, order, deadlineAt) })
-    .execute();
-  await project(db, order);
+  await appending(
+    orderId,
+    0,
+    withProjections(
+      db.with("event", (db) =>
+        insertEvents(db, orderId, [event], cause).returning("version"),
+      ) as unknown as QueryCreator<Database>,
+      order,
+    )
+      .insertInto("sagas")
+      .values({ order_id: orderId, data: JSON.stringify(data), ...row(saga, order, deadlineAt) })
+      .execute(),
+  );
   return order;
 }
 
@@ -104,9 +112,10 @@ export async function claimOverdue(db: Kysely<Database>): Promise<OrderAggregate
 }
 
 /**
- * Records one step of a locked order: appends its events after the snapshot's version (a concurrent writer of
- * the same version fails with a ConcurrencyError), saves the snapshot and the saga, updates the projection
- * once, and keeps a snapshot for "as of" reads every `snapshotEvery` events. Returns the order's new state.
+ * Records one step of a locked order in one statement: appends its events after the snapshot's version (a
+ * concurrent writer of the same version fails with a ConcurrencyError), saves the snapshot and the saga, and
+ * updates the projections; then keeps a snapshot for "as of" reads every `snapshotEvery` events. Returns the
+ * order's new state.
  */
 export async function saveStep(
   db: Kysely<Database>,
@@ -114,23 +123,31 @@ export async function saveStep(
   change: StepChange,
   snapshotEvery: number,
 ): Promise<OrderState> {
-  const appended = await appendEvents(
-    db,
+  const appended = stampEvents(aggregate.order.version, change.events, aggregate.order.updatedAt);
+  const order = appended.reduce((state, event) => evolve(aggregate.orderId, state, event), aggregate.order);
+  const saveSaga = (db: QueryCreator<Database>) =>
+    db
+      .updateTable("sagas")
+      .set({ ...row(change.saga, order, change.deadlineAt), updated_at: new Date() })
+      .where("order_id", "=", aggregate.orderId)
+      .execute();
+  if (appended.length === 0) {
+    await saveSaga(db);
+    return order;
+  }
+  await appending(
     aggregate.orderId,
     aggregate.order.version,
-    change.events,
-    change.cause,
+    saveSaga(
+      withProjections(
+        db.with("events", (db) =>
+          insertEvents(db, aggregate.orderId, appended, change.cause).returning("version"),
+        ) as unknown as QueryCreator<Database>,
+        order,
+      ),
+    ),
   );
-  const order = appended.reduce((state, event) => evolve(aggregate.orderId, state, event), aggregate.order);
-  await db
-    .updateTable("sagas")
-    .set({ ...row(change.saga, order, change.deadlineAt), updated_at: new Date() })
-    .where("order_id", "=", aggregate.orderId)
-    .execute();
-  if (appended.length > 0) {
-    await project(db, order);
-    await snapshotIfDue(db, order, aggregate.order.version, snapshotEvery);
-  }
+  await snapshotIfDue(db, order, aggregate.order.version, snapshotEvery);
   return order;
 }
 

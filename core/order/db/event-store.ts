@@ -1,5 +1,5 @@
 import type { EventActor } from "@qc/contracts";
-import { type Kysely, type Selectable, sql } from "kysely";
+import type { Kysely, QueryCreator, Selectable } from "kysely";
 import type { EventCause, OrderEvent, RecordedEvent } from "../domain/order";
 import { currentSchemaVersion, upcast } from "../domain/upcasters";
 import type { Database, OrderEventsTable } from "./schema";
@@ -47,11 +47,61 @@ export async function loadEvents(
 }
 
 /**
- * Appends events after `expectedVersion` (0 for a new order) with their cause. The (order_id, version) key
- * makes a concurrent append of the same version fail, which surfaces as a ConcurrencyError. Callers hold
- * the order's lock, so the events' clock_timestamp() never goes back along an order's versions: an "as of"
- * read can cut the stream at an instant.
+ * Stamps the events of one step with their versions after `expectedVersion` and the step's instant: now, or
+ * just after the order's last event if this clock is behind the clock that recorded it (another instance),
+ * so occurred_at never goes back along an order's versions and an "as of" read can cut the stream at an
+ * instant. Callers hold the order's lock.
  */
+export function stampEvents(
+  expectedVersion: number,
+  events: readonly OrderEvent[],
+  lastAt: Date | null,
+): RecordedEvent[] {
+  const at = new Date(Math.max(Date.now(), (lastAt?.getTime() ?? 0) + 1));
+  return events.map((event, index) => ({ ...event, version: expectedVersion + index + 1, occurredAt: at }));
+}
+
+/** The insert of stamped events with their cause, to run alone or as part of a step's one statement. */
+export const insertEvents = (
+  db: QueryCreator<Database>,
+  orderId: string,
+  events: readonly RecordedEvent[],
+  cause: EventCause,
+) =>
+  db.insertInto("order_events").values(
+    events.map((event) => ({
+      order_id: orderId,
+      version: event.version,
+      type: event.type,
+      data: JSON.stringify(event.data),
+      occurred_at: event.occurredAt,
+      schema_version: currentSchemaVersion(event.type),
+      correlation_id: cause.correlationId,
+      causation_id: cause.causationId,
+      actor_kind: cause.actor.kind,
+      actor_id: cause.actor.id,
+    })),
+  );
+
+/**
+ * Runs a statement that appends events: the (order_id, version) key makes a concurrent append of the same
+ * version fail, which surfaces as a ConcurrencyError.
+ */
+export async function appending<T>(
+  orderId: string,
+  expectedVersion: number,
+  statement: Promise<T>,
+): Promise<T> {
+  try {
+    return await statement;
+  } catch (error) {
+    if (isUniqueViolation(error))
+      throw new ConcurrencyError(`order ${orderId} moved past ${expectedVersion}`);
+    throw error;
+  }
+}
+
+/** Appends events after `expectedVersion` in a statement of their own (a step writes them with its snapshot). */
 export async function appendEvents(
   db: Kysely<Database>,
   orderId: string,
@@ -59,34 +109,8 @@ export async function appendEvents(
   events: readonly OrderEvent[],
   cause: EventCause,
 ): Promise<RecordedEvent[]> {
-  if (events.length === 0) return [];
-  try {
-    const rows = await db
-      .insertInto("order_events")
-      .values(
-        events.map((event, index) => ({
-          order_id: orderId,
-          version: expectedVersion + index + 1,
-          type: event.type,
-          data: JSON.stringify(event.data),
-          occurred_at: sql<Date>`clock_timestamp()`,
-          schema_version: currentSchemaVersion(event.type),
-          correlation_id: cause.correlationId,
-          causation_id: cause.causationId,
-          actor_kind: cause.actor.kind,
-          actor_id: cause.actor.id,
-        })),
-      )
-      .returning(["version", "occurred_at"])
-      .execute();
-    return events.map((event, index) => ({
-      ...event,
-      version: rows[index]?.version ?? expectedVersion + index + 1,
-      occurredAt: rows[index]?.occurred_at ?? new Date(),
-    }));
-  } catch (error) {
-    if (isUniqueViolation(error))
-      throw new ConcurrencyError(`order ${orderId} moved past ${expectedVersion}`);
-    throw error;
-  }
+  const recorded = stampEvents(expectedVersion, events, null);
+  if (recorded.length > 0)
+    await appending(orderId, expectedVersion, insertEvents(db, orderId, recorded, cause).execute());
+  return recorded;
 }

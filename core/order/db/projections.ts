@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import type { Kysely, QueryCreator } from "kysely";
 import { type OrderState, toView } from "../domain/order";
 import type { Database } from "./schema";
 
@@ -34,16 +34,10 @@ export const PROJECTIONS = {
 
 export type ProjectionName = keyof typeof PROJECTIONS;
 
-/** Upserts the rows of a projection (one per order) into `table`: the live table, or a rebuild of it. */
-export async function writeRows(
-  db: Kysely<Database>,
-  table: string,
-  rows: readonly Record<string, unknown>[],
-): Promise<void> {
-  const [first] = rows;
-  if (!first) return;
-  const columns = Object.keys(first).filter((column) => column !== "order_id");
-  await (db as unknown as Kysely<Record<string, Record<string, unknown>>>)
+/** The upsert of a projection's rows (one per order) into `table`: the live table, or a rebuild of it. */
+const upsertRows = (db: QueryCreator<any>, table: string, rows: readonly Record<string, unknown>[]) => {
+  const columns = Object.keys(rows[0] ?? {}).filter((column) => column !== "order_id");
+  return db
     .insertInto(table)
     .values(rows)
     .onConflict((conflict) =>
@@ -52,11 +46,32 @@ export async function writeRows(
         .doUpdateSet((eb) =>
           Object.fromEntries(columns.map((column) => [column, eb.ref(`excluded.${column}`)])),
         ),
-    )
-    .execute();
+    );
+};
+
+/** Upserts the rows of a projection (one per order) into `table`. */
+export async function writeRows(
+  db: Kysely<Database>,
+  table: string,
+  rows: readonly Record<string, unknown>[],
+): Promise<void> {
+  if (rows.length > 0) await upsertRows(db, table, rows).execute();
 }
 
-/** Writes the order's new state to every projection, in the step's transaction. */
+/** Writes the order's new state to every projection, a statement each. */
 export async function project(db: Kysely<Database>, state: OrderState): Promise<void> {
   for (const { table, rowOf } of Object.values(PROJECTIONS)) await writeRows(db, table, [rowOf(state)]);
 }
+
+/**
+ * Adds the order's new state in every projection to a statement being built, as its CTEs: a step's write is
+ * one statement (Postgres runs every data-modifying CTE once, referenced or not).
+ */
+export const withProjections = (db: QueryCreator<Database>, state: OrderState): QueryCreator<Database> =>
+  Object.values(PROJECTIONS).reduce(
+    (statement, { table, rowOf }) =>
+      statement.with(`projected_${table}`, (db) =>
+        upsertRows(db, table, [rowOf(state)]).returning("order_id"),
+      ) as unknown as QueryCreator<Database>,
+    db,
+  );

@@ -6,7 +6,7 @@ import { enqueue } from "../../shared/outbox/enqueue";
 import { currentScope } from "../../shared/telemetry/scope";
 import { lockAggregate, type OrderAggregate, saveStep } from "../db/aggregate-repository";
 import type { Database } from "../db/schema";
-import { type EventCause, eventOf, type OrderEvent, type OrderState } from "../domain/order";
+import { type EventCause, eventOf, type OrderEvent, type OrderState, toView } from "../domain/order";
 import { type SagaInput, transition } from "../domain/saga";
 import { announcements, commandMessage } from "./messages";
 import { recordSagaOutcome } from "./saga-metrics";
@@ -82,7 +82,7 @@ export async function applySagaInput(
   // Counted and told only once the change is durable: a rolled-back round must not count twice.
   afterCommit(trx, () => {
     recordSagaOutcome(facts, order);
-    if (order.status !== aggregate.order.status) orderStatusChanged(orderId, order.status);
+    if (order.status !== aggregate.order.status) orderStatusChanged(toView(order));
   });
   return order;
 }

@@ -113,10 +113,9 @@ export async function placeOrder(
     if (!stored || stored.statusCode === PENDING) throw conflictInProgress();
     return replay(stored, hash);
   };
-  // A claim still PENDING goes on to claimPending: it is another request at work (claimPending answers null),
-  // or one that died after claiming it, which claimPending takes over once it is 30 s old.
-  const earlier = await findResponse(deps.db, userId, key);
-  if (earlier && earlier.statusCode !== PENDING) return answered();
+  // Claimed straight away (a fresh key is the common case: one statement). claimPending answers null for a key
+  // already answered or held by another request at work, and takes over a claim whose request died once it
+  // is 30 s old.
   const claim = await claimPending(
     deps.db,
     userId,

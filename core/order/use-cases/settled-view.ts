@@ -6,7 +6,7 @@ import { nextStatusChange } from "./status-changes";
 
 /**
  * The order's view once it is no longer PENDING, or as it is after `timeoutMs`: waits on the order's next
- * status change (told after commit, in process or through Redis), never by polling the database.
+ * status change (told after commit, in process with the view or through Redis), never by polling the database.
  */
 export async function settledView(
   db: Kysely<Database>,
@@ -18,8 +18,8 @@ export async function settledView(
   try {
     const view = await findView(db, orderId);
     if (view?.status !== "PENDING") return view;
-    await change.changed;
-    return findView(db, orderId);
+    // A change committed in this process comes with the view; one heard through Redis is read.
+    return (await change.changed) ?? findView(db, orderId);
   } finally {
     change.cancel();
   }

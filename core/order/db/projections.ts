@@ -35,7 +35,14 @@ export const PROJECTIONS = {
 export type ProjectionName = keyof typeof PROJECTIONS;
 
 /** The upsert of a projection's rows (one per order) into `table`: the live table, or a rebuild of it. */
-const upsertRows = (db: QueryCreator<any>, table: string, rows: readonly Record<string, unknown>[]) => {
+type AnyTables = Record<string, Record<string, unknown>>;
+const upsertRows = (
+  creator: QueryCreator<Database>,
+  table: string,
+  rows: readonly Record<string, unknown>[],
+) => {
+  // The table is chosen at run time (a rebuild writes a copy of the live one).
+  const db = creator as unknown as QueryCreator<AnyTables>;
   const columns = Object.keys(rows[0] ?? {}).filter((column) => column !== "order_id");
   return db
     .insertInto(table)

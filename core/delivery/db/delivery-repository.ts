@@ -54,7 +54,8 @@ export function updateDelivery(
  * The free rider of a store nearest to a point, locked; riders another transaction is assigning are
  * skipped rather than waited for, so two deliveries never get the same rider.
  */
-export function claimNearestFreeRider(
+/** Takes the store's free rider nearest to `near` (now BUSY), skipping riders another assigner holds. */
+export function takeNearestFreeRider(
   db: Kysely<Database>,
   storeId: string,
   near: { lat: number; lng: number },
@@ -62,15 +63,21 @@ export function claimNearestFreeRider(
   // Equirectangular distance: ordering only, exact enough within a store's few kilometres.
   const squaredDistance = sql`power(lat - ${near.lat}, 2) + power((lng - ${near.lng}) * cos(radians(${near.lat})), 2)`;
   return db
-    .selectFrom("riders")
-    .selectAll()
-    .where("store_id", "=", storeId)
-    .where("status", "=", "FREE")
-    .where("active", "=", true)
-    .orderBy(squaredDistance)
-    .limit(1)
-    .forUpdate()
-    .skipLocked()
+    .updateTable("riders")
+    .set({ status: "BUSY" })
+    .where("rider_id", "=", (eb) =>
+      eb
+        .selectFrom("riders")
+        .select("rider_id")
+        .where("store_id", "=", storeId)
+        .where("status", "=", "FREE")
+        .where("active", "=", true)
+        .orderBy(squaredDistance)
+        .limit(1)
+        .forUpdate()
+        .skipLocked(),
+    )
+    .returningAll()
     .executeTakeFirst();
 }
 

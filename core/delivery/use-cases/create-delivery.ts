@@ -44,5 +44,5 @@ export async function createDelivery(
     const outOfRange = await updateDelivery(trx, delivery.delivery_id, { status: "FAILED" });
     return enqueue(trx, failed(outOfRange, "OUT_OF_RANGE", meta));
   }
-  await assignRider(trx, delivery, meta);
+  await assignRider(trx, delivery, meta, store);
 }

@@ -28,8 +28,14 @@ export async function stepDown(session: Kysely<any>): Promise<void> {
   await sql`select pg_advisory_unlock(hashtext(current_schema() || '.outbox'), 0)`.execute(session);
 }
 
+/** Rows a relay published, and when Kafka acknowledged them: what their mark records. */
+export interface Published {
+  rows: OutboxRow[];
+  at: Date;
+}
+
 /**
- * The oldest unpublished rows, after marking `published` (the previous round's rows) in the same statement:
+ * The oldest unpublished rows, after marking `published` (an earlier round's rows) in the same statement:
  * under load a round is one statement, not two. Only the leading relay publishes, so reading the rows is
  * claiming them. Seq order equals commit order per key as long as writers of one aggregate are serialised
  * (they are: they lock or version the aggregate row before enqueueing).
@@ -37,12 +43,13 @@ export async function stepDown(session: Kysely<any>): Promise<void> {
 export async function nextBatch(
   session: Kysely<any>,
   batchSize: number,
-  published: OutboxRow[] = [],
+  published: Published | null,
 ): Promise<OutboxRow[]> {
-  const marked = published.map((row) => row.seq);
+  const marked = (published?.rows ?? []).map((row) => row.seq);
   // The statement's one snapshot still shows the rows it marks as unpublished: they are left out by seq.
   const { rows } = await sql<OutboxRow>`
-    with marked as (update outbox set published_at = now() where seq = any(${marked}::bigint[]))
+    with marked as (
+      update outbox set published_at = ${published?.at ?? null} where seq = any(${marked}::bigint[]))
     select seq, id, topic, key, payload, headers from outbox
     where published_at is null and seq <> all(${marked}::bigint[]) order by seq limit ${batchSize}`.execute(
     session,
@@ -50,9 +57,10 @@ export async function nextBatch(
   return rows;
 }
 
-/** Marks published rows, one statement in its own implicit transaction. */
-export async function markPublished(session: Kysely<any>, rows: OutboxRow[]): Promise<void> {
-  await sql`update outbox set published_at = now() where seq = any(${rows.map((row) => row.seq)})`.execute(
+/** Marks published rows with the instant Kafka acknowledged them, one statement in its own transaction. */
+export async function markPublished(session: Kysely<any>, published: Published): Promise<void> {
+  const seqs = published.rows.map((row) => row.seq);
+  await sql`update outbox set published_at = ${published.at} where seq = any(${seqs}::bigint[])`.execute(
     session,
   );
 }

@@ -6,7 +6,15 @@ import type { Stoppable } from "../runtime/context";
 import type { Logger } from "../telemetry/logger";
 import { metrics } from "../telemetry/metrics";
 import { measureBacklog } from "./backlog";
-import { markPublished, nextBatch, type OutboxRow, prunePublished, stepDown, tryLead } from "./claim";
+import {
+  markPublished,
+  nextBatch,
+  type OutboxRow,
+  type Published,
+  prunePublished,
+  stepDown,
+  tryLead,
+} from "./claim";
 import { startPublishSpans } from "./producer-spans";
 import { pollOnly, wakeOnCommit } from "./wakeup";
 
@@ -33,6 +41,10 @@ export interface RelayOptions {
 // The backlog query counts the unpublished rows; every 5 s is plenty for a gauge scraped every 15 s.
 const BACKLOG_INTERVAL_MS = 5_000;
 
+// How long published rows wait for the next commit to carry their mark before they are marked on their own.
+// It delays only the mark (which records the instant of publishing), never a message.
+const MARK_WAIT_MS = 50;
+
 // A relay standing by (another leads) tries to take the lead this often.
 const STANDBY_RETRY_MS = 1_000;
 
@@ -41,8 +53,8 @@ const STANDBY_RETRY_MS = 1_000;
  * key. Each relay holds one connection of its pool; of the relays of one schema (one per instance) the one
  * whose session holds the schema's lead publishes and the others stand by (see tryLead), taking over within
  * a second of the leader's session ending. A round is one statement, no transaction: mark the previous
- * round's rows and read the oldest unpublished ones, then publish them (an idle relay marks its last rows at
- * once). A relay killed between Kafka's ack and the mark leaves its rows
+ * round's rows and read the oldest unpublished ones, then publish them (a relay that hears no commit within
+ * 50 ms marks its last rows on their own). A relay killed between Kafka's ack and the mark leaves its rows
  * unpublished, so they are published again and the consumers' inbox drops the duplicates.
  */
 export function startRelay(options: RelayOptions): Stoppable {
@@ -91,16 +103,16 @@ export function startRelay(options: RelayOptions): Stoppable {
     }
   };
 
-  const markNow = async (session: Kysely<any>, rows: OutboxRow[]): Promise<OutboxRow[]> => {
-    if (rows.length > 0) await markPublished(session, rows);
-    return [];
+  const markNow = async (session: Kysely<any>, published: Published | null): Promise<null> => {
+    if (published) await markPublished(session, published);
+    return null;
   };
 
   /** Publishes for as long as this session leads; returns when stopped, throws when the session fails. */
   const serve = async (session: Kysely<any>) => {
     let leading = false;
     // Published rows whose mark rides on the next round's statement.
-    let unmarked: OutboxRow[] = [];
+    let unmarked: Published | null = null;
     try {
       while (!stopping.signal.aborted) {
         await housekeeping(session);
@@ -115,15 +127,15 @@ export function startRelay(options: RelayOptions): Stoppable {
           await sql`set synchronous_commit = off`.execute(session);
         }
         const rows = await nextBatch(session, batchSize, unmarked);
-        unmarked = [];
+        unmarked = null;
         if (rows.length > 0) {
           await publish(rows);
-          unmarked = rows;
+          unmarked = { rows, at: new Date() };
         }
         if (rows.length < batchSize) {
-          // More rows already committed: the next round marks these. Otherwise mark them now, before idling.
-          if (!wakeup.pending) unmarked = await markNow(session, unmarked);
-          if (!stopping.signal.aborted) await wakeup.wait(idleDelayMs);
+          // A commit soon after lets the next round's statement mark these; else they are marked on their own.
+          if (unmarked && !(await wakeup.wait(MARK_WAIT_MS))) unmarked = await markNow(session, unmarked);
+          if (!unmarked && !stopping.signal.aborted) await wakeup.wait(idleDelayMs);
         }
       }
     } finally {

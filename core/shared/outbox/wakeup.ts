@@ -6,10 +6,11 @@
  * misses (a transaction opened without `transact`) is found by the relay's poll.
  */
 export interface Wakeup {
-  /** Resolves on the next commit into an outbox of this process, or after `maxWaitMs`, whichever is first. */
-  wait(maxWaitMs: number): Promise<void>;
-  /** A commit arrived since the last wait returned: the next wait will return at once. */
-  readonly pending: boolean;
+  /**
+   * Resolves on the next commit into an outbox of this process (true), or after `maxWaitMs` (false),
+   * whichever is first.
+   */
+  wait(maxWaitMs: number): Promise<boolean>;
   close(): void;
 }
 
@@ -31,9 +32,6 @@ export function wakeOnCommit(): Wakeup {
   };
   listeners.add(listener);
   return {
-    get pending() {
-      return pending;
-    },
     async wait(maxWaitMs) {
       if (!pending && !closed) {
         const { promise, resolve } = Promise.withResolvers<void>();
@@ -43,7 +41,9 @@ export function wakeOnCommit(): Wakeup {
         clearTimeout(timer);
         wake = undefined;
       }
+      const woken = pending;
       pending = false;
+      return woken;
     },
     close() {
       closed = true;
@@ -55,7 +55,6 @@ export function wakeOnCommit(): Wakeup {
 
 /** A wake-up that hears no commit: the relay simply polls every maxWaitMs (for comparison in the backbone bench). */
 export const pollOnly: Wakeup = {
-  pending: false,
-  wait: (maxWaitMs) => Bun.sleep(maxWaitMs),
+  wait: (maxWaitMs) => Bun.sleep(maxWaitMs).then(() => false),
   close: () => {},
 };

@@ -1,4 +1,6 @@
+import { topicDeclarations } from "@qc/contracts";
 import type { Kysely } from "kysely";
+import { deleteTopics } from "../bus/kafka";
 import { type Config, loadConfig } from "../config";
 import { createDb, dropDatabase, ensureDatabase } from "../db";
 import { INTERNAL_PREFIX, serviceAuthHeaders } from "../http/service-auth";
@@ -37,7 +39,7 @@ export interface TestService extends RunningService {
 /**
  * An isolated environment on the machine's real Postgres, Redis, Kafka and RabbitMQ: its own database and a
  * topic and queue prefix of its own, so test files (and engineers) sharing one broker never see each other's
- * messages; the exchanges and queues it declared are deleted at stop.
+ * messages; the exchanges, queues and topics it declared are deleted at stop.
  */
 export async function testEnvironment(
   options: {
@@ -112,6 +114,12 @@ export async function testEnvironment(
       await Promise.allSettled(handles.map((handle) => handle.destroy()));
       await dropDatabase(config.DATABASE_URL, { derived: true });
       await deleteDeclaredQueues(config.RABBITMQ_URL, config.QUEUE_PREFIX);
+      // Left behind, each environment's 60-odd partitions would weigh on the shared broker for every later test
+      // and benchmark run. An environment that started no service has none (the broker refuses: no matter).
+      await deleteTopics(
+        config.KAFKA_BROKERS,
+        topicDeclarations(config.TOPIC_PREFIX).map((topic) => topic.name),
+      ).catch(() => {});
     },
   };
 }

@@ -10,6 +10,7 @@
 import { type Kysely, sql } from "kysely";
 import { loadConfig } from "../../core/shared/config";
 import { SERVICE_NAMES } from "../../core/shared/runtime/context";
+import { PRODUCTION_SAMPLE_RATIO } from "../../core/shared/telemetry/tracing";
 import { address, startCheckoutWorld } from "../../core/tests/support/checkout-world";
 import { startKafka } from "../infra/kafka";
 import { ensureMachineServices } from "../infra/services";
@@ -33,7 +34,13 @@ const kafka = await startKafka({ port: Number(machine.KAFKA_BROKERS[0]?.split(":
 const pools: Record<string, string> = { order: "12", inventory: "8", payment: "8", delivery: "8", cart: "8" };
 const world = await startCheckoutWorld({
   database: "qc_bench_checkout",
-  env: { LOG_LEVEL: "error", PAYMENT_PROVIDER_LATENCY_MS: "30", ORDER_SWEEP_INTERVAL_MS: "1000" },
+  env: {
+    LOG_LEVEL: "error",
+    PAYMENT_PROVIDER_LATENCY_MS: "30",
+    ORDER_SWEEP_INTERVAL_MS: "1000",
+    // Traces sampled as in production (recording every span is a quarter of core's CPU).
+    OTEL_SAMPLE_RATIO: process.env.OTEL_SAMPLE_RATIO ?? String(PRODUCTION_SAMPLE_RATIO),
+  },
   spawn: [...SERVICE_NAMES],
   spawnEnv: Object.fromEntries(SERVICE_NAMES.map((name) => [name, { DB_POOL_MAX: pools[name] ?? "4" }])),
 });
@@ -124,7 +131,8 @@ try {
   idle.sort((a, b) => a.ms - b.ms);
   const median = idle[Math.floor(idle.length / 2)];
   console.log(
-    `checkout: ${total} orders, concurrency ${concurrency}, one process per service: ` +
+    `checkout: ${total} orders, concurrency ${concurrency}, one process per service, ` +
+      `traces sampled at ${world.env.config.OTEL_SAMPLE_RATIO}: ` +
       `${(confirmed / seconds).toFixed(1)} confirmed orders/s, checkout→CONFIRMED p50 ${at(0.5).toFixed(0)} ms, ` +
       `p99 ${at(0.99).toFixed(0)} ms; outcomes ${JSON.stringify(Object.fromEntries(outcomes))}; ` +
       `ledger balanced: ${ledger.balanced}`,

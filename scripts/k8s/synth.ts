@@ -5,6 +5,7 @@ import { services } from "../../core/services";
 import { ConfigSchema, SECRET_SETTINGS } from "../../core/shared/config";
 import { grpcPortOf, portOf, type ServiceName } from "../../core/shared/runtime/context";
 import { RUNTIME_ENV } from "../../core/shared/runtime/runtime-env";
+import { PRODUCTION_SAMPLE_RATIO } from "../../core/shared/telemetry/tracing";
 import { DEFAULT_POOL_SIZES } from "../platform/start";
 
 /**
@@ -108,7 +109,7 @@ export function coreSettings(): Record<string, string> {
     LOG_LEVEL: "info",
     KAFKA_BROKERS: KAFKA_BOOTSTRAP,
     EDGE_PURGER: "edge",
-    OTEL_SAMPLE_RATIO: "0.1",
+    OTEL_SAMPLE_RATIO: String(PRODUCTION_SAMPLE_RATIO),
     ...Object.fromEntries(
       serviceNames.map((name) => [`${name.toUpperCase()}_URL`, `http://${name}:${portOf(defaults, name)}`]),
     ),

@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { dropDatabase } from "../../../core/shared/db";
 import { SERVICE_NAMES } from "../../../core/shared/runtime/context";
+import { PRODUCTION_SAMPLE_RATIO } from "../../../core/shared/telemetry/tracing";
 import { quietPorts } from "../../../core/shared/testing/ports";
 import { type Platform, startPlatform } from "../../platform/start";
 import { type EdgeClient, edgeClient } from "./edge-shoppers";
@@ -90,6 +91,8 @@ export async function runEdgeBench(
         EDGE_INSPECTOR_PORT: String(inspectorPort),
         UPSTASH_PORT: String(upstashPort),
         EDGE_PURGER: "edge",
+        // Traces sampled as in production (recording every span is a quarter of core's CPU).
+        OTEL_SAMPLE_RATIO: process.env.OTEL_SAMPLE_RATIO ?? String(PRODUCTION_SAMPLE_RATIO),
         LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
       },
       edgeVars: { ...RAISED_RATE_LIMITS, ...options.edgeVars },

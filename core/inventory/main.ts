@@ -37,6 +37,7 @@ export const inventoryService: ServiceDefinition<Database> = {
         .map((shard) =>
           startRelay({
             db: shard.db,
+            databaseUrl: shard.url,
             bus: ctx.bus,
             logger: ctx.logger,
             topicPrefix: ctx.config.TOPIC_PREFIX,

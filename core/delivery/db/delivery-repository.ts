@@ -51,10 +51,9 @@ export function updateDelivery(
 }
 
 /**
- * The free rider of a store nearest to a point, locked; riders another transaction is assigning are
+ * Takes the store's free rider nearest to a point (now BUSY); riders another transaction is assigning are
  * skipped rather than waited for, so two deliveries never get the same rider.
  */
-/** Takes the store's free rider nearest to `near` (now BUSY), skipping riders another assigner holds. */
 export function takeNearestFreeRider(
   db: Kysely<Database>,
   storeId: string,

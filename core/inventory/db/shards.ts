@@ -6,6 +6,8 @@ import type { Database } from "./schema";
 /** One inventory database: the stock (and outbox) of the stores assigned to it. */
 export interface Shard {
   name: string;
+  /** Where its database is (its relay's leader listens there). */
+  url: string;
   db: Kysely<Database>;
 }
 
@@ -40,9 +42,10 @@ export function openShards(config: Config, home: Kysely<Database>): Shards {
   if (!first) throw new Error("INVENTORY_SHARDS names no shard");
   const remote = others.map(({ name, url }) => ({
     name,
+    url,
     db: createDb<Database>({ url, schema: "inventory", poolMax: config.DB_POOL_MAX }),
   }));
-  const homeShard = { name: first.name, db: home };
+  const homeShard = { name: first.name, url: first.url, db: home };
   const all = [homeShard, ...remote];
   const byName = (name: string) => all.find((shard) => shard.name === name);
   return {

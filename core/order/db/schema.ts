@@ -11,7 +11,7 @@ export interface OrderEventsTable {
   version: number;
   type: string;
   data: Json<unknown>;
-  /** Recorded under the order's lock (clock_timestamp()), so it never decreases along an order's versions. */
+  /** Stamped under the order's lock (`stampEvents`), so it never decreases along an order's versions. */
   occurred_at: ColumnType<Date, Date | undefined, never>;
   /** The shape `data` was written in; null for events older than the column (version 1). */
   schema_version: number | null;

@@ -23,9 +23,12 @@ export async function tryLead(session: Kysely<any>): Promise<boolean> {
   return rows[0]?.leads === true;
 }
 
-/** Gives the lead up, so another relay takes over at once (used on stop; a dead session gives it up too). */
+/**
+ * Gives the lead up, so another relay takes over at once (used on stop; a dead session gives it up too). All
+ * of the session's advisory locks: a connection must never go back to its pool holding one.
+ */
 export async function stepDown(session: Kysely<any>): Promise<void> {
-  await sql`select pg_advisory_unlock(hashtext(current_schema() || '.outbox'), 0)`.execute(session);
+  await sql`select pg_advisory_unlock_all()`.execute(session);
 }
 
 /** Rows a relay published, and when Kafka acknowledged them: what their mark records. */

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { join } from "node:path";
 import { withPrefix } from "@qc/contracts";
 import { sql } from "kysely";
 import { transact } from "../db/transaction";
@@ -7,6 +8,8 @@ import { enqueue } from "./enqueue";
 import { startRelay } from "./relay";
 import {
   type Backbone,
+  BROKERS,
+  DATABASE_URL,
   enqueueCommitted,
   idsByKey,
   messageFor,
@@ -32,6 +35,14 @@ const unpublished = async () => {
     select count(*)::int as count from outbox where published_at is null`.execute(backbone.db);
   return rows[0]?.count ?? -1;
 };
+/** The backends holding the schema's lead (one at most). */
+const leaders = async () => {
+  const { rows } = await sql<{ pid: number }>`
+    select l.pid from pg_locks l
+    where l.locktype = 'advisory' and l.granted and l.objid = 0 and l.objsubid = 2
+      and l.classid = hashtext(${`${backbone.schema}.outbox`})::oid`.execute(backbone.db);
+  return rows.map((row) => row.pid);
+};
 const relay = (options: Partial<Parameters<typeof startRelay>[0]> = {}) => {
   const started = startRelay({
     db: backbone.db,
@@ -50,6 +61,40 @@ const publishedRecords = async () =>
   }));
 
 describe("outbox relay", () => {
+  it("hears a commit made in a standby's process within milliseconds, not at the leader's 10 s poll", async () => {
+    // The leader in a process of its own (a commit here wakes only this process's relays), this one standing by.
+    const leader = Bun.spawn([process.execPath, join(import.meta.dir, "testing/relay-process.ts")], {
+      env: {
+        ...process.env,
+        DATABASE_URL,
+        RELAY_SCHEMA: backbone.schema,
+        KAFKA_BROKERS: BROKERS.join(","),
+        TOPIC_PREFIX: backbone.topicPrefix,
+        RELAY_IDLE_DELAY_MS: "10000",
+      },
+      stdout: "ignore",
+      stderr: "inherit",
+    });
+    try {
+      await waitFor("the spawned relay to lead", async () => (await leaders()).length === 1, 15_000);
+      const standby = relay({ idleDelayMs: 10_000 });
+      await Bun.sleep(1_500); // the leader drains what is there and settles into its 10 s wait
+      const latencies: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const committedAt = performance.now();
+        await transact(backbone.db, (trx) => enqueue(trx, messageFor(3)));
+        await waitFor("the row to be published", async () => (await unpublished()) === 0, 15_000);
+        latencies.push(performance.now() - committedAt);
+        await Bun.sleep(200);
+      }
+      await standby.stop();
+      expect(Math.max(...latencies)).toBeLessThan(1_000);
+    } finally {
+      leader.kill("SIGKILL");
+      await leader.exited;
+    }
+  }, 60_000);
+
   it("publishes nothing for a rolled-back business transaction", async () => {
     const stopped = relay();
     const rolledBack = messageFor(1);
@@ -105,13 +150,6 @@ describe("outbox relay", () => {
   }, 60_000);
 
   it("has one relay lead a schema, and a standby take over when the leader's session dies", async () => {
-    const leaders = async () => {
-      const { rows } = await sql<{ pid: number }>`
-        select l.pid from pg_locks l
-        where l.locktype = 'advisory' and l.granted and l.objid = 0 and l.objsubid = 2
-          and l.classid = hashtext(${`${backbone.schema}.outbox`})::oid`.execute(backbone.db);
-      return rows.map((row) => row.pid);
-    };
     relay({ batchSize: 50 });
     relay({ db: backbone.connect(), bus: backbone.newBus("relay-standby"), batchSize: 50 });
     const before = messagesFor(200, 10);

@@ -16,6 +16,7 @@ import {
   tryLead,
 } from "./claim";
 import { startPublishSpans } from "./producer-spans";
+import { hearStandbys, tellLeader } from "./standby-wakes";
 import { pollOnly, wakeOnCommit } from "./wakeup";
 
 export interface RelayOptions {
@@ -36,6 +37,11 @@ export interface RelayOptions {
   prune?: { intervalMs?: number; retentionMs?: number };
   /** Labels the backlog metric (default the logger's `service`). */
   service?: string;
+  /**
+   * The database the relay's pool reaches: while this relay leads, it LISTENs there for the commits standbys
+   * in other instances report (see standby-wakes). Without it those rows wait for the leader's poll.
+   */
+  databaseUrl?: string;
 }
 
 // The backlog query counts the unpublished rows; every 5 s is plenty for a gauge scraped every 15 s.
@@ -47,6 +53,11 @@ const MARK_WAIT_MS = 50;
 
 // A relay standing by (another leads) tries to take the lead this often.
 const STANDBY_RETRY_MS = 1_000;
+
+// A leader whose client vanished (a half-open connection) must not keep the lead until TCP keepalive notices,
+// hours later: Postgres ends its session once idle this long. A live leader runs a statement at least every
+// idleDelayMs.
+const LEADER_IDLE_TIMEOUT_MS = 15_000;
 
 /**
  * Publishes committed outbox rows to the bus and marks them published, at least once and in seq order per
@@ -92,8 +103,10 @@ export function startRelay(options: RelayOptions): Stoppable {
   const housekeeping = async (session: Kysely<any>) => {
     if (Date.now() >= nextBacklogAt) {
       nextBacklogAt = Date.now() + BACKLOG_INTERVAL_MS;
-      const backlog = await measureBacklog(session);
-      metrics.outboxBacklog(service, backlog.messages, backlog.oldestAgeSeconds);
+      await measureBacklog(session).then(
+        (backlog) => metrics.outboxBacklog(service, backlog.messages, backlog.oldestAgeSeconds),
+        (error) => options.logger.warn({ err: error }, "outbox backlog not measured"),
+      );
     }
     if (Date.now() >= nextPruneAt) {
       nextPruneAt = Date.now() + pruneIntervalMs;
@@ -108,9 +121,27 @@ export function startRelay(options: RelayOptions): Stoppable {
     return null;
   };
 
+  /** Makes this session the leader's: the settings it publishes with, and an ear for the standbys. */
+  const takeLead = async (session: Kysely<any>) => {
+    // Losing a mark in a crash of Postgres only republishes its rows, which the inbox absorbs: the marks need
+    // not wait for their fsync, so the relay costs the disk almost nothing.
+    const { rows } = await sql<{ schema: string }>`
+      select current_schema() as schema, set_config('synchronous_commit', 'off', false),
+             set_config('idle_session_timeout', ${String(Math.max(LEADER_IDLE_TIMEOUT_MS, 3 * idleDelayMs))}, false)`.execute(
+      session,
+    );
+    const schema = rows[0]?.schema ?? "";
+    if (!options.databaseUrl) return undefined;
+    return hearStandbys(options.databaseUrl, schema, wakeup.nudge).catch((error) => {
+      options.logger.warn({ err: error }, "outbox relay hears no standby; their rows wait for its poll");
+      return undefined;
+    });
+  };
+
   /** Publishes for as long as this session leads; returns when stopped, throws when the session fails. */
   const serve = async (session: Kysely<any>) => {
     let leading = false;
+    let standbys: Awaited<ReturnType<typeof takeLead>>;
     // Published rows whose mark rides on the next round's statement.
     let unmarked: Published | null = null;
     try {
@@ -119,12 +150,11 @@ export function startRelay(options: RelayOptions): Stoppable {
         if (!leading) {
           leading = await tryLead(session);
           if (!leading) {
-            await pause(STANDBY_RETRY_MS);
+            // A commit in this process: the leader, in another instance, hears of it through Postgres.
+            if (await wakeup.wait(STANDBY_RETRY_MS)) await tellLeader(session);
             continue;
           }
-          // Losing a mark in a crash of Postgres only republishes its rows, which the inbox absorbs: the marks
-          // need not wait for their fsync, so the relay costs the disk almost nothing.
-          await sql`set synchronous_commit = off`.execute(session);
+          standbys = await takeLead(session);
         }
         const rows = await nextBatch(session, batchSize, unmarked);
         unmarked = null;
@@ -140,12 +170,12 @@ export function startRelay(options: RelayOptions): Stoppable {
       }
     } finally {
       await markNow(session, unmarked).catch(() => {});
-      // The connection goes back to the pool as it came: without the lead and with durable commits.
-      if (leading)
-        await sql`reset synchronous_commit`
-          .execute(session)
-          .then(() => stepDown(session))
-          .catch(() => {});
+      await standbys?.close();
+      // The connection goes back to the pool as it came: without the lead, with the session's settings.
+      if (leading) {
+        await stepDown(session).catch(() => {});
+        await sql`reset all`.execute(session).catch(() => {});
+      }
     }
   };
 

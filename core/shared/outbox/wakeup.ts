@@ -11,6 +11,8 @@ export interface Wakeup {
    * whichever is first.
    */
   wait(maxWaitMs: number): Promise<boolean>;
+  /** Counts as a commit for this waiter alone (one another instance reported). */
+  nudge(): void;
   close(): void;
 }
 
@@ -45,6 +47,7 @@ export function wakeOnCommit(): Wakeup {
       pending = false;
       return woken;
     },
+    nudge: listener,
     close() {
       closed = true;
       listeners.delete(listener);
@@ -56,5 +59,6 @@ export function wakeOnCommit(): Wakeup {
 /** A wake-up that hears no commit: the relay simply polls every maxWaitMs (for comparison in the backbone bench). */
 export const pollOnly: Wakeup = {
   wait: (maxWaitMs) => Bun.sleep(maxWaitMs).then(() => false),
+  nudge: () => {},
   close: () => {},
 };

@@ -98,6 +98,7 @@ export async function startService<Database>(
   await bus.ensureTopics(topicDeclarations(config.TOPIC_PREFIX));
   const relay = startRelay({
     db: db as Kysely<any>,
+    databaseUrl: config.DATABASE_URL,
     bus,
     logger,
     topicPrefix: config.TOPIC_PREFIX,

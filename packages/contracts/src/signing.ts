@@ -71,23 +71,25 @@ async function sha256Hex(body: RequestBody): Promise<string> {
 }
 
 // Imported keys by usage and secret: a process holds a handful of secrets (its own pairs' keys, the edge's),
-// and importing one costs as much as the HMAC itself, on every signed call.
-const importedKeys = new Map<string, Promise<CryptoKey>>();
+// and importing one costs as much as the HMAC itself, on every signed call. Only imported keys are kept, never
+// a pending import: workerd must not hand one request's promise to another.
+const importedKeys = new Map<string, CryptoKey>();
 const MAX_IMPORTED_KEYS = 256;
 
-function hmacKey(secret: string, usage: "sign" | "verify"): Promise<CryptoKey> {
+async function hmacKey(secret: string, usage: "sign" | "verify"): Promise<CryptoKey> {
   const id = `${usage}:${secret}`;
-  let key = importedKeys.get(id);
-  if (!key) {
-    // Secrets come from configuration, never from a request; the bound keeps rotated-out secrets from piling up.
-    if (importedKeys.size >= MAX_IMPORTED_KEYS) importedKeys.clear();
-    key = crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
-      usage,
-    ]);
-    importedKeys.set(id, key);
-    // A failed import is not kept: the next call tries again.
-    key.catch(() => importedKeys.delete(id));
-  }
+  const known = importedKeys.get(id);
+  if (known) return known;
+  const key = await crypto.subtle.importKey(
+    "raw",
+    encoder.encode(secret),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    [usage],
+  );
+  // Secrets come from configuration, never from a request; the bound keeps rotated-out secrets from piling up.
+  if (importedKeys.size >= MAX_IMPORTED_KEYS) importedKeys.clear();
+  importedKeys.set(id, key);
   return key;
 }
 

@@ -25,9 +25,11 @@ const bus: Bus = {
 };
 startRelay({
   db,
+  databaseUrl: env("DATABASE_URL"),
   bus,
   logger: createLogger("relay-process", "warn"),
   topicPrefix: env("TOPIC_PREFIX"),
   batchSize: Number(process.env.RELAY_BATCH_SIZE ?? 100),
+  idleDelayMs: Number(process.env.RELAY_IDLE_DELAY_MS ?? 1_000),
 });
 console.log("relay started");

@@ -61,6 +61,15 @@ describe("the order service", () => {
   };
   const view = async (orderId: string, user: { userId: string; roles: ("shopper" | "admin")[] }) =>
     (await (await order.call("GET", `/v1/orders/${orderId}`, { user })).json()) as OrderView;
+  /** The order's view once its history records `step` (a reply that changes no status). */
+  const awaitStep = async (orderId: string, user: Parameters<typeof view>[1], step: string) => {
+    let shown = await view(orderId, user);
+    for (let i = 0; i < 100 && !shown.history.some((entry) => entry.step === step); i++) {
+      await Bun.sleep(100);
+      shown = await view(orderId, user);
+    }
+    return shown;
+  };
   const awaitStatus = async (orderId: string, status: string, timeoutMs = 15_000) => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -216,6 +225,8 @@ describe("the order service", () => {
         storeId,
         lines: (commit as MessageOf<"CommitStock">).data.lines,
       });
+      // The reply and the rider's progress come on two topics: applied first, the reply is recorded first.
+      await awaitStep(orderId, user, "COMMIT_STOCK_DONE");
       await publish(order, "DeliveryStatusChanged", { orderId, ...delivery, status: "OUT_FOR_DELIVERY" });
       await awaitStatus(orderId, "OUT_FOR_DELIVERY");
       expect(await outboxOf(db, orderId, "CapturePayment")).toHaveLength(0);
@@ -224,11 +235,7 @@ describe("the order service", () => {
       const [capture] = await awaitOutbox(db, orderId, "CapturePayment");
       expect(capture?.data).toMatchObject({ paymentId, amount: totalOf() });
       await publish(order, "PaymentCaptured", { orderId, paymentId, amount: totalOf() });
-      let shown = await view(orderId, user);
-      for (let i = 0; i < 100 && !shown.history.some((entry) => entry.step === "CAPTURE_PAYMENT_DONE"); i++) {
-        await Bun.sleep(100);
-        shown = await view(orderId, user);
-      }
+      const shown = await awaitStep(orderId, user, "CAPTURE_PAYMENT_DONE");
       expect(shown).toMatchObject({ status: "DELIVERED", etaMinutes: 11, reason: null });
       const steps = shown.history.map((entry) => entry.step);
       // Reservation and authorization run in parallel: their replies come on two topics, in either order.

@@ -1,16 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
-import { join } from "node:path";
 import { withPrefix } from "@qc/contracts";
 import { sql } from "kysely";
 import { startConsumer } from "../consumer/runner";
 import {
   type Backbone,
-  BROKERS,
-  DATABASE_URL,
   effects,
   enqueueCommitted,
   messagesFor,
   recordEffect,
+  spawnRelayProcess,
   startBackbone,
   TOPIC,
   waitFor,
@@ -29,18 +27,9 @@ const publishedCount = async () => {
 };
 
 const spawnRelay = (killAfterPublish = 0) =>
-  Bun.spawn([process.execPath, join(import.meta.dir, "testing/relay-process.ts")], {
-    env: {
-      ...process.env,
-      DATABASE_URL,
-      RELAY_SCHEMA: backbone.schema,
-      KAFKA_BROKERS: BROKERS.join(","),
-      TOPIC_PREFIX: backbone.topicPrefix,
-      RELAY_BATCH_SIZE: "500",
-      RELAY_KILL_AFTER_PUBLISH: String(killAfterPublish),
-    },
-    stdout: "ignore",
-    stderr: "inherit",
+  spawnRelayProcess(backbone, {
+    RELAY_BATCH_SIZE: "500",
+    RELAY_KILL_AFTER_PUBLISH: String(killAfterPublish),
   });
 
 describe("outbox relay killed mid-batch", () => {

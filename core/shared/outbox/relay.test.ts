@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
-import { join } from "node:path";
 import { withPrefix } from "@qc/contracts";
 import { sql } from "kysely";
 import { transact } from "../db/transaction";
@@ -8,12 +7,11 @@ import { enqueue } from "./enqueue";
 import { startRelay } from "./relay";
 import {
   type Backbone,
-  BROKERS,
-  DATABASE_URL,
   enqueueCommitted,
   idsByKey,
   messageFor,
   messagesFor,
+  spawnRelayProcess,
   startBackbone,
   TOPIC,
   waitFor,
@@ -63,18 +61,7 @@ const publishedRecords = async () =>
 describe("outbox relay", () => {
   it("hears a commit made in a standby's process within milliseconds, not at the leader's 10 s poll", async () => {
     // The leader in a process of its own (a commit here wakes only this process's relays), this one standing by.
-    const leader = Bun.spawn([process.execPath, join(import.meta.dir, "testing/relay-process.ts")], {
-      env: {
-        ...process.env,
-        DATABASE_URL,
-        RELAY_SCHEMA: backbone.schema,
-        KAFKA_BROKERS: BROKERS.join(","),
-        TOPIC_PREFIX: backbone.topicPrefix,
-        RELAY_IDLE_DELAY_MS: "10000",
-      },
-      stdout: "ignore",
-      stderr: "inherit",
-    });
+    const leader = spawnRelayProcess(backbone, { RELAY_IDLE_DELAY_MS: "10000" });
     try {
       await waitFor("the spawned relay to lead", async () => (await leaders()).length === 1, 15_000);
       const standby = relay({ idleDelayMs: 10_000 });

@@ -135,3 +135,18 @@ export function idsByKey(items: { key: string; id: string }[]): Map<string, stri
   for (const item of items) byKey.set(item.key, [...(byKey.get(item.key) ?? []), item.id]);
   return byKey;
 }
+
+/** A relay in a process of its own (`relay-process.ts`) on the backbone's schema, with its RELAY_* `settings`. */
+export const spawnRelayProcess = (backbone: Backbone, settings: Record<string, string>) =>
+  Bun.spawn([process.execPath, join(import.meta.dir, "relay-process.ts")], {
+    env: {
+      ...process.env,
+      DATABASE_URL,
+      RELAY_SCHEMA: backbone.schema,
+      KAFKA_BROKERS: BROKERS.join(","),
+      TOPIC_PREFIX: backbone.topicPrefix,
+      ...settings,
+    },
+    stdout: "ignore",
+    stderr: "inherit",
+  });

@@ -37,6 +37,12 @@ export interface Published {
   at: Date;
 }
 
+const seqsOf = (published: Published | null) => (published?.rows ?? []).map((row) => row.seq);
+
+/** The mark of published rows: the instant Kafka acknowledged them. */
+const mark = (published: Published | null) =>
+  sql`update outbox set published_at = ${published?.at ?? null} where seq = any(${seqsOf(published)}::bigint[])`;
+
 /**
  * The oldest unpublished rows, after marking `published` (an earlier round's rows) in the same statement:
  * under load a round is one statement, not two. Only the leading relay publishes, so reading the rows is
@@ -48,24 +54,18 @@ export async function nextBatch(
   batchSize: number,
   published: Published | null,
 ): Promise<OutboxRow[]> {
-  const marked = (published?.rows ?? []).map((row) => row.seq);
   // The statement's one snapshot still shows the rows it marks as unpublished: they are left out by seq.
   const { rows } = await sql<OutboxRow>`
-    with marked as (
-      update outbox set published_at = ${published?.at ?? null} where seq = any(${marked}::bigint[]))
+    with marked as (${mark(published)})
     select seq, id, topic, key, payload, headers from outbox
-    where published_at is null and seq <> all(${marked}::bigint[]) order by seq limit ${batchSize}`.execute(
-    session,
-  );
+    where published_at is null and seq <> all(${seqsOf(published)}::bigint[])
+    order by seq limit ${batchSize}`.execute(session);
   return rows;
 }
 
-/** Marks published rows with the instant Kafka acknowledged them, one statement in its own transaction. */
+/** Marks published rows on their own, one statement in its own transaction. */
 export async function markPublished(session: Kysely<any>, published: Published): Promise<void> {
-  const seqs = published.rows.map((row) => row.seq);
-  await sql`update outbox set published_at = ${published.at} where seq = any(${seqs}::bigint[])`.execute(
-    session,
-  );
+  await mark(published).execute(session);
 }
 
 /** Deletes rows published before the cutoff, a chunk at a time so no single delete holds locks for long. */

@@ -53,7 +53,15 @@ export async function kafkaAnswers(broker: string): Promise<boolean> {
   }
 }
 
-const java = (args: string[]) => ["java", "-Xms256m", "-Xmx768m", "-XX:TieredStopAtLevel=1", "-cp", `${lib}/*`, ...args];
+const java = (args: string[]) => [
+  "java",
+  "-Xms256m",
+  "-Xmx768m",
+  "-XX:TieredStopAtLevel=1",
+  "-cp",
+  `${lib}/*`,
+  ...args,
+];
 
 /**
  * Starts a single-node KRaft broker unless one already answers on the port; formats its storage on first

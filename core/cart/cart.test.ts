@@ -2,15 +2,17 @@ import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { CartLines, type CartView } from "@qc/contracts";
 import { Cart } from "@qc/contracts/grpc/services";
 import { SignJWT } from "jose";
-import type { Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
 import { inventoryService } from "../inventory/main";
 import { pricingService } from "../pricing/main";
 import { pricingParts } from "../pricing/wiring";
 import { closeGrpcClients, type GrpcCaller, grpcClient } from "../shared/grpc/client";
 import { awaitOutbox, publish } from "../shared/testing/messages";
 import { type TestEnvironment, type TestService, testEnvironment } from "../shared/testing/service";
+import { createCartStore } from "./db/cart-store";
 import type { Database } from "./db/schema";
 import { cartService } from "./main";
+import { startWriteBehind } from "./use-cases/write-behind";
 import { cartParts } from "./wiring";
 
 const admin = { userId: Bun.randomUUIDv7(), roles: ["admin" as const] };
@@ -83,6 +85,15 @@ const until = async (check: () => Promise<boolean>, timeoutMs = 15_000) => {
     await Bun.sleep(50);
   }
 };
+// xmin names the transaction that wrote the row.
+const rowsOf = (userIds: string[]) =>
+  db
+    .selectFrom("carts")
+    .select(["user_id", "lines", sql<string>`xmin::text`.as("xmin")])
+    .where("user_id", "in", userIds)
+    .where("store_id", "=", storeId)
+    .orderBy("user_id")
+    .execute();
 const storedCart = (userId: string) =>
   db
     .selectFrom("carts")
@@ -156,6 +167,38 @@ describe("cart", () => {
     await put(user, "EGGS-12", 1);
     await until(async () => (await storedCart(user.userId))?.version === 4);
     expect((await read(user)).lines.map((line) => line.sku)).toEqual(["BREAD-1", "EGGS-12"]);
+  });
+
+  it("stores the writes of many carts queued within one interval in one transaction, each with its event", async () => {
+    // A stream of its own (another key prefix), so the service's running worker cannot take these writes
+    // before the worker under test starts with all of them queued.
+    const ctx = { ...cart.ctx, config: { ...cart.ctx.config, TOPIC_PREFIX: `wb-${Bun.randomUUIDv7()}` } };
+    const store = createCartStore(ctx as never);
+    const users = [shopper(), shopper(), shopper(), shopper()];
+    for (const [i, user] of users.entries())
+      await store.setQuantity({ userId: user.userId, storeId }, "MILK-1L", i + 1, `corr-${i}`);
+    await store.clear({ userId: users[0]?.userId ?? "", storeId }, "corr-clear");
+
+    const worker = await startWriteBehind(ctx as never, store);
+    try {
+      const ids = users.map((user) => user.userId);
+      await until(async () => (await rowsOf(ids)).length === users.length);
+      const rows = await rowsOf(ids);
+      expect(new Set(rows.map((row) => row.xmin)).size).toBe(1);
+      const expected = users.map((user, i) => ({
+        user_id: user.userId,
+        lines: i === 0 ? [] : [{ sku: "MILK-1L", quantity: i + 1 }],
+      }));
+      expect(rows.map(({ user_id, lines }) => ({ user_id, lines }))).toEqual(
+        expected.sort((a, b) => (a.user_id < b.user_id ? -1 : 1)),
+      );
+      const cleared = await awaitOutbox(db, `${users[0]?.userId}:${storeId}`, "CartCleared");
+      expect(cleared).toHaveLength(1);
+      expect(await ctx.redis.send("XLEN", [store.stream])).toBe(0);
+    } finally {
+      await worker.stop();
+      await ctx.redis.del(store.stream);
+    }
   });
 
   it("merges a guest cart into the shopper's, capped at the limit, and empties the guest cart", async () => {

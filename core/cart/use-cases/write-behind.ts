@@ -1,4 +1,5 @@
-import { type AnyMessage, createMessage, type Line } from "@qc/contracts";
+import { type AnyMessage, createMessage } from "@qc/contracts";
+import type { Kysely } from "kysely";
 import { transact } from "../../shared/db/transaction";
 import { enqueue } from "../../shared/outbox/enqueue";
 import type { ServiceContext, Stoppable } from "../../shared/runtime/context";
@@ -50,8 +51,9 @@ const eventOf = (write: QueuedWrite): AnyMessage => {
 
 /**
  * Drains the write-behind stream into Postgres. Every instance reads through one consumer group, so each
- * write is flushed once; a batch commits per cart together with its CartItemSet/CartCleared events in the
- * outbox, and the stream entries are acknowledged only after that commit (at-least-once; a replayed write
+ * write is flushed once. What gathered over `CART_FLUSH_INTERVAL_MS` (up to 200 writes, any number of carts)
+ * commits in one transaction with its CartItemSet/CartCleared events in the outbox, and the stream entries
+ * are acknowledged only after that commit (at-least-once; a replayed write
  * stores the same state and re-announces the same quantity). The stored state is Redis's current state of
  * the cart, guarded by version; if Redis lost the cart, the queued writes themselves are replayed onto the
  * Postgres copy.
@@ -64,38 +66,35 @@ export async function startWriteBehind(ctx: ServiceContext<Database>, store: Car
     if (!String(error).includes("BUSYGROUP")) throw error;
   }
 
-  const flushCart = async (cart: CartRef, writes: QueuedWrite[]) => {
-    const current = await store.snapshot(cart);
-    await transact(ctx.db, async (trx) => {
-      let state: { lines: Line[]; version: number };
-      if (current) state = current;
-      else {
-        const row = await findCart(trx, cart, { forUpdate: true });
-        const newer = writes.filter((write) => write.version > (row?.version ?? 0));
-        state = {
-          lines: newer.reduce((lines, write) => applyWrite(lines, write.write), row?.lines ?? []),
-          version: Math.max(row?.version ?? 0, ...writes.map((write) => write.version)),
-        };
-      }
-      await saveCart(trx, { ...cart, ...state });
-      await enqueue(trx, ...writes.map(eventOf));
-    });
+  /** What to store for a cart Redis no longer holds: its queued writes replayed onto the stored copy. */
+  const replayed = async (trx: Kysely<Database>, cart: CartRef, writes: QueuedWrite[]) => {
+    const row = await findCart(trx, cart, { forUpdate: true });
+    const newer = writes.filter((write) => write.version > (row?.version ?? 0));
+    return {
+      lines: newer.reduce((lines, write) => applyWrite(lines, write.write), row?.lines ?? []),
+      version: Math.max(row?.version ?? 0, ...writes.map((write) => write.version)),
+    };
   };
 
+  // One transaction (one commit) and one acknowledgement for the whole batch, however many carts it holds.
+  // Carts are stored in key order so that two instances flushing overlapping carts lock them alike.
   const flush = async (entries: StreamEntry[]) => {
-    const byCart = new Map<string, QueuedWrite[]>();
-    for (const write of entries.map(toWrite)) {
-      const key = `${write.cart.userId}:${write.cart.storeId}`;
-      byCart.set(key, [...(byCart.get(key) ?? []), write]);
-    }
-    for (const writes of byCart.values()) {
-      const first = writes[0];
-      if (!first) continue;
-      await flushCart(first.cart, writes);
-      const ids = writes.map((write) => write.id);
-      await ctx.redis.send("XACK", [store.stream, GROUP, ...ids]);
-      await ctx.redis.send("XDEL", [store.stream, ...ids]);
-    }
+    const writes = entries.map(toWrite);
+    const byCart = Map.groupBy(writes, (write) => `${write.cart.userId}:${write.cart.storeId}`);
+    const carts = [...byCart.keys()].sort().map((key) => byCart.get(key) as QueuedWrite[]);
+    const current = await Promise.all(
+      carts.map((cartWrites) => store.snapshot((cartWrites[0] as QueuedWrite).cart)),
+    );
+    await transact(ctx.db, async (trx) => {
+      for (const [i, cartWrites] of carts.entries()) {
+        const { cart } = cartWrites[0] as QueuedWrite;
+        await saveCart(trx, { ...cart, ...(current[i] ?? (await replayed(trx, cart, cartWrites))) });
+      }
+      await enqueue(trx, ...writes.map(eventOf));
+    });
+    const ids = entries.map(([id]) => id);
+    await ctx.redis.send("XACK", [store.stream, GROUP, ...ids]);
+    await ctx.redis.send("XDEL", [store.stream, ...ids]);
   };
 
   const readBatch = async (): Promise<StreamEntry[]> => {
@@ -130,7 +129,9 @@ export async function startWriteBehind(ctx: ServiceContext<Database>, store: Car
       try {
         const entries = await readBatch();
         if (entries.length > 0) await flush(entries);
-        else await Bun.sleep(ctx.config.CART_FLUSH_INTERVAL_MS);
+        // Writes gather for an interval, so a busy minute costs a few commits, not one per write; a full
+        // batch means more are waiting.
+        if (entries.length < BATCH) await Bun.sleep(ctx.config.CART_FLUSH_INTERVAL_MS);
       } catch (error) {
         // Unacknowledged entries stay pending and are retried (by this or another instance) later.
         ctx.logger.error({ err: error }, "cart write-behind flush failed");

@@ -26,25 +26,52 @@ function redisOf(env: Env): Redis {
   });
 }
 
+/** How long points wait in the isolate before they are written together (`OPS_LOCAL_FLUSH_MS`), and how many. */
+const flushDelayMs = (env: Env) => Number(env.OPS_LOCAL_FLUSH_MS ?? 1_000);
+const LOCAL_FLUSH_POINTS = 200;
+
+// Points not yet written, by edge host. Module scope: they outlive the request that recorded them, and the
+// flush that request scheduled (waitUntil) writes everything gathered meanwhile in one pipeline.
+const pending = new Map<string, StoredPoint[]>();
+
+async function flush(env: Env, host: string): Promise<void> {
+  const points = pending.get(host);
+  if (!points?.length) return;
+  pending.delete(host);
+  const key = keyOf(host);
+  const newest = Math.max(...points.map((point) => point.at));
+  const [first, ...rest] = points.map((point) => ({ score: point.at, member: point }));
+  if (!first) return;
+  await redisOf(env)
+    .pipeline()
+    .zadd(key, first, ...rest)
+    .zremrangebyscore(key, 0, newest - LOCAL_RETENTION_SECONDS * 1_000)
+    .expire(key, LOCAL_RETENTION_SECONDS)
+    .exec();
+}
+
 /**
  * Keeps a copy of a request data point in the local Redis (through the Upstash REST server `npm run dev`
  * starts), for `OPS_SOURCE=local`: under `wrangler dev` the Analytics Engine binding accepts points but
- * nothing can query them back. Points older than LOCAL_RETENTION_SECONDS are dropped on each write.
+ * nothing can query them back. Points are gathered for `OPS_LOCAL_FLUSH_MS` (1 s) and written in one request: one
+ * subrequest per request cost `wrangler dev` four devtools events, each a POST to wrangler's Node process.
+ * The promise of the first point of a round is that round's write (the caller hands it to `waitUntil`);
+ * points older than LOCAL_RETENTION_SECONDS are dropped on each write.
  */
-export async function keepLocally(
+export function keepLocally(
   env: Env,
   host: string,
   point: AnalyticsEngineDataPoint,
   at = Date.now(),
 ): Promise<void> {
-  const key = keyOf(host);
   const stored: StoredPoint = StoredPoint.parse({ at, blobs: point.blobs, doubles: point.doubles });
-  await redisOf(env)
-    .pipeline()
-    .zadd(key, { score: at, member: stored })
-    .zremrangebyscore(key, 0, at - LOCAL_RETENTION_SECONDS * 1_000)
-    .expire(key, LOCAL_RETENTION_SECONDS)
-    .exec();
+  const points = pending.get(host);
+  if (!points) {
+    pending.set(host, [stored]);
+    return new Promise((resolve) => setTimeout(resolve, flushDelayMs(env))).then(() => flush(env, host));
+  }
+  points.push(stored);
+  return points.length >= LOCAL_FLUSH_POINTS ? flush(env, host) : Promise.resolve();
 }
 
 /** The exact quantile of sorted values, as quantileExactWeighted picks it (the value at ⌊q·n⌋). */
@@ -63,6 +90,8 @@ export class LocalSource implements OpsSource {
   ) {}
 
   async requestFigures(windowSeconds: number): Promise<RequestFigures> {
+    // What this isolate gathered but has not written yet counts too.
+    await flush(this.env, this.host);
     const members = await redisOf(this.env).zrange<unknown[]>(
       keyOf(this.host),
       Date.now() - windowSeconds * 1_000,

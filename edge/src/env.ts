@@ -1,4 +1,5 @@
 import type { Role } from "@qc/contracts";
+import type { RateLimitWindow } from "./middleware/rate-limit";
 
 /** The verified caller, set by the auth middleware. */
 export interface User {
@@ -16,6 +17,8 @@ export interface Variables {
   traceparent: string;
   user?: User;
   cacheStatus?: CacheStatus;
+  /** Rate-limit windows a later limiter on the route decides together with its own (see rateLimit). */
+  rateLimitWindows?: RateLimitWindow[];
 }
 
 /** The Hono environment of every edge app: bindings from `wrangler types` plus our variables. */

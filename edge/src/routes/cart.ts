@@ -14,6 +14,7 @@ import { forward } from "../core/forward";
 import type { AppEnv } from "../env";
 import { problem } from "../errors";
 import { authenticate } from "../middleware/auth";
+import { decidesRateLimits, enforcePendingLimits } from "../middleware/rate-limit";
 import { readCache } from "../middleware/read-cache";
 import { requireRole } from "../middleware/roles";
 import { validate } from "../middleware/validate";
@@ -43,7 +44,7 @@ async function forwardAndRetireCart(c: Context<AppEnv>, body?: unknown): Promise
  * A cart belongs to a signed-in shopper, or, before sign-in, to a guest who presents the token cart issued
  * (`X-Guest-Token`); anything else is 401. Guests' carts are never cached at the edge.
  */
-const shopperOrGuest: MiddlewareHandler<AppEnv> = async function shopperOrGuest(c, next) {
+const shopperOrGuest: MiddlewareHandler<AppEnv> = decidesRateLimits(async function shopperOrGuest(c, next) {
   if (c.req.header("authorization")) {
     return authenticate()(c, async () => {
       await userLimit(c, async () => {
@@ -51,12 +52,14 @@ const shopperOrGuest: MiddlewareHandler<AppEnv> = async function shopperOrGuest(
       });
     });
   }
+  // A guest has no user window: the per-IP one is decided here.
+  await enforcePendingLimits(c);
   if (!c.req.header(GUEST_TOKEN_HEADER))
     throw problem(401, "unauthorized", "Sign in, or send the guest token from POST /v1/cart/guest", {
       "www-authenticate": "Bearer",
     });
   return validate("header", GuestHeaders)(c, next);
-};
+});
 
 const signedInCart = readCache({
   name: "cart",

@@ -1,7 +1,7 @@
 import { createExecutionContext } from "cloudflare:test";
 import { Hono } from "hono";
-import { describe, expect, it } from "vitest";
-import { edge, env, freshIp } from "../../../test/helpers";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { as, edge, env, freshIp, receivedByCore, requestId } from "../../../test/helpers";
 import { DEAD_URL } from "../../../test/ports";
 import type { AppEnv } from "../../env";
 import { problemErrors } from "../problem-errors";
@@ -110,5 +110,95 @@ describe("rateLimit", () => {
       { UPSTASH_REDIS_REST_URL: DEAD_URL },
     );
     expect(response.status).toBe(200);
+  });
+});
+
+const checkout = (headers: Record<string, string>, overrides: Partial<Env> = {}) =>
+  edge(
+    "/v1/orders",
+    {
+      method: "POST",
+      headers: {
+        ...headers,
+        "content-type": "application/json",
+        "idempotency-key": `checkout-${crypto.randomUUID()}`,
+        prefer: "wait=0",
+      },
+      body: JSON.stringify({
+        storeId: crypto.randomUUID(),
+        address: { line1: "1 Test Street", lat: 52.5, lng: 13.4 },
+        payment: { token: "tok_visa" },
+      }),
+    },
+    overrides,
+  );
+
+describe("the windows of one request", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  /** The requests the Worker sent to Redis for rate limits while `work` ran, and the commands in each. */
+  async function limiterRequests(work: () => Promise<unknown>): Promise<number[]> {
+    const calls: number[] = [];
+    const realFetch = globalThis.fetch;
+    vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
+      const request = new Request(input, init);
+      if (request.url.startsWith(env.UPSTASH_REDIS_REST_URL)) {
+        const body = await request.clone().text();
+        if (body.includes("ratelimit"))
+          calls.push(request.url.endsWith("/pipeline") ? JSON.parse(body).length : 1);
+      }
+      return realFetch(request);
+    });
+    await work();
+    return calls;
+  }
+
+  it("counts a checkout against the per-IP, per-user and checkout windows in one request to Redis", async () => {
+    const headers = await as({ roles: ["shopper"] });
+    let status = 0;
+    const calls = await limiterRequests(async () => {
+      status = (await checkout(headers)).status;
+    });
+    expect(status).toBe(201);
+    expect(calls).toEqual([3]);
+  });
+
+  it("refuses a checkout past the per-IP limit with 429 before it reaches core", async () => {
+    const headers = await as({ roles: ["shopper"] });
+    const limits = { RATE_LIMIT_IP_PER_MINUTE: "2" };
+    expect((await checkout(headers, limits)).status).toBe(201);
+    expect((await checkout(headers, limits)).status).toBe(201);
+    const id = requestId();
+    const refused = await checkout({ ...headers, "x-request-id": id }, limits);
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get("ratelimit-policy")).toBe("2;w=60");
+    expect(await receivedByCore(id)).toEqual([]);
+  });
+
+  it("still counts the per-IP window of requests auth refuses, and answers 429 past it", async () => {
+    const headers = { authorization: "Bearer not.a.token", "cf-connecting-ip": freshIp() };
+    const limits = { RATE_LIMIT_IP_PER_MINUTE: "2" };
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) statuses.push((await checkout(headers, limits)).status);
+    expect(statuses).toEqual([401, 401, 429]);
+  });
+
+  it("limits a guest's cart per IP though no user window follows", async () => {
+    const ip = freshIp();
+    const limits = { RATE_LIMIT_IP_PER_MINUTE: "2" };
+    const guestPut = () =>
+      edge(
+        "/v1/cart/items/MILK-1",
+        {
+          method: "PUT",
+          headers: { "cf-connecting-ip": ip, "x-guest-token": "not-a-guest-token" },
+          body: JSON.stringify({ storeId: crypto.randomUUID(), quantity: 1 }),
+        },
+        limits,
+      );
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) statuses.push((await guestPut()).status);
+    expect(statuses[2]).toBe(429);
+    expect(statuses.slice(0, 2)).not.toContain(429);
   });
 });

@@ -70,3 +70,25 @@ export async function receivedByCore(requestId: string): Promise<ReceivedRequest
 export function requestId(): string {
   return `test-${crypto.randomUUID()}`;
 }
+
+/** A checkout through the edge that the core double accepts at once (`Prefer: wait=0`), by `headers`' caller. */
+export function checkout(headers: Record<string, string>, overrides: Partial<Env> = {}): Promise<Response> {
+  return edge(
+    "/v1/orders",
+    {
+      method: "POST",
+      headers: {
+        ...headers,
+        "content-type": "application/json",
+        "idempotency-key": `checkout-${crypto.randomUUID()}`,
+        prefer: "wait=0",
+      },
+      body: JSON.stringify({
+        storeId: crypto.randomUUID(),
+        address: { line1: "1 Test Street", lat: 52.5, lng: 13.4 },
+        payment: { token: "tok_visa" },
+      }),
+    },
+    overrides,
+  );
+}

@@ -1,7 +1,7 @@
 import { OpsSummary } from "@qc/contracts";
 import { describe, expect, it } from "vitest";
 import { DOUBLE_STORE_LOAD } from "../../test/core-double";
-import { as, edge, freshIp } from "../../test/helpers";
+import { as, checkout, edge, freshIp } from "../../test/helpers";
 import { parseSamples } from "../ops/core-metrics";
 import { edgeTraffic } from "../ops/source";
 
@@ -10,20 +10,7 @@ const summary = (headers: Record<string, string>) => edge("/v1/admin/ops/summary
 describe("GET /v1/admin/ops/summary", () => {
   it("answers an admin the dashboard's figures: edge traffic from the kept data points, core's metrics, open orders", async () => {
     // A checkout through the edge (the double accepts it at once with Prefer: wait=0) leaves a data point.
-    const placed = await edge("/v1/orders", {
-      method: "POST",
-      headers: {
-        ...(await as({ roles: ["shopper"] })),
-        "content-type": "application/json",
-        "idempotency-key": `checkout-${crypto.randomUUID()}`,
-        prefer: "wait=0",
-      },
-      body: JSON.stringify({
-        storeId: crypto.randomUUID(),
-        address: { line1: "1 Test Street", lat: 52.5, lng: 13.4 },
-        payment: { token: "tok_visa" },
-      }),
-    });
+    const placed = await checkout(await as({ roles: ["shopper"] }));
     expect(placed.status).toBe(201);
 
     const response = await summary(await as({ roles: ["admin"] }));

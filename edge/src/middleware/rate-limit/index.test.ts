@@ -1,7 +1,7 @@
 import { createExecutionContext } from "cloudflare:test";
 import { Hono } from "hono";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { as, edge, env, freshIp, receivedByCore, requestId } from "../../../test/helpers";
+import { as, checkout, edge, env, freshIp, receivedByCore, requestId } from "../../../test/helpers";
 import { DEAD_URL } from "../../../test/ports";
 import type { AppEnv } from "../../env";
 import { problemErrors } from "../problem-errors";
@@ -112,26 +112,6 @@ describe("rateLimit", () => {
     expect(response.status).toBe(200);
   });
 });
-
-const checkout = (headers: Record<string, string>, overrides: Partial<Env> = {}) =>
-  edge(
-    "/v1/orders",
-    {
-      method: "POST",
-      headers: {
-        ...headers,
-        "content-type": "application/json",
-        "idempotency-key": `checkout-${crypto.randomUUID()}`,
-        prefer: "wait=0",
-      },
-      body: JSON.stringify({
-        storeId: crypto.randomUUID(),
-        address: { line1: "1 Test Street", lat: 52.5, lng: 13.4 },
-        payment: { token: "tok_visa" },
-      }),
-    },
-    overrides,
-  );
 
 describe("the windows of one request", () => {
   afterEach(() => vi.restoreAllMocks());

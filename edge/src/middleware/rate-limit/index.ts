@@ -188,10 +188,12 @@ export async function enforcePendingLimits(c: Context<AppEnv>): Promise<void> {
  * `RateLimit-Policy`; over the limit it is 429 problem+json with `Retry-After`.
  *
  * Limiters nest (per IP on every /v1 request, per user, per route). A limiter followed by another on the
- * request's route leaves its window to that one, and the last decides them all in one round trip to Redis:
- * before anything else the route does, as the first one would have. If the request ends before reaching it
- * (a 401 from auth, a 403, a bad body), the windows left waiting are counted as it unwinds, and one over
- * its limit turns that answer into the 429 it would have been.
+ * request's route leaves its window to that one, and the last decides them all in one round trip to Redis,
+ * before the route's handler runs. If the request ends before reaching it (a 401 from auth, a 403, a bad
+ * body), the windows left waiting are counted as it unwinds, and one over its limit turns that answer into
+ * the 429 it would have been. "Later on the route" is read from the handlers Hono matched, so two routes
+ * that overlap (one answering before the other's limiter) would be counted only on the way out: the route
+ * table has none, and the tests pin the chains that matter (checkout, the cart, auth failures).
  */
 export function rateLimit(options: RateLimitOptions): MiddlewareHandler<AppEnv> {
   const resolved: Required<RateLimitOptions> = {

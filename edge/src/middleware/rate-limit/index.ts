@@ -193,7 +193,7 @@ export async function enforcePendingLimits(c: Context<AppEnv>): Promise<void> {
  * body), the windows left waiting are counted as it unwinds, and one over its limit turns that answer into
  * the 429 it would have been. "Later on the route" is read from the handlers Hono matched, so two routes
  * that overlap (one answering before the other's limiter) would be counted only on the way out: the route
- * table has none, and the tests pin the chains that matter (checkout, the cart, auth failures).
+ * table is meant to have none, and the tests pin the chains that matter (checkout, the cart, auth failures).
  */
 export function rateLimit(options: RateLimitOptions): MiddlewareHandler<AppEnv> {
   const resolved: Required<RateLimitOptions> = {

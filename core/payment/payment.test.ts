@@ -150,6 +150,41 @@ describe("payment answering the saga's commands over Kafka", () => {
     );
   });
 
+  it("the simulated processor answers a repeated or concurrent authorization with its first answer", async () => {
+    const processor = connectProvider(payment.ctx as never);
+    const request = (key: string, token = "tok_visa") => ({ idempotencyKey: key, token, ...amount });
+    const authorizations = (key: string) =>
+      db.selectFrom("provider_authorizations").selectAll().where("authorization_key", "=", key).execute();
+    try {
+      const key = `authorize:${crypto.randomUUID()}`;
+      const answers = await Promise.all(
+        Array.from({ length: 8 }, () => processor.provider.authorize(request(key))),
+      );
+      expect(answers[0]).toMatchObject({ ok: true });
+      expect(new Set(answers.map((answer) => JSON.stringify(answer))).size).toBe(1);
+      expect(await processor.provider.authorize(request(key))).toEqual(answers[0] as never);
+      expect(await authorizations(key)).toMatchObject([{ status: "AUTHORIZED", amount_minor: 24_900 }]);
+
+      const declined = `authorize:${crypto.randomUUID()}`;
+      expect(await processor.provider.authorize(request(declined, "tok_declined"))).toEqual({
+        ok: false,
+        code: "card_declined",
+      });
+      expect(await authorizations(declined)).toMatchObject([{ status: "DECLINED" }]);
+
+      // A void that arrived first blocks the authorization under its key.
+      const voidedFirst = `authorize:${crypto.randomUUID()}`;
+      await processor.provider.void({ idempotencyKey: `void:${voidedFirst}`, authorizationKey: voidedFirst });
+      expect(await processor.provider.authorize(request(voidedFirst))).toEqual({
+        ok: false,
+        code: "authorization_voided",
+      });
+      expect(await authorizations(voidedFirst)).toMatchObject([{ status: "VOIDED", amount_minor: 0 }]);
+    } finally {
+      await processor.stop();
+    }
+  });
+
   it("captures an authorization once, however often CapturePayment arrives", async () => {
     const orderId = await authorize("tok_visa");
     const paymentId = paymentIdFor(orderId);

@@ -1,6 +1,6 @@
-import type { Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
 import type { Database, ProviderAuthorizationsTable } from "../../db/schema";
-import type { FollowUpRequest, PaymentProvider, ProviderResult } from "./provider";
+import type { AuthorizeRequest, FollowUpRequest, PaymentProvider, ProviderResult } from "./provider";
 
 export interface SimulatorOptions {
   /** Typical answer time, read on every call (so a test can slow the processor down), plus up to a third of it. */
@@ -130,27 +130,48 @@ export function createSimulatedProvider(db: Kysely<Database>, options: Simulator
       });
     };
 
+  /**
+   * An authorization in one statement, as a processor's single write would be: the operation is claimed
+   * with its result decided (refused when the key already has an authorization, e.g. one voided before it
+   * arrived) and the authorization recorded only when the claim succeeded. A repeat of the key claims
+   * nothing and reads the first answer. Should a void of the same key commit meanwhile, the authorization's
+   * primary key fails the statement: an error, so the caller treats the outcome as unknown and voids.
+   */
+  const authorizeOnce = async (request: AuthorizeRequest): Promise<ProviderResult> => {
+    const { status, code } = outcomeOf(request.token);
+    const ref = reference();
+    const result: ProviderResult = code ? refused(code) : { ok: true, reference: ref };
+    const key = request.idempotencyKey;
+    const { rows } = await sql<{ result: ProviderResult }>`
+      with earlier as (
+        select status from provider_authorizations where authorization_key = ${key}
+      ), claimed as (
+        insert into provider_operations (idempotency_key, operation, authorization_key, result)
+        select ${key}::text, 'authorize', ${key}::text, coalesce(
+          (select jsonb_build_object('ok', false, 'code', 'authorization_' || lower(status)) from earlier),
+          ${JSON.stringify(result)}::jsonb)
+        on conflict (idempotency_key) do nothing
+        returning result
+      ), recorded as (
+        insert into provider_authorizations (authorization_key, reference, token, amount_minor, currency, status)
+        select ${key}::text, ${ref}::text, ${request.token}::text, ${request.amountMinor}::bigint,
+          ${request.currency}::text, ${status}::text
+        where exists (select from claimed) and not exists (select from earlier)
+      )
+      select result from claimed`.execute(db);
+    if (rows[0]) return rows[0].result;
+    const first = await db
+      .selectFrom("provider_operations")
+      .select("result")
+      .where("idempotency_key", "=", key)
+      .executeTakeFirstOrThrow();
+    return first.result;
+  };
+
   return {
     async authorize(request, signal) {
       await wait(signal);
-      const result = await once("authorize", request.idempotencyKey, request.idempotencyKey, async (trx) => {
-        const earlier = await lockAuthorization(trx, request.idempotencyKey);
-        if (earlier) return refused(`authorization_${earlier.status.toLowerCase()}`);
-        const { status, code } = outcomeOf(request.token);
-        const ref = reference();
-        await trx
-          .insertInto("provider_authorizations")
-          .values({
-            authorization_key: request.idempotencyKey,
-            reference: ref,
-            token: request.token,
-            amount_minor: request.amountMinor,
-            currency: request.currency,
-            status,
-          })
-          .execute();
-        return code ? refused(code) : { ok: true, reference: ref };
-      });
+      const result = await authorizeOnce(request);
       // Every answer about a tok_timeout authorization is late, retries included.
       if (request.token === "tok_timeout") await sleep(options.slowMs, signal);
       return result;

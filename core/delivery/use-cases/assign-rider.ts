@@ -3,23 +3,21 @@ import type { Kysely } from "kysely";
 import { transact } from "../../shared/db/transaction";
 import { enqueue } from "../../shared/outbox/enqueue";
 import { claimWaiting, setRider, takeNearestFreeRider, updateDelivery } from "../db/delivery-repository";
-import type { Database, DeliveryRow, StoreRow } from "../db/schema";
+import type { Database, DeliveryRow } from "../db/schema";
 import { findStore } from "../db/store-repository";
 import { etaMinutes } from "../domain/geo";
 import { created, failed, replyTo } from "../domain/messages";
 
 /**
- * Gives a waiting delivery the nearest free rider of its store (`known`: the store, when the caller read it
- * already) and answers DeliveryCreated; false (and the delivery keeps waiting) when the store has no free
- * rider yet.
+ * Gives a waiting delivery the nearest free rider of its store and answers DeliveryCreated; false (and the
+ * delivery keeps waiting) when the store has no free rider yet.
  */
 export async function assignRider(
   trx: Kysely<Database>,
   delivery: DeliveryRow,
   meta: MessageMeta,
-  known?: StoreRow,
 ): Promise<boolean> {
-  const store = known ?? (await findStore(trx, delivery.store_id));
+  const store = await findStore(trx, delivery.store_id);
   if (!store || delivery.lat === null || delivery.lng === null) return false;
   const rider = await takeNearestFreeRider(trx, store.store_id, store);
   if (!rider) return false;

@@ -2,18 +2,18 @@ import type { MessageOf } from "@qc/contracts";
 import type { Kysely } from "kysely";
 import { enqueue } from "../../shared/outbox/enqueue";
 import { currentTraceparent } from "../../shared/telemetry/tracing";
-import { findDelivery, insertDelivery, lockOrder, updateDelivery } from "../db/delivery-repository";
+import { findDelivery, insertDelivery, lockOrder, takeNearestFreeRider } from "../db/delivery-repository";
 import type { Database } from "../db/schema";
 import { findStore } from "../db/store-repository";
-import { distanceMeters } from "../domain/geo";
-import { failed, replyTo, stateOf } from "../domain/messages";
-import { assignRider } from "./assign-rider";
+import { distanceMeters, etaMinutes } from "../domain/geo";
+import { created, failed, replyTo, stateOf } from "../domain/messages";
 
 /**
  * CreateDelivery: the order gets the nearest free rider of its store and an ETA (DeliveryCreated). With no
  * rider free it waits (PENDING_RIDER) until `assignWithinMs` has passed, then fails with NO_RIDER; an
  * address outside the store's radius fails at once. A repeat answers with the delivery's current state,
- * and a CancelDelivery that came first leaves a tombstone this answers DeliveryCancelled from.
+ * and a CancelDelivery that came first leaves a tombstone this answers DeliveryCancelled from. The rider is
+ * taken before the delivery is written, so the row is inserted once in its final state.
  */
 export async function createDelivery(
   trx: Kysely<Database>,
@@ -26,23 +26,37 @@ export async function createDelivery(
   const existing = await findDelivery(trx, orderId);
   if (existing) return enqueue(trx, ...stateOf(existing, meta));
 
-  const delivery = await insertDelivery(trx, {
+  const delivery = {
     delivery_id: Bun.randomUUIDv7(),
     order_id: orderId,
     store_id: storeId,
-    rider_id: null,
-    status: "PENDING_RIDER",
     address_line1: address.line1,
     lat: address.lat,
     lng: address.lng,
-    eta_minutes: null,
     assign_deadline: new Date(Date.now() + assignWithinMs),
     traceparent: currentTraceparent() ?? command.traceparent,
-  });
+  };
   const store = await findStore(trx, storeId);
   if (store && distanceMeters(store, address) > store.service_radius_meters) {
-    const outOfRange = await updateDelivery(trx, delivery.delivery_id, { status: "FAILED" });
+    const outOfRange = await insertDelivery(trx, {
+      ...delivery,
+      status: "FAILED",
+      rider_id: null,
+      eta_minutes: null,
+    });
     return enqueue(trx, failed(outOfRange, "OUT_OF_RANGE", meta));
   }
-  await assignRider(trx, delivery, meta, store);
+  // No store known yet: the delivery waits, and the assigner's next pass finds it a rider.
+  const rider = store && (await takeNearestFreeRider(trx, storeId, store));
+  if (!rider) {
+    await insertDelivery(trx, { ...delivery, status: "PENDING_RIDER", rider_id: null, eta_minutes: null });
+    return;
+  }
+  const assigned = await insertDelivery(trx, {
+    ...delivery,
+    status: "ASSIGNED",
+    rider_id: rider.rider_id,
+    eta_minutes: etaMinutes(rider, store, address),
+  });
+  await enqueue(trx, created(assigned, meta));
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { type PickTaskView, ShopperNotification } from "@qc/contracts";
-import type { Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
 import { Connection } from "rabbitmq-client";
 import { createRabbitQueue, deleteDeclaredQueues } from "../shared/queue/rabbitmq";
 import { awaitOutbox, publish } from "../shared/testing/messages";
@@ -233,6 +233,40 @@ describe("picking on RabbitMQ", () => {
     expect(dead?.body).toEqual({ taskId, orderId, storeId });
     expect((await taskOf(orderId))?.status).toBe("DEAD");
     expect(await claim(staffOf(storeId))).toBeNull();
+  });
+
+  it("publishes queued tasks whose publish was never recorded, and records them together in one statement", async () => {
+    const storeId = crypto.randomUUID();
+    // Four tasks queued long ago by an instance that died before RabbitMQ confirmed them.
+    const orderIds = Array.from({ length: 4 }, () => crypto.randomUUID());
+    await db
+      .insertInto("pick_tasks")
+      .values(
+        orderIds.map((orderId) => ({
+          task_id: Bun.randomUUIDv7(),
+          order_id: orderId,
+          store_id: storeId,
+          user_id: crypto.randomUUID(),
+          express: false,
+          allow_substitutions: false,
+          lines: JSON.stringify(allLines.map(({ sku }) => ({ sku, quantity: 1 }))) as never,
+          status: "QUEUED" as const,
+          updated_at: new Date(Date.now() - 60_000),
+        })),
+      )
+      .execute();
+    const marks = () =>
+      db
+        .selectFrom("pick_tasks")
+        .select(["published_at", sql<string>`xmin::text`.as("xmin")])
+        .where("order_id", "in", orderIds)
+        .execute();
+    for (let i = 0; i < 200 && (await marks()).some((row) => row.published_at === null); i++)
+      await Bun.sleep(100);
+    const rows = await marks();
+    expect(rows.every((row) => row.published_at !== null)).toBe(true);
+    expect(new Set(rows.map((row) => row.xmin)).size).toBe(1);
+    expect(await inQueue(storeId)).toBe(4);
   });
 
   it("declares its topology again on restart and keeps the tasks queued", async () => {

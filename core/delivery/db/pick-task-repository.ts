@@ -60,8 +60,8 @@ export async function isPacked(db: Kysely<Database>, orderId: string): Promise<b
   return packed !== undefined;
 }
 
-export const markPublished = (db: Kysely<Database>, taskId: string) =>
-  db.updateTable("pick_tasks").set({ published_at: sql`now()` }).where("task_id", "=", taskId).execute();
+export const markPublished = (db: Kysely<Database>, taskIds: string[]) =>
+  db.updateTable("pick_tasks").set({ published_at: sql`now()` }).where("task_id", "in", taskIds).execute();
 
 /** Queued tasks whose work item RabbitMQ has not confirmed for `graceMs` (a crash between commit and publish). */
 export const unpublishedTasks = (db: Kysely<Database>, graceMs: number) =>

@@ -2,6 +2,7 @@ import type { Line, PickTaskItem } from "@qc/contracts";
 import type { Kysely } from "kysely";
 import { afterCommit } from "../../shared/db/transaction";
 import type { WorkQueues } from "../../shared/queue";
+import { gatherWithin } from "../../shared/runtime/gather-window";
 import type { Logger } from "../../shared/telemetry/logger";
 import { forOrder } from "../../shared/telemetry/scope";
 import { SpanKind, withSpan } from "../../shared/telemetry/tracing";
@@ -17,13 +18,20 @@ import { priorityOf } from "../domain/picking";
 
 // A queued task RabbitMQ has not confirmed for this long is published again by the sweep.
 const REPUBLISH_AFTER_MS = 5_000;
+// Confirmed publishes are recorded together within this window (one update per window under load instead of
+// one commit per order); a crash inside it only makes the sweep publish those tasks again.
+const MARK_PUBLISHED_WINDOW_MS = 100;
 
 /**
  * Puts the task's work item in its store's queue (confirmed by the broker), then records that it is there. The
  * publish is a producer span of the order's work (in the confirmation's trace, or a trace of its own when the
  * sweep resends), and the item carries its trace context, so whoever claims it continues that trace.
  */
-async function publishTask(db: Kysely<Database>, queue: WorkQueues<PickTaskItem>, task: PickTaskRow) {
+async function publishTask(
+  queue: WorkQueues<PickTaskItem>,
+  published: (taskId: string) => Promise<void>,
+  task: PickTaskRow,
+) {
   await forOrder(task.order_id, () =>
     withSpan(
       "PickTask publish",
@@ -37,11 +45,13 @@ async function publishTask(db: Kysely<Database>, queue: WorkQueues<PickTaskItem>
       { kind: SpanKind.PRODUCER },
     ),
   );
-  await markPublished(db, task.task_id);
+  await published(task.task_id);
 }
 
 /** The pick tasks' side of the order's life: learned when placed, queued once confirmed, dropped if it ends. */
 export function pickTaskQueue(db: Kysely<Database>, queue: WorkQueues<PickTaskItem>, logger: Logger) {
+  const published = gatherWithin(MARK_PUBLISHED_WINDOW_MS, (taskIds: string[]) => markPublished(db, taskIds));
+  const publish = (task: PickTaskRow) => publishTask(queue, published, task);
   return {
     placed: (
       trx: Kysely<Database>,
@@ -71,7 +81,7 @@ export function pickTaskQueue(db: Kysely<Database>, queue: WorkQueues<PickTaskIt
         return;
       }
       afterCommit(trx, () => {
-        publishTask(db, queue, task).catch((error) =>
+        publish(task).catch((error) =>
           logger.warn(
             { err: error, taskId: task.task_id },
             "pick task not published yet; the sweep resends it",
@@ -84,7 +94,7 @@ export function pickTaskQueue(db: Kysely<Database>, queue: WorkQueues<PickTaskIt
 
     /** Publishes the queued tasks whose work item the broker never confirmed. */
     async republish() {
-      for (const task of await unpublishedTasks(db, REPUBLISH_AFTER_MS)) await publishTask(db, queue, task);
+      await Promise.all((await unpublishedTasks(db, REPUBLISH_AFTER_MS)).map(publish));
     },
   };
 }

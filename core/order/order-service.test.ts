@@ -212,6 +212,43 @@ describe("the order service", () => {
   });
 
   describe("the saga over Kafka", () => {
+    it("answers Prefer: wait with the order once it is confirmed (201), a replayed key at once, and 202 when the wait runs out", async () => {
+      const user = shopper();
+      const key = crypto.randomUUID();
+      const waitFor = (seconds: number, idempotencyKey = key) =>
+        order.call("POST", "/v1/orders", {
+          user,
+          body: bodyFor(),
+          headers: { "idempotency-key": idempotencyKey, prefer: `wait=${seconds}` },
+        });
+      const waiting = waitFor(10);
+      let orderId: string | undefined;
+      for (let i = 0; i < 100 && !orderId; i++) {
+        const row = await db
+          .selectFrom("order_views")
+          .select("order_id")
+          .where("user_id", "=", user.userId)
+          .executeTakeFirst();
+        orderId = row?.order_id;
+        if (!orderId) await Bun.sleep(50);
+      }
+      await confirm(orderId ?? "never placed");
+      const answered = await waiting;
+      expect(answered.status).toBe(201);
+      expect(answered.headers.get("preference-applied")).toBe("wait=10");
+      expect(await answered.json()).toMatchObject({ orderId, status: "CONFIRMED" });
+
+      const replayed = await waitFor(10);
+      expect(replayed.status).toBe(201);
+      expect(await replayed.json()).toMatchObject({ orderId, status: "CONFIRMED" });
+
+      const started = Date.now();
+      const unanswered = await waitFor(1, crypto.randomUUID());
+      expect(unanswered.status).toBe(202);
+      expect(await unanswered.json()).toMatchObject({ status: "PENDING" });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
+    });
+
     it("confirms after every step replies, then follows the rider to DELIVERED: commit at pick-up (packing never reported), capture at delivery", async () => {
       const user = shopper();
       const orderId = await placed(user);

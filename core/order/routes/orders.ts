@@ -25,6 +25,7 @@ import { watchOrder } from "../use-cases/live-tracking";
 import { placeOrder } from "../use-cases/place-order";
 import { sagaSettings } from "../use-cases/settings";
 import { settledView } from "../use-cases/settled-view";
+import { nextStatusChange } from "../use-cases/status-changes";
 
 const isAdmin = (identity: Identity) => identity.roles.includes("admin");
 
@@ -48,32 +49,47 @@ export const orderRoutes = (ctx: ServiceContext<Database>, clients: CheckoutClie
         "/v1/orders",
         async ({ identity, body, headers, set }) => {
           const user = requireUser(identity);
-          const placed = await admitted(() =>
-            placeOrder(
-              {
-                db: ctx.db,
-                clients,
-                settings,
-                idempotencyTtlHours: ctx.config.ORDER_IDEMPOTENCY_TTL_HOURS,
-                logger: ctx.logger,
-              },
-              user.userId,
-              headers["idempotency-key"],
-              body,
-            ),
-          );
           // Prefer: wait=N answers with the order once it left PENDING (201), or as accepted after N s (202).
+          // The wait listens on the id a new order will get before placing it, so the order's first change
+          // cannot slip past and its PENDING state needs no read back.
           const wait = preferredWaitSeconds(headers.prefer) ?? 0;
-          if (wait > 0 && placed.statusCode === 202) {
-            set.headers["preference-applied"] = `wait=${wait}`;
-            const settled = await settledView(ctx.db, placed.body.orderId, wait * 1000);
-            if (settled && settled.status !== "PENDING") {
-              set.status = 201;
-              return settled;
+          const newOrderId = Bun.randomUUIDv7();
+          const change = wait > 0 ? nextStatusChange(newOrderId, wait * 1000) : undefined;
+          try {
+            const placed = await admitted(() =>
+              placeOrder(
+                {
+                  db: ctx.db,
+                  clients,
+                  settings,
+                  idempotencyTtlHours: ctx.config.ORDER_IDEMPOTENCY_TTL_HOURS,
+                  logger: ctx.logger,
+                },
+                user.userId,
+                headers["idempotency-key"],
+                body,
+                newOrderId,
+              ),
+            );
+            if (wait > 0 && placed.statusCode === 202) {
+              set.headers["preference-applied"] = `wait=${wait}`;
+              const { orderId } = placed.body;
+              const settled = await settledView(
+                ctx.db,
+                orderId,
+                wait * 1000,
+                orderId === newOrderId ? change : undefined,
+              );
+              if (settled && settled.status !== "PENDING") {
+                set.status = 201;
+                return settled;
+              }
             }
+            set.status = placed.statusCode;
+            return placed.body;
+          } finally {
+            change?.cancel();
           }
-          set.status = placed.statusCode;
-          return placed.body;
         },
         {
           headers: z.object({ "idempotency-key": IdempotencyKey, prefer: z.string().max(200).optional() }),

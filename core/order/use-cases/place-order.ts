@@ -104,6 +104,7 @@ export async function placeOrder(
   userId: string,
   key: string,
   body: PlaceOrderBody,
+  newOrderId: string = Bun.randomUUIDv7(),
 ): Promise<PlacedResponse> {
   const hash = requestHash(body);
   const conflictInProgress = () =>
@@ -120,7 +121,7 @@ export async function placeOrder(
     deps.db,
     userId,
     key,
-    { orderId: Bun.randomUUIDv7(), requestHash: hash },
+    { orderId: newOrderId, requestHash: hash },
     deps.idempotencyTtlHours,
   );
   if (!claim) return answered();

@@ -30,10 +30,12 @@ export function orderStatusChanged(view: OrderView): void {
  * `timeoutMs`. Register before reading the order, so a change that lands between the read and the wait is not
  * missed.
  */
-export function nextStatusChange(
-  orderId: string,
-  timeoutMs: number,
-): { changed: Promise<OrderView | undefined>; cancel(): void } {
+export interface StatusChange {
+  changed: Promise<OrderView | undefined>;
+  cancel(): void;
+}
+
+export function nextStatusChange(orderId: string, timeoutMs: number): StatusChange {
   const { promise, resolve } = Promise.withResolvers<OrderView | undefined>();
   const set = waiters.get(orderId) ?? new Set();
   waiters.set(orderId, set.add(resolve));

@@ -13,6 +13,7 @@ import { reserveStock } from "../../core/inventory/use-cases/reserve-stock";
 import { loadConfig } from "../../core/shared/config";
 import { createDb, ensureDatabase } from "../../core/shared/db";
 import { migrateSchema } from "../../core/shared/db/migrate";
+import { transact } from "../../core/shared/db/transaction";
 
 const total = Number(process.argv[3] ?? 1000);
 const concurrency = Number(process.argv[4] ?? 32);
@@ -45,7 +46,7 @@ const worker = async () => {
     const commands = Array.from({ length: Math.min(batch, total - next) }, reservation);
     next += commands.length;
     const started = performance.now();
-    await db.transaction().execute(async (trx) => {
+    await transact(db, async (trx) => {
       for (const command of commands) await reserveStock(trx, command);
     });
     // Every reservation of a batch is answered when its transaction commits.

@@ -1,7 +1,7 @@
 import { causedBy, createMessage, type MessageOf } from "@qc/contracts";
 import type { Kysely } from "kysely";
 import { startConsumer } from "../../shared/consumer/runner";
-import { enqueue } from "../../shared/outbox/enqueue";
+import { enqueueLatest } from "../../shared/outbox/enqueue-latest";
 import type { ServiceContext, Stoppable } from "../../shared/runtime/context";
 import { applyPrice, applyStock } from "../db/read-model-repository";
 import type { Database } from "../db/schema";
@@ -10,16 +10,18 @@ import type { Database } from "../db/schema";
 type Price = MessageOf<"PriceChanged">;
 type Stock = MessageOf<"StockLevelChanged">;
 
-/** Announces the committed change (same transaction, via the outbox) so the edge purges only after it. */
-const announce = (trx: Kysely<Database>, message: Price | Stock, changed: "price" | "stock") =>
-  enqueue(
+/**
+ * Announces the committed change (same transaction, via the outbox) so the edge purges only after it; an
+ * entry changed by several messages of one group commit is announced once.
+ */
+const announce = (trx: Kysely<Database>, message: Price | Stock, changed: "price" | "stock") => {
+  const { storeId, sku } = message.data;
+  enqueueLatest(
     trx,
-    createMessage(
-      "CatalogEntryChanged",
-      { storeId: message.data.storeId, sku: message.data.sku, changed },
-      causedBy(message, "catalog"),
-    ),
+    [createMessage("CatalogEntryChanged", { storeId, sku, changed }, causedBy(message, "catalog"))],
+    () => `${storeId} ${sku} ${changed}`,
   );
+};
 
 /** Keeps the per-store price and availability read model in step with pricing and inventory. */
 export const startReadModelConsumer = (ctx: ServiceContext<Database>): Promise<Stoppable> =>
@@ -30,11 +32,11 @@ export const startReadModelConsumer = (ctx: ServiceContext<Database>): Promise<S
       handlers: {
         PriceChanged: async (trx, message) => {
           await applyPrice(trx, (message as Price).data, new Date(message.occurredAt));
-          await announce(trx, message as Price, "price");
+          announce(trx, message as Price, "price");
         },
         StockLevelChanged: async (trx, message) => {
           await applyStock(trx, (message as Stock).data, new Date(message.occurredAt));
-          await announce(trx, message as Stock, "stock");
+          announce(trx, message as Stock, "stock");
         },
       },
     },

@@ -1,7 +1,7 @@
 import type { Kysely } from "kysely";
 import { transact } from "../../shared/db/transaction";
 import { AppError } from "../../shared/http/errors";
-import { enqueue } from "../../shared/outbox/enqueue";
+import { enqueueLatest } from "../../shared/outbox/enqueue-latest";
 import type { Database, StockRow } from "../db/schema";
 import { lockStock, setOnHand } from "../db/stock-repository";
 import { levelsChanged, replyTo } from "../domain/messages";
@@ -18,7 +18,7 @@ export async function adjustStock(
       throw new AppError(422, "below_reserved", message, [{ path: "onHand", message }]);
     }
     const row = await setOnHand(trx, change.storeId, change.sku, change.onHand);
-    await enqueue(trx, ...levelsChanged([row], replyTo(null)));
+    enqueueLatest(trx, levelsChanged([row], replyTo(null)));
     return row;
   });
 }

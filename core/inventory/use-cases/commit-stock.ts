@@ -1,6 +1,7 @@
 import { createMessage, type MessageOf } from "@qc/contracts";
 import type { Kysely } from "kysely";
 import { enqueue } from "../../shared/outbox/enqueue";
+import { enqueueLatest } from "../../shared/outbox/enqueue-latest";
 import { lockReservation, recordSale, setReservationStatus } from "../db/reservation-repository";
 import type { Database } from "../db/schema";
 import { moveLine, moveLines } from "../db/stock-repository";
@@ -33,20 +34,13 @@ export async function commitStock(trx: Kysely<Database>, command: MessageOf<"Com
     // The sweeper has not reached it yet; expire it now so the late commit cannot win.
     const rows = await moveLines(trx, reservation.store_id, held, "release");
     await setReservationStatus(trx, orderId, "EXPIRED");
-    return enqueue(
-      trx,
-      released(refOf(reservation), "EXPIRED", meta),
-      ...levelsChanged(rows, meta),
-      refuse("EXPIRED"),
-    );
+    enqueueLatest(trx, levelsChanged(rows, meta));
+    return enqueue(trx, released(refOf(reservation), "EXPIRED", meta), refuse("EXPIRED"));
   }
   const { sold, moves } = splitHeld(held, command.data.picked ?? reservation.lines);
   const rows = [];
   for (const { line, move } of moves) rows.push(await moveLine(trx, reservation.store_id, line, move));
   await recordSale(trx, orderId, sold);
-  await enqueue(
-    trx,
-    createMessage("StockCommitted", { orderId, storeId, lines: sold }, meta),
-    ...levelsChanged(rows, meta),
-  );
+  await enqueue(trx, createMessage("StockCommitted", { orderId, storeId, lines: sold }, meta));
+  enqueueLatest(trx, levelsChanged(rows, meta));
 }

@@ -1,6 +1,7 @@
 import type { Kysely } from "kysely";
 import { transact } from "../../shared/db/transaction";
 import { enqueue } from "../../shared/outbox/enqueue";
+import { enqueueLatest } from "../../shared/outbox/enqueue-latest";
 import { claimExpired, setReservationStatus } from "../db/reservation-repository";
 import type { Database } from "../db/schema";
 import { moveLines } from "../db/stock-repository";
@@ -20,7 +21,8 @@ export async function expireReservations(db: Kysely<Database>): Promise<number> 
       const meta = replyTo(null);
       const rows = await moveLines(trx, reservation.store_id, heldLines(reservation), "release");
       await setReservationStatus(trx, reservation.order_id, "EXPIRED");
-      await enqueue(trx, released(refOf(reservation), "EXPIRED", meta), ...levelsChanged(rows, meta));
+      await enqueue(trx, released(refOf(reservation), "EXPIRED", meta));
+      enqueueLatest(trx, levelsChanged(rows, meta));
     }
     return expired.length;
   });

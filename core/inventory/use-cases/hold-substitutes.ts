@@ -2,7 +2,7 @@ import type { Line, SubstituteHold } from "@qc/contracts";
 import type { Kysely } from "kysely";
 import { transact } from "../../shared/db/transaction";
 import { AppError, conflict } from "../../shared/http/errors";
-import { enqueue } from "../../shared/outbox/enqueue";
+import { enqueueLatest } from "../../shared/outbox/enqueue-latest";
 import { lockReservation, setSubstitutes } from "../db/reservation-repository";
 import type { Database, StockRow } from "../db/schema";
 import { moveLine, reserveLine } from "../db/stock-repository";
@@ -47,7 +47,7 @@ export async function holdSubstitutes(
     }
     if (short.length > 0) throw unavailable(request.lines, short);
     await setSubstitutes(trx, orderId, wanted);
-    await enqueue(trx, ...levelsChanged(rows, replyTo(null)));
+    enqueueLatest(trx, levelsChanged(rows, replyTo(null)));
     return { storeId: request.storeId, lines: wanted };
   });
 }

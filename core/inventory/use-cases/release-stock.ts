@@ -1,6 +1,7 @@
 import type { MessageOf } from "@qc/contracts";
 import type { Kysely } from "kysely";
 import { enqueue } from "../../shared/outbox/enqueue";
+import { enqueueLatest } from "../../shared/outbox/enqueue-latest";
 import { insertReservation, lockReservation, setReservationStatus } from "../db/reservation-repository";
 import type { Database } from "../db/schema";
 import { moveLines } from "../db/stock-repository";
@@ -33,5 +34,6 @@ export async function releaseStock(trx: Kysely<Database>, command: MessageOf<"Re
       ? await moveLines(trx, reservation.store_id, reservation.lines, "restock")
       : await moveLines(trx, reservation.store_id, heldLines(reservation), "release");
   await setReservationStatus(trx, orderId, "RELEASED");
-  await enqueue(trx, released(refOf(reservation), "RELEASED", meta), ...levelsChanged(rows, meta));
+  await enqueue(trx, released(refOf(reservation), "RELEASED", meta));
+  enqueueLatest(trx, levelsChanged(rows, meta));
 }

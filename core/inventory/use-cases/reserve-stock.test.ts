@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { createMessage } from "@qc/contracts";
 import { type Kysely, sql } from "kysely";
 import { createDb } from "../../shared/db";
+import { transact } from "../../shared/db/transaction";
 import { type TestEnvironment, type TestService, testEnvironment } from "../../shared/testing/service";
 import type { Database } from "../db/schema";
 import { inventoryService } from "../main";
@@ -52,7 +53,7 @@ describe("reserving one hot SKU from many transactions at once", () => {
           },
           { source: "test", correlationId: orderId },
         );
-        return db.transaction().execute((trx) => reserveStock(trx, command));
+        return transact(db, (trx) => reserveStock(trx, command));
       }),
     );
     sampling = false;

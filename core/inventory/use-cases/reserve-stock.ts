@@ -1,6 +1,7 @@
 import { createMessage, type MessageOf } from "@qc/contracts";
 import type { Kysely } from "kysely";
 import { enqueue } from "../../shared/outbox/enqueue";
+import { enqueueLatest } from "../../shared/outbox/enqueue-latest";
 import { metrics } from "../../shared/telemetry/metrics";
 import { deleteReservation, insertReservation, lockReservation } from "../db/reservation-repository";
 import type { Database, StockRow } from "../db/schema";
@@ -45,9 +46,6 @@ export async function reserveStock(trx: Kysely<Database>, command: MessageOf<"Re
     }
     rows.push(row);
   }
-  await enqueue(
-    trx,
-    createMessage("StockReserved", { orderId, storeId, lines, expiresAt }, meta),
-    ...levelsChanged(rows, meta),
-  );
+  await enqueue(trx, createMessage("StockReserved", { orderId, storeId, lines, expiresAt }, meta));
+  enqueueLatest(trx, levelsChanged(rows, meta));
 }

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { createMessage } from "@qc/contracts";
 import { type Kysely, sql } from "kysely";
 import { createDb } from "../../shared/db";
+import { transact } from "../../shared/db/transaction";
 import { migrateService } from "../../shared/runtime/service";
 import { createLogger } from "../../shared/telemetry/logger";
 import { type TestEnvironment, testEnvironment } from "../../shared/testing/service";
@@ -292,7 +293,8 @@ describe("stock transfer between two shard databases (two-phase commit)", () => 
         },
         { source: "test", correlationId: orderId },
       );
-      return home.transaction().execute((trx) => reserveStock(trx, command));
+      // As its consumer runs it: in a transaction of transact, which writes its stock levels at the end.
+      return transact(home, (trx) => reserveStock(trx, command));
     });
     const outcomes = await Promise.all(transfers);
     await Promise.all(reservations);

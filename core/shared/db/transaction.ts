@@ -15,16 +15,36 @@ export function afterCommit(trx: Kysely<any>, hook: () => void): void {
   else pending.set(trx, [bound]);
 }
 
+// Work that needs the transaction's final state (one announcement of a stock level after every change in it):
+// registered inside the transaction, run by `transact` inside it, after `work` and before the commit.
+const finishing = new WeakMap<Kysely<any>, (() => Promise<void>)[]>();
+
 /**
- * Runs `work` in one transaction and, once it has committed, its after-commit hooks. The one way core opens
+ * Runs `hook` in the transaction `trx`, after its work and just before it commits. Only a transaction opened
+ * by `transact` runs these, so registering on any other throws rather than dropping the hook's writes.
+ */
+export function beforeCommit(trx: Kysely<any>, hook: () => Promise<void>): void {
+  const hooks = finishing.get(trx);
+  if (!hooks) throw new Error("beforeCommit needs a transaction opened by transact");
+  hooks.push(hook);
+}
+
+/**
+ * Runs `work` in one transaction, then its before-commit hooks in it, and, once it has committed, its
+ * after-commit hooks. The one way core opens
  * a transaction that writes messages or state others wait on; a transaction opened otherwise simply never
  * runs its hooks (the relay's poll still finds its rows).
  */
 export async function transact<DB, T>(db: Kysely<DB>, work: (trx: Kysely<DB>) => Promise<T>): Promise<T> {
   let used: Kysely<DB> | undefined;
-  const result = await db.transaction().execute((trx) => {
+  const result = await db.transaction().execute(async (trx) => {
     used = trx;
-    return work(trx);
+    const hooks: (() => Promise<void>)[] = [];
+    finishing.set(trx, hooks);
+    const done = await work(trx);
+    // A hook may register another (its own writes may need finishing too): run until none is left.
+    for (let next = hooks.shift(); next; next = hooks.shift()) await next();
+    return done;
   });
   const hooks = used ? pending.get(used) : undefined;
   if (hooks) for (const hook of hooks) hook();

@@ -13,13 +13,3 @@ export async function upsertDeliveryFee(db: Kysely<Database>, storeId: string, d
     )
     .execute();
 }
-
-/** A store's own delivery fee, or undefined when it uses the default. */
-export async function findDeliveryFee(db: Kysely<Database>, storeId: string): Promise<number | undefined> {
-  const row = await db
-    .selectFrom("store_fees")
-    .select("delivery_fee_minor")
-    .where("store_id", "=", storeId)
-    .executeTakeFirst();
-  return row?.delivery_fee_minor;
-}

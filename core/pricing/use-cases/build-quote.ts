@@ -3,9 +3,8 @@ import { AppError, conflict } from "../../shared/http/errors";
 import type { ServiceContext } from "../../shared/runtime/context";
 import { findCoupon } from "../db/coupon-repository";
 import type { OpenOrders } from "../db/open-orders";
-import { activePromotions } from "../db/promotion-repository";
+import { storeTerms } from "../db/promotion-repository";
 import type { Coupon, Database } from "../db/schema";
-import { findDeliveryFee } from "../db/store-fee-repository";
 import { couponState } from "../domain/discounts";
 import { quoteAmounts } from "../domain/quote";
 import { signQuote } from "../domain/quote-token";
@@ -35,19 +34,18 @@ function usableCoupon(coupon: Coupon | undefined, now: Date): Coupon {
 }
 
 /**
- * Quotes a cart: prices (through the cache), promotions, the coupon, the store's fee and load are read in
- * parallel, then the pure quote math runs and the result is signed with an expiry.
+ * Quotes a cart: prices (through the cache), the store's fee and promotions (one statement), the coupon and
+ * the store's load are read in parallel, then the pure quote math runs and the result is signed with an expiry.
  */
 export function createQuoting(ctx: ServiceContext<Database>, prices: PriceBook, orders: OpenOrders) {
   const { config } = ctx;
   return async function quote(request: QuoteRequest, now = new Date()): Promise<Quote> {
     const skus = request.lines.map((line) => line.sku);
-    const [unitPrices, promotions, coupon, openOrderCount, storeDeliveryFee] = await Promise.all([
+    const [unitPrices, terms, coupon, openOrderCount] = await Promise.all([
       Promise.all(skus.map((sku) => prices.price(request.storeId, sku))),
-      activePromotions(ctx.db, request.storeId, skus, now),
+      storeTerms(ctx.db, request.storeId, skus, now),
       request.couponCode ? findCoupon(ctx.db, request.couponCode.toUpperCase()) : undefined,
       orders.count(request.storeId),
-      findDeliveryFee(ctx.db, request.storeId),
     ]);
 
     const missing = unitPrices.flatMap((price, index) =>
@@ -59,7 +57,7 @@ export function createQuoting(ctx: ServiceContext<Database>, prices: PriceBook, 
       throw unpriceable([{ path: "lines", message: "prices are in several currencies" }]);
 
     const promotionsBySku = new Map<string, PromotionRule[]>();
-    for (const promotion of promotions)
+    for (const promotion of terms.promotions)
       for (const sku of promotion.skus)
         promotionsBySku.set(sku, [...(promotionsBySku.get(sku) ?? []), promotion.rule]);
     const usable = request.couponCode ? usableCoupon(coupon, now) : null;
@@ -72,7 +70,7 @@ export function createQuoting(ctx: ServiceContext<Database>, prices: PriceBook, 
       promotionsBySku,
       coupon: usable && { percentOff: usable.percent_off, amountOffMinor: usable.amount_off_minor },
       fees: {
-        deliveryFeeMinor: storeDeliveryFee ?? config.PRICING_DELIVERY_FEE_MINOR,
+        deliveryFeeMinor: terms.deliveryFeeMinor ?? config.PRICING_DELIVERY_FEE_MINOR,
         smallCartFeeMinor: config.PRICING_SMALL_CART_FEE_MINOR,
         smallCartThresholdMinor: config.PRICING_SMALL_CART_THRESHOLD_MINOR,
         surgeFeeMinor: config.PRICING_SURGE_FEE_MINOR,

@@ -1,7 +1,7 @@
 import { causedBy, createMessage, type MessageOf } from "@qc/contracts";
 import type { Kysely } from "kysely";
 import { startConsumer } from "../../shared/consumer/runner";
-import { enqueueLatest } from "../../shared/outbox/enqueue-latest";
+import { enqueueLatest } from "../../shared/outbox/enqueue";
 import type { ServiceContext, Stoppable } from "../../shared/runtime/context";
 import { applyPrice, applyStock } from "../db/read-model-repository";
 import type { Database } from "../db/schema";

@@ -1,7 +1,7 @@
 import type { Kysely } from "kysely";
 import { transact } from "../../shared/db/transaction";
 import { AppError } from "../../shared/http/errors";
-import { enqueueLatest } from "../../shared/outbox/enqueue-latest";
+import { enqueueLatest } from "../../shared/outbox/enqueue";
 import type { Database, StockRow } from "../db/schema";
 import { lockStock, setOnHand } from "../db/stock-repository";
 import { levelsChanged, replyTo } from "../domain/messages";

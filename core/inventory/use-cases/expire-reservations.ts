@@ -1,7 +1,6 @@
 import type { Kysely } from "kysely";
 import { transact } from "../../shared/db/transaction";
-import { enqueue } from "../../shared/outbox/enqueue";
-import { enqueueLatest } from "../../shared/outbox/enqueue-latest";
+import { enqueue, enqueueLatest } from "../../shared/outbox/enqueue";
 import { claimExpired, setReservationStatus } from "../db/reservation-repository";
 import type { Database } from "../db/schema";
 import { moveLines } from "../db/stock-repository";

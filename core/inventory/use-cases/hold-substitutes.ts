@@ -2,7 +2,7 @@ import type { Line, SubstituteHold } from "@qc/contracts";
 import type { Kysely } from "kysely";
 import { transact } from "../../shared/db/transaction";
 import { AppError, conflict } from "../../shared/http/errors";
-import { enqueueLatest } from "../../shared/outbox/enqueue-latest";
+import { enqueueLatest } from "../../shared/outbox/enqueue";
 import { lockReservation, setSubstitutes } from "../db/reservation-repository";
 import type { Database, StockRow } from "../db/schema";
 import { moveLine, reserveLine } from "../db/stock-repository";

@@ -1,7 +1,6 @@
 import type { MessageOf } from "@qc/contracts";
 import type { Kysely } from "kysely";
-import { enqueue } from "../../shared/outbox/enqueue";
-import { enqueueLatest } from "../../shared/outbox/enqueue-latest";
+import { enqueue, enqueueLatest } from "../../shared/outbox/enqueue";
 import { insertReservation, lockReservation, setReservationStatus } from "../db/reservation-repository";
 import type { Database } from "../db/schema";
 import { moveLines } from "../db/stock-repository";

@@ -19,6 +19,9 @@ export function afterCommit(trx: Kysely<any>, hook: () => void): void {
 // registered inside the transaction, run by `transact` inside it, after `work` and before the commit.
 const finishing = new WeakMap<Kysely<any>, (() => Promise<void>)[]>();
 
+/** Whether `trx` was opened by `transact` (and so runs before-commit hooks). */
+export const runsBeforeCommit = (trx: Kysely<any>): boolean => finishing.has(trx);
+
 /**
  * Runs `hook` in the transaction `trx`, after its work and just before it commits. Only a transaction opened
  * by `transact` runs these, so registering on any other throws rather than dropping the hook's writes.

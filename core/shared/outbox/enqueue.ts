@@ -1,12 +1,63 @@
 import { type AnyMessage, topicOf } from "@qc/contracts";
 import type { Kysely } from "kysely";
-import { afterCommit } from "../db/transaction";
+import { afterCommit, beforeCommit, runsBeforeCommit } from "../db/transaction";
 import { injectTraceHeaders } from "../telemetry/tracing";
 import { outboxCommitted } from "./wakeup";
+
+type OutboxRow = {
+  id: string;
+  topic: string;
+  key: string;
+  type: string;
+  payload: string;
+  headers: string;
+};
+
+/** The rows of messages, each with the active span's `traceparent` and the order in scope as baggage. */
+function rowsOf(messages: readonly AnyMessage[]): OutboxRow[] {
+  const active = injectTraceHeaders();
+  return messages.map((message) => {
+    const traceparent = active.traceparent ?? message.traceparent ?? null;
+    return {
+      id: message.id,
+      topic: topicOf(message.type),
+      key: message.subject,
+      type: message.type,
+      payload: JSON.stringify({ ...message, traceparent }),
+      headers: JSON.stringify(active.traceparent ? active : traceparent ? { traceparent } : {}),
+    };
+  });
+}
+
+async function insertRows(trx: Kysely<any>, rows: OutboxRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  await trx.insertInto("outbox").values(rows).execute();
+  afterCommit(trx, outboxCommitted);
+}
+
+interface Pending {
+  rows: OutboxRow[];
+  /** The last row given for each type and key by enqueueLatest. */
+  latest: Map<string, OutboxRow>;
+}
+
+const pendingOf = new WeakMap<Kysely<any>, Pending>();
+
+/** The rows a `transact` transaction writes in one insert just before it commits; none for any other. */
+function pending(trx: Kysely<any>): Pending | undefined {
+  const known = pendingOf.get(trx);
+  if (known || !runsBeforeCommit(trx)) return known;
+  const created: Pending = { rows: [], latest: new Map() };
+  beforeCommit(trx, () => insertRows(trx, [...created.rows, ...created.latest.values()]));
+  pendingOf.set(trx, created);
+  return created;
+}
 
 /**
  * Writes outgoing messages into the service's outbox. Call it with the transaction that writes the
  * state change, so both commit or neither does; the relay publishes them afterwards, woken by the commit.
+ * In a transaction opened by `transact` the rows of every call are written together in one insert just
+ * before the commit (a group commit of twenty replies writes one statement, not twenty), in call order.
  *
  * Each message carries the active span's `traceparent` (the HTTP request or consumed message that wrote
  * it), falling back to the one it was created with, so every hop of a saga joins the trace that caused it
@@ -14,24 +65,26 @@ import { outboxCommitted } from "./wakeup";
  * the scope's order id as `baggage`.
  */
 export async function enqueue(trx: Kysely<any>, ...messages: AnyMessage[]): Promise<void> {
-  if (messages.length === 0) return;
-  // traceparent of the active span, and the order in scope as baggage.
-  const active = injectTraceHeaders();
-  await trx
-    .insertInto("outbox")
-    .values(
-      messages.map((message) => {
-        const traceparent = active.traceparent ?? message.traceparent ?? null;
-        return {
-          id: message.id,
-          topic: topicOf(message.type),
-          key: message.subject,
-          type: message.type,
-          payload: JSON.stringify({ ...message, traceparent }),
-          headers: JSON.stringify(active.traceparent ? active : traceparent ? { traceparent } : {}),
-        };
-      }),
-    )
-    .execute();
-  afterCommit(trx, outboxCommitted);
+  const rows = rowsOf(messages);
+  const deferred = pending(trx);
+  if (deferred) deferred.rows.push(...rows);
+  else await insertRows(trx, rows);
+}
+
+/**
+ * Enqueues only the last of the messages given for each type and key (by default the message's subject, its
+ * Kafka key) in the transaction: for announcements whose readers only need the newest state, so a group
+ * commit that reserves one SKU for twenty orders announces its level once instead of twenty times. The
+ * transaction must be opened by `transact`.
+ */
+export function enqueueLatest(
+  trx: Kysely<any>,
+  messages: readonly AnyMessage[],
+  keyOf: (message: AnyMessage) => string = (message) => message.subject,
+): void {
+  const deferred = pending(trx);
+  if (!deferred) throw new Error("enqueueLatest needs a transaction opened by transact");
+  const rows = rowsOf(messages);
+  for (const [index, message] of messages.entries())
+    deferred.latest.set(`${message.type} ${keyOf(message)}`, rows[index] as OutboxRow);
 }

@@ -334,6 +334,32 @@ describe("picking on RabbitMQ", () => {
     );
   });
 
+  it("records notifications sent at about the same time with one insert, not one commit each", async () => {
+    const ref = { orderId: crypto.randomUUID(), userId: crypto.randomUUID(), storeId: crypto.randomUUID() };
+    const { notifyQueues } = deliveryParts(delivery.ctx as never);
+    await Promise.all(
+      Array.from({ length: 5 }, (_, i) => {
+        const notificationId = crypto.randomUUID();
+        return notifyQueues.publish(
+          SHOPPER_NOTIFICATIONS,
+          { notificationId, ...ref, kind: "PACKED", body: `burst ${i}` },
+          { messageId: notificationId },
+        );
+      }),
+    );
+    const recorded = () =>
+      db
+        .selectFrom("notifications")
+        .select(sql<string>`xmin::text`.as("xmin"))
+        .where("order_id", "=", ref.orderId)
+        .execute();
+    for (let i = 0; i < 200 && (await recorded()).length < 5; i++) await Bun.sleep(25);
+    const rows = await recorded();
+    expect(rows).toHaveLength(5);
+    // Sent within one window they share a transaction; a slow machine may split them over two.
+    expect(new Set(rows.map((row) => row.xmin)).size).toBeLessThanOrEqual(2);
+  });
+
   it("retries a failed send after the retry delay and dead-letters one that keeps failing", async () => {
     // A notifier of its own on a family of its own, so the service's notifier does not compete for these.
     const prefix = `${env.config.QUEUE_PREFIX}.own`;

@@ -8,7 +8,7 @@ import type {
   OrderView,
   PlaceOrderBody,
 } from "@qc/contracts";
-import type { Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
 import { awaitOutbox, outboxOf, publish } from "../shared/testing/messages";
 import { type TestEnvironment, type TestService, testEnvironment } from "../shared/testing/service";
 import { appendEvents, ConcurrencyError, loadEvents } from "./db/event-store";
@@ -166,6 +166,24 @@ describe("the order service", () => {
         .where("user_id", "=", user.userId)
         .execute();
       expect(orders).toHaveLength(1);
+    });
+
+    it("stores a fresh key's answer in the order's own transaction, and answers its retry once the cart is gone", async () => {
+      const user = shopper();
+      const first = await place(user, "key-one-transaction");
+      expect(first.status).toBe(202);
+      const { orderId } = (await first.json()) as { orderId: string };
+      // now() is the transaction's start: the key and the order share it only if one transaction wrote both.
+      const written = await sql<{ key: Date; saga: Date }>`
+        select (select created_at from idempotency_keys where user_id = ${user.userId}) as key,
+               (select updated_at from sagas where order_id = ${orderId}) as saga`.execute(db);
+      expect(written.rows[0]?.key).toBeInstanceOf(Date);
+      expect(written.rows[0]?.key).toEqual(written.rows[0]?.saga as Date);
+      // The order emptied the cart (as cart does on OrderPlaced): the retry is answered, not refused.
+      standIn.setCart(user.userId, storeId, []);
+      const again = await place(user, "key-one-transaction");
+      expect(again.status).toBe(202);
+      expect(await again.json()).toEqual({ orderId, status: "PENDING" });
     });
 
     it("takes over a key whose request died after claiming it, once the claim is 30 s old, with its order id", async () => {

@@ -90,6 +90,34 @@ export async function claimPending(
   return { orderId: (row.response as { orderId: string }).orderId, requestHash: row.request_hash };
 }
 
+/**
+ * Stores a fresh key with its response, in the transaction that does the request's work: false when the key
+ * is already there (answered, claimed by a request at work, or expired), which `claimPending` then sorts out.
+ * A concurrent request with the same key waits on the row until this transaction ends.
+ */
+export async function insertAnswered(
+  db: Kysely<Database>,
+  userId: string,
+  key: string,
+  response: StoredResponse,
+  ttlHours: number,
+): Promise<boolean> {
+  const row = await db
+    .insertInto("idempotency_keys")
+    .values({
+      user_id: userId,
+      key,
+      request_hash: response.requestHash,
+      status_code: response.statusCode,
+      response: JSON.stringify(response.body),
+      expires_at: sql<Date>`now() + make_interval(hours => ${ttlHours})`,
+    })
+    .onConflict((conflict) => conflict.columns(["user_id", "key"]).doNothing())
+    .returning("key")
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 /** Stores the response of a claimed key, in the transaction that does the request's work. */
 export async function completeKey(
   db: Kysely<Database>,

@@ -12,6 +12,7 @@ import {
   claimPending,
   completeKey,
   findResponse,
+  insertAnswered,
   PENDING,
   releasePending,
   type StoredResponse,
@@ -92,12 +93,97 @@ const couponRefusals = {
 } as const;
 
 /**
- * Places an order from the shopper's cart, once per Idempotency-Key. The key is claimed first (PENDING, with
- * the order id this request will create), so a duplicate never spends a second coupon use; then the cart is
- * priced and the coupon redeemed for that order id; then ONE transaction appends OrderPlaced with the order's
- * snapshot and projection, stores the key's response, and sends the saga's first phase (ReserveStock and
- * AuthorizePayment, in parallel) and OrderPlaced through the outbox. If anything fails before that commits,
- * the coupon use is given back and the key released, so nothing is half-done and a retry starts clean.
+ * The order's one transaction: appends OrderPlaced with the order's snapshot and projection and sends the
+ * saga's first phase (ReserveStock and AuthorizePayment, in parallel) and OrderPlaced through the outbox.
+ */
+async function writeOrder(
+  trx: Kysely<Database>,
+  deps: PlaceOrderDeps,
+  orderId: string,
+  userId: string,
+  body: PlaceOrderBody,
+  quote: Quote,
+): Promise<void> {
+  const placed = placedFrom(quote, body, userId);
+  const { state, commands } = startSaga();
+  const data: SagaData = {
+    userId,
+    storeId: body.storeId,
+    lines: placed.lines.map(({ sku, quantity }) => ({ sku, quantity })),
+    address: body.address,
+    amount: placed.total,
+    paymentToken: body.payment.token,
+    paymentId: Bun.randomUUIDv7(),
+    correlationId: orderId,
+  };
+  const order = await createAggregate(trx, orderId, placed, state, data, deadlineOf(deps.settings, state), {
+    correlationId: currentScope().correlationId ?? orderId,
+    causationId: null,
+    actor: { kind: "shopper", id: userId },
+  });
+  const meta = { source: "order", correlationId: orderId };
+  await enqueue(
+    trx,
+    createMessage("OrderPlaced", { orderId, ...placed }, meta),
+    ...commands.map((command) => commandMessage(command, order, data, meta, deps.settings.reservationTtlMs)),
+  );
+}
+
+const accepted = (orderId: string, requestHash: string): StoredResponse => ({
+  requestHash,
+  statusCode: 202,
+  body: { orderId, status: "PENDING" },
+});
+
+// Thrown inside the fast path's transaction to roll it back when its key turns out to be taken.
+class KeyTaken extends Error {}
+
+/**
+ * The common case, a fresh key and no coupon, in ONE transaction: the key is stored with its answer beside the
+ * order (no claim of its own committed first). Undefined when the key was there already: the claiming path
+ * then answers it. Nothing outside the transaction needs undoing, since no coupon was redeemed.
+ */
+async function placeFreshWithoutCoupon(
+  deps: PlaceOrderDeps,
+  userId: string,
+  key: string,
+  body: PlaceOrderBody,
+  orderId: string,
+  hash: string,
+): Promise<PlacedResponse | undefined> {
+  return forOrder(orderId, async () => {
+    let quote: Quote;
+    try {
+      quote = await priceCart(deps.clients, userId, body);
+    } catch (error) {
+      // A key used before (whose order emptied the cart, say) is answered by the claiming path, not refused.
+      if (await findResponse(deps.db, userId, key)) return undefined;
+      throw error;
+    }
+    const response = accepted(orderId, hash);
+    try {
+      await transact(deps.db, async (trx) => {
+        if (!(await insertAnswered(trx, userId, key, response, deps.idempotencyTtlHours)))
+          throw new KeyTaken();
+        await writeOrder(trx, deps, orderId, userId, body, quote);
+      });
+    } catch (error) {
+      if (error instanceof KeyTaken) return undefined;
+      throw error;
+    }
+    return { statusCode: response.statusCode, body: response.body as OrderAccepted };
+  });
+}
+
+/**
+ * Places an order from the shopper's cart, once per Idempotency-Key. With a fresh key and no coupon, the cart
+ * is priced and ONE transaction stores the key's response beside the order (placeFreshWithoutCoupon).
+ * Otherwise the key is claimed first (PENDING, with the order id this request will create), so a duplicate
+ * never spends a second coupon use; then the cart is priced and the coupon redeemed for that order id; then
+ * one transaction writes the order (writeOrder) and stores the key's response. If anything fails before that
+ * commits, the coupon use is given back and the key released, so nothing is half-done and a retry starts
+ * clean. `newOrderId` is the id the order gets if this request creates it (a caller may listen on it
+ * beforehand).
  */
 export async function placeOrder(
   deps: PlaceOrderDeps,
@@ -107,6 +193,10 @@ export async function placeOrder(
   newOrderId: string = Bun.randomUUIDv7(),
 ): Promise<PlacedResponse> {
   const hash = requestHash(body);
+  if (!body.couponCode) {
+    const placed = await placeFreshWithoutCoupon(deps, userId, key, body, newOrderId, hash);
+    if (placed) return placed;
+  }
   const conflictInProgress = () =>
     new AppError(409, "idempotency_conflict", "A request with this key is still in progress");
   const answered = async () => {
@@ -114,9 +204,8 @@ export async function placeOrder(
     if (!stored || stored.statusCode === PENDING) throw conflictInProgress();
     return replay(stored, hash);
   };
-  // Claimed straight away (a fresh key is the common case: one statement). claimPending answers null for a key
-  // already answered or held by another request at work, and takes over a claim whose request died once it
-  // is 30 s old.
+  // claimPending answers null for a key already answered or held by another request at work, and takes over
+  // a claim whose request died once it is 30 s old.
   const claim = await claimPending(
     deps.db,
     userId,
@@ -139,46 +228,10 @@ export async function placeOrder(
         }
         redeemed = quote.couponCode;
       }
-      const response: StoredResponse = {
-        requestHash: hash,
-        statusCode: 202,
-        body: { orderId, status: "PENDING" },
-      };
+      const response = accepted(orderId, hash);
       await transact(deps.db, async (trx) => {
         await completeKey(trx, userId, key, response);
-        const placed = placedFrom(quote, body, userId);
-        const { state, commands } = startSaga();
-        const data: SagaData = {
-          userId,
-          storeId: body.storeId,
-          lines: placed.lines.map(({ sku, quantity }) => ({ sku, quantity })),
-          address: body.address,
-          amount: placed.total,
-          paymentToken: body.payment.token,
-          paymentId: Bun.randomUUIDv7(),
-          correlationId: orderId,
-        };
-        const order = await createAggregate(
-          trx,
-          orderId,
-          placed,
-          state,
-          data,
-          deadlineOf(deps.settings, state),
-          {
-            correlationId: currentScope().correlationId ?? orderId,
-            causationId: null,
-            actor: { kind: "shopper", id: userId },
-          },
-        );
-        const meta = { source: "order", correlationId: orderId };
-        await enqueue(
-          trx,
-          createMessage("OrderPlaced", { orderId, ...placed }, meta),
-          ...commands.map((command) =>
-            commandMessage(command, order, data, meta, deps.settings.reservationTtlMs),
-          ),
-        );
+        await writeOrder(trx, deps, orderId, userId, body, quote);
       });
       return { statusCode: response.statusCode, body: response.body as OrderAccepted };
     } catch (error) {

@@ -307,7 +307,9 @@ describe("picking on RabbitMQ", () => {
         .where("order_id", "=", orderId)
         .execute();
     for (let i = 0; i < 200 && (await sent()).length < 4; i++) await Bun.sleep(50);
-    // The same event published again (a redelivered event publishes its notification again): not sent twice.
+    // The same event redelivered by Kafka (the group keeps no inbox) and its notification published again by
+    // hand: neither is sent twice.
+    await publish(delivery, "OrderStatusChanged", { ...ref, status: "PACKED" }, { id: packed.id });
     const { notifyQueues } = deliveryParts(delivery.ctx as never);
     await notifyQueues.publish(
       SHOPPER_NOTIFICATIONS,

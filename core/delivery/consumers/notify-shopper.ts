@@ -45,6 +45,9 @@ export function startShopperNotifications(
       groupId: "delivery-notifications",
       topics: ["order.events.v1", "delivery.events.v1"],
       handlers: { OrderConfirmed: notify, OrderStatusChanged: notify, OrderPacked: notify },
+      // The notifier sends each notification id once (its `notifications` record), so this group needs no
+      // inbox row or transaction per event; a new group starts at the newest event, never re-telling history.
+      live: true,
     },
     { db: ctx.db, bus: ctx.bus, logger: ctx.logger, topicPrefix: ctx.config.TOPIC_PREFIX },
   );

@@ -34,9 +34,9 @@ export function beforeCommit(trx: Kysely<any>, hook: () => Promise<void>): void 
 
 /**
  * Runs `work` in one transaction, then its before-commit hooks in it, and, once it has committed, its
- * after-commit hooks. The one way core opens
- * a transaction that writes messages or state others wait on; a transaction opened otherwise simply never
- * runs its hooks (the relay's poll still finds its rows).
+ * after-commit hooks. The one way core opens a transaction that writes messages or state others wait on; a
+ * transaction opened otherwise never runs hooks: its outbox rows are written at once and found by the relay's
+ * poll, and enqueueLatest refuses it.
  */
 export async function transact<DB, T>(db: Kysely<DB>, work: (trx: Kysely<DB>) => Promise<T>): Promise<T> {
   let used: Kysely<DB> | undefined;

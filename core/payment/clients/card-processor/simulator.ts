@@ -54,6 +54,16 @@ export function createSimulatedProvider(db: Kysely<Database>, options: Simulator
     return sleep(latency + (Math.random() * latency) / 3, signal);
   };
 
+  /** The result the processor gave the first time it saw an idempotency key. */
+  const firstResult = async (db: Kysely<Database>, key: string): Promise<ProviderResult> => {
+    const first = await db
+      .selectFrom("provider_operations")
+      .select("result")
+      .where("idempotency_key", "=", key)
+      .executeTakeFirstOrThrow();
+    return first.result;
+  };
+
   /** Runs one operation once per idempotency key, in the processor's own transaction. */
   const once = (
     operation: Operation,
@@ -68,14 +78,7 @@ export function createSimulatedProvider(db: Kysely<Database>, options: Simulator
         .onConflict((oc) => oc.column("idempotency_key").doNothing())
         .returning("idempotency_key")
         .executeTakeFirst();
-      if (!claimed) {
-        const first = await trx
-          .selectFrom("provider_operations")
-          .select("result")
-          .where("idempotency_key", "=", key)
-          .executeTakeFirstOrThrow();
-        return first.result;
-      }
+      if (!claimed) return firstResult(trx, key);
       const result = await perform(trx);
       await trx
         .updateTable("provider_operations")
@@ -159,13 +162,7 @@ export function createSimulatedProvider(db: Kysely<Database>, options: Simulator
         where exists (select from claimed) and not exists (select from earlier)
       )
       select result from claimed`.execute(db);
-    if (rows[0]) return rows[0].result;
-    const first = await db
-      .selectFrom("provider_operations")
-      .select("result")
-      .where("idempotency_key", "=", key)
-      .executeTakeFirstOrThrow();
-    return first.result;
+    return rows[0]?.result ?? firstResult(db, key);
   };
 
   return {

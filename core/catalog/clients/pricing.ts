@@ -6,10 +6,10 @@ import {
   newNonce,
   REQUEST_ID_HEADER,
   StorePriceView,
-  signRequest,
   USER_ID_HEADER,
   USER_ROLES_HEADER,
 } from "@qc/contracts";
+import { signRequest } from "../../shared/auth/signing";
 import type { Config } from "../../shared/config";
 import type { Identity } from "../../shared/http/edge-identity";
 import { AppError } from "../../shared/http/errors";

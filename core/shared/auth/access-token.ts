@@ -4,11 +4,11 @@ import {
   EDGE_SIGNATURE_HEADER,
   EDGE_TIMESTAMP_HEADER,
   newNonce,
-  signRequest,
 } from "@qc/contracts";
 import { createRemoteJWKSet, customFetch, jwtVerify } from "jose";
 import type { Config } from "../config";
 import { serviceUrl } from "../runtime/context";
+import { signRequest } from "./signing";
 
 const JWKS_PATH = "/v1/auth/.well-known/jwks.json";
 

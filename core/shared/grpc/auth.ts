@@ -4,8 +4,8 @@ import {
   SERVICE_SIGNATURE_HEADER,
   SERVICE_TIMESTAMP_HEADER,
   type ServiceName,
-  verifyRequest,
 } from "@qc/contracts";
+import { verifyRequest } from "../auth/signing";
 import type { Config } from "../config";
 import { unauthorized } from "../http/errors";
 import { serviceAuthHeaders, serviceKey } from "../http/service-auth";

@@ -1,4 +1,5 @@
-import { EDGE_SIGNATURE_HEADER, EDGE_TIMESTAMP_HEADER, signRequest } from "@qc/contracts";
+import { EDGE_SIGNATURE_HEADER, EDGE_TIMESTAMP_HEADER } from "@qc/contracts";
+import { signRequest } from "../auth/signing";
 
 export interface EdgeCall {
   edgeUrl: string;

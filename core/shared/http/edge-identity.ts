@@ -9,10 +9,10 @@ import {
   USER_ID_HEADER,
   USER_ROLES_HEADER,
   USER_STORES_HEADER,
-  verifyRequest,
 } from "@qc/contracts";
 import type { RedisClient } from "bun";
 import { Elysia } from "elysia";
+import { verifyRequest } from "../auth/signing";
 import type { Config } from "../config";
 import { AppError, forbidden, unauthorized } from "./errors";
 

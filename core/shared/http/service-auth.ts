@@ -6,10 +6,9 @@ import {
   SERVICE_TIMESTAMP_HEADER,
   type ServiceName,
   serviceNames,
-  signRequest,
-  verifyRequest,
 } from "@qc/contracts";
 import { Elysia } from "elysia";
+import { signRequest, verifyRequest } from "../auth/signing";
 import type { Config } from "../config";
 import { portOf } from "../runtime/context";
 import { currentScope } from "../telemetry/scope";

@@ -6,11 +6,11 @@ import {
   IDEMPOTENCY_KEY_HEADER,
   newNonce,
   type Role,
-  signRequest,
   USER_ID_HEADER,
   USER_ROLES_HEADER,
   USER_STORES_HEADER,
 } from "@qc/contracts";
+import { signRequest } from "../auth/signing";
 
 export interface SignedRequestOptions {
   body?: unknown;

@@ -9,7 +9,7 @@ import {
 import type { Context, MiddlewareHandler } from "hono";
 import { Hono } from "hono";
 import { z } from "zod";
-import { KvPurger } from "../cache/purger";
+import { readYourWrites } from "../cache/read-your-writes";
 import { forward } from "../core/forward";
 import type { AppEnv } from "../env";
 import { problem } from "../errors";
@@ -32,12 +32,14 @@ const guestHeaders = (c: Context<AppEnv>) => ({
   [GUEST_TOKEN_HEADER]: c.req.header(GUEST_TOKEN_HEADER) ?? "",
 });
 
-/** The shopper's own writes retire their cached cart at once, so the next read shows them. */
+/**
+ * The shopper's own writes retire their cached cart at once, so the next read shows them. KV takes about one
+ * write a second per key, so a shopper tapping "+" twice can have the second retirement refused: the write
+ * stands (cart has it) and is answered as such; the cached cart is then at most its fresh time old.
+ */
 async function forwardAndRetireCart(c: Context<AppEnv>, body?: unknown): Promise<Response> {
   if (!c.get("user")) return forward(c, "cart", body, { headers: guestHeaders(c) });
-  const response = await forward(c, "cart", body);
-  if (response.ok) await new KvPurger(c.env.CACHE).purge([{ kind: "cart", userId: userId(c) }]);
-  return response;
+  return readYourWrites(c, await forward(c, "cart", body), [{ kind: "cart", userId: userId(c) }]);
 }
 
 /**

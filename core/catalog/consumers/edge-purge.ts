@@ -39,6 +39,9 @@ export interface EdgePurgeOptions {
   backoff?: { initialMs?: number; maxMs?: number };
 }
 
+// The edge starts after core (npm run dev, a deploy): purges refused this soon after start are expected.
+const STARTUP_GRACE_MS = 60_000;
+
 /**
  * Purges the edge's cache after catalog changes have committed: it consumes the catalog's own events,
  * which the outbox publishes only after their transaction commits, so the edge cannot refill a purged
@@ -59,6 +62,9 @@ export async function startEdgePurgeConsumer(
   const initialMs = options.backoff?.initialMs ?? 250;
   const maxMs = options.backoff?.maxMs ?? 5_000;
   const stopping = new AbortController();
+  const startedAt = Date.now();
+  // Whether the wait for the edge has been reported since purges last went through: said once, not per batch.
+  let waitReported = false;
 
   const deadLetter = async (records: IncomingRecord[], error: unknown) => {
     for (const record of records) {
@@ -73,19 +79,22 @@ export async function startEdgePurgeConsumer(
     for (let attempt = 1; ; attempt++) {
       try {
         await purger.purge(scopes);
-        if (attempt > 1) ctx.logger.info({ attempts: attempt }, "edge purge went through");
+        if (attempt > 1 && waitReported) ctx.logger.info({ attempts: attempt }, "edge purge went through");
+        waitReported = false;
         return;
       } catch (error) {
         const failure = error instanceof Error ? error : new Error(String(error));
         if (!isTransientPurgeError(failure)) return deadLetter(records, failure);
         stopping.signal.throwIfAborted();
-        // Logged on the first failure and then now and again, not on every attempt of a long wait; a peer
-        // that is not up yet is expected (the edge starts after core), so the reason, not a stack trace.
-        if (attempt === 1 || attempt % 20 === 0) {
-          ctx.logger.warn(
+        // Logged once when the wait starts and then now and again, not per batch or attempt. An edge that is not
+        // up yet within the first minute is expected (it starts after core): that is news, not a warning.
+        if (!waitReported || attempt % 20 === 0) {
+          const expected = Date.now() - startedAt < STARTUP_GRACE_MS && attempt < 20;
+          ctx.logger[expected ? "info" : "warn"](
             { reason: failure.message, attempt, scopes: scopes.length },
-            "edge not taking purges; waiting",
+            expected ? "edge not up yet; purges wait for it" : "edge not taking purges; waiting",
           );
+          waitReported = true;
         }
         const delay = Math.min(maxMs, initialMs * 2 ** Math.min(attempt - 1, 20));
         await sleep(delay, undefined, { signal: stopping.signal }).catch(() => {});

@@ -1,24 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { as, edge, env, freshIp, receivedByCore, requestId } from "../../test/helpers";
-
-/**
- * The Worker's KV binding as Cloudflare limits it (outside this machine): a second write to one key within a
- * second is refused with 429.
- */
-function oneWritePerSecond(kv: KVNamespace): KVNamespace {
-  const written = new Map<string, number>();
-  return new Proxy(kv, {
-    get(target, property) {
-      if (property !== "put") return Reflect.get(target, property).bind(target);
-      return async (key: string, ...rest: unknown[]) => {
-        if (Date.now() - (written.get(key) ?? 0) < 1_000)
-          throw new Error("KV PUT failed: 429 Too Many Requests");
-        written.set(key, Date.now());
-        return (target.put as (...args: unknown[]) => Promise<void>)(key, ...rest);
-      };
-    },
-  });
-}
+import { as, edge, env, freshIp, oneWritePerSecond, receivedByCore, requestId } from "../../test/helpers";
 
 describe("/v1/cart", () => {
   it("caches the shopper's cart and retires it when the shopper changes it", async () => {

@@ -13,7 +13,7 @@ import {
 } from "@qc/contracts";
 import { Hono } from "hono";
 import { z } from "zod";
-import { KvPurger } from "../cache/purger";
+import { readYourWrites } from "../cache/read-your-writes";
 import { callCoreTimeoutMs } from "../core/call";
 import { forward } from "../core/forward";
 import type { AppEnv } from "../env";
@@ -52,10 +52,10 @@ export const orders = new Hono<AppEnv>()
               timeoutMs: callCoreTimeoutMs(c.env, "order") + (waitSeconds ?? 0) * 1000,
             },
       );
-      // Checkout empties the cart in core; the cached copy must not outlive it.
+      // Checkout empties the cart in core; the cached copy must not outlive it. A refused bump (KV takes about
+      // one write a second per key: a cart change just before) must not turn a placed order into a 500.
       const user = c.get("user");
-      if (response.ok && user) await new KvPurger(c.env.CACHE).purge([{ kind: "cart", userId: user.id }]);
-      return response;
+      return user ? readYourWrites(c, response, [{ kind: "cart", userId: user.id }]) : response;
     },
   )
   .get("/", requireRole("shopper", "admin"), validate("query", OrdersQuery), (c) => forward(c, "order"))

@@ -47,6 +47,8 @@ export async function transact<DB, T>(db: Kysely<DB>, work: (trx: Kysely<DB>) =>
     const done = await work(trx);
     // A hook may register another (its own writes may need finishing too): run until none is left.
     for (let next = hooks.shift(); next; next = hooks.shift()) await next();
+    // Finished: anything still written now goes straight to the transaction (and fails loudly once it ended).
+    finishing.delete(trx);
     return done;
   });
   const hooks = used ? pending.get(used) : undefined;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
-import { transact } from "../db/transaction";
+import { beforeCommit, transact } from "../db/transaction";
 import { enqueue, enqueueLatest } from "./enqueue";
 import { type Backbone, messageFor, startBackbone } from "./testing/fixture";
 
@@ -30,6 +30,17 @@ describe("enqueue", () => {
       }),
     ).rejects.toThrow("rolled back");
     expect(await outbox()).toHaveLength(3);
+  });
+
+  it("writes what a before-commit hook enqueues after the transaction's rows were gathered", async () => {
+    await backbone.db.deleteFrom("outbox").execute();
+    const [first, late] = [messageFor(6, 1), messageFor(7, 1)];
+    await transact(backbone.db, async (trx) => {
+      await enqueue(trx, first);
+      // Registered after the outbox's own hook, so it runs once the first rows are written.
+      beforeCommit(trx, () => enqueue(trx, late));
+    });
+    expect((await outbox()).map((row) => row.id)).toEqual([first.id, late.id]);
   });
 
   it("writes at once in a transaction transact did not open", async () => {

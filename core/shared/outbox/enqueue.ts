@@ -48,7 +48,11 @@ function pending(trx: Kysely<any>): Pending | undefined {
   const known = pendingOf.get(trx);
   if (known || !runsBeforeCommit(trx)) return known;
   const created: Pending = { rows: [], latest: new Map() };
-  beforeCommit(trx, () => insertRows(trx, [...created.rows, ...created.latest.values()]));
+  beforeCommit(trx, () => {
+    // Written now: a later enqueue in this transaction (from another before-commit hook) gathers anew.
+    pendingOf.delete(trx);
+    return insertRows(trx, [...created.rows, ...created.latest.values()]);
+  });
   pendingOf.set(trx, created);
   return created;
 }

@@ -46,8 +46,10 @@ export function startShopperNotifications(
       topics: ["order.events.v1", "delivery.events.v1"],
       handlers: { OrderConfirmed: notify, OrderStatusChanged: notify, OrderPacked: notify },
       // The notifier sends each notification id once (its `notifications` record), so this group needs no
-      // inbox row or transaction per event; a new group starts at the newest event, never re-telling history.
+      // inbox row or transaction per event, and a new group may replay the retained events: those already
+      // told are not sent again, and none produced before the group first joined is missed.
       live: true,
+      fromBeginning: true,
     },
     { db: ctx.db, bus: ctx.bus, logger: ctx.logger, topicPrefix: ctx.config.TOPIC_PREFIX },
   );

@@ -50,6 +50,12 @@ export interface ConsumerOptions {
    * newest offset instead of replaying the topic's history (default false).
    */
   live?: boolean;
+  /**
+   * Where a group with no committed offset starts: the oldest retained message (default, unless `live`) or
+   * the newest. A live group whose receiver keeps every id it handled can start at the oldest, so nothing
+   * produced before its first join is missed.
+   */
+  fromBeginning?: boolean;
 }
 
 interface Accepted {
@@ -299,7 +305,7 @@ export async function startConsumer(options: ConsumerOptions, deps: ConsumerDeps
     maxBatchSize: options.batchSize ?? 100,
     partitionsConsumedConcurrently: options.concurrency ?? 64,
     gatesReadiness: options.gatesReadiness,
-    fromBeginning: !options.live,
+    fromBeginning: options.fromBeginning ?? !options.live,
   });
   return {
     async stop() {

@@ -128,7 +128,7 @@ describe("npm run dev", () => {
   const edgePort = freePort();
   const database = `postgres://postgres@127.0.0.1:5432/qc_dev_${crypto.randomUUID().slice(0, 8)}`;
   afterAll(async () => {
-    await dropDatabase(database);
+    await dropDatabase(database, { derived: true });
     rmSync(join(root, `.qc/kafka/data-${kafkaPort}`), { recursive: true, force: true });
     rmSync(join(root, `.qc/wrangler/${edgePort}`), { recursive: true, force: true });
   });

@@ -37,7 +37,7 @@ afterAll(async () => {
   await browser?.close();
   await platform?.stop();
   rmSync(persistTo, { recursive: true, force: true });
-  await dropDatabase(database).catch(() => {});
+  await dropDatabase(database, { derived: true }).catch(() => {});
 }, 60_000);
 
 const number = async (page: Page, id: string) => Number(await page.locator(`#${id}`).textContent());

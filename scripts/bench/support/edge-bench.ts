@@ -60,7 +60,7 @@ export async function runEdgeBench(
   const cleanUp = async () => {
     await platform?.stop();
     rmSync(persistTo, { recursive: true, force: true });
-    await dropDatabase(database).catch(() => {});
+    await dropDatabase(database, { derived: true }).catch(() => {});
   };
   const watchdog = setTimeout(() => {
     say("did not finish in time; stopping everything");

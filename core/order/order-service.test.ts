@@ -530,6 +530,7 @@ describe("the order service", () => {
         .selectFrom("order_snapshots")
         .select(["version", "taken_at"])
         .where("order_id", "=", orderId)
+        .orderBy("version")
         .execute();
       expect(snapshots.map((snapshot) => snapshot.version)).toEqual([3, 6, 9]);
       expect(

@@ -1,32 +1,24 @@
 import { type AnyMessage, topicOf } from "@qc/contracts";
-import type { Kysely } from "kysely";
+import type { Insertable, Kysely } from "kysely";
+import type { OutboxTable } from "../db/messaging";
 import { afterCommit, beforeCommit, runsBeforeCommit } from "../db/transaction";
 import { injectTraceHeaders } from "../telemetry/tracing";
 import { outboxCommitted } from "./wakeup";
 
-type OutboxRow = {
-  id: string;
-  topic: string;
-  key: string;
-  type: string;
-  payload: string;
-  headers: string;
-};
+type OutboxRow = Insertable<OutboxTable>;
+type TraceHeaders = ReturnType<typeof injectTraceHeaders>;
 
-/** The rows of messages, each with the active span's `traceparent` and the order in scope as baggage. */
-function rowsOf(messages: readonly AnyMessage[]): OutboxRow[] {
-  const active = injectTraceHeaders();
-  return messages.map((message) => {
-    const traceparent = active.traceparent ?? message.traceparent ?? null;
-    return {
-      id: message.id,
-      topic: topicOf(message.type),
-      key: message.subject,
-      type: message.type,
-      payload: JSON.stringify({ ...message, traceparent }),
-      headers: JSON.stringify(active.traceparent ? active : traceparent ? { traceparent } : {}),
-    };
-  });
+/** A message's row, with the active span's `traceparent` and the order in scope as baggage. */
+function rowOf(message: AnyMessage, active: TraceHeaders): OutboxRow {
+  const traceparent = active.traceparent ?? message.traceparent ?? null;
+  return {
+    id: message.id,
+    topic: topicOf(message.type),
+    key: message.subject,
+    type: message.type,
+    payload: JSON.stringify({ ...message, traceparent }),
+    headers: JSON.stringify(active.traceparent ? active : traceparent ? { traceparent } : {}),
+  };
 }
 
 async function insertRows(trx: Kysely<any>, rows: OutboxRow[]): Promise<void> {
@@ -69,7 +61,8 @@ function pending(trx: Kysely<any>): Pending | undefined {
  * the scope's order id as `baggage`.
  */
 export async function enqueue(trx: Kysely<any>, ...messages: AnyMessage[]): Promise<void> {
-  const rows = rowsOf(messages);
+  const active = injectTraceHeaders();
+  const rows = messages.map((message) => rowOf(message, active));
   const deferred = pending(trx);
   if (deferred) deferred.rows.push(...rows);
   else await insertRows(trx, rows);
@@ -88,7 +81,7 @@ export function enqueueLatest(
 ): void {
   const deferred = pending(trx);
   if (!deferred) throw new Error("enqueueLatest needs a transaction opened by transact");
-  const rows = rowsOf(messages);
-  for (const [index, message] of messages.entries())
-    deferred.latest.set(`${message.type} ${keyOf(message)}`, rows[index] as OutboxRow);
+  const active = injectTraceHeaders();
+  for (const message of messages)
+    deferred.latest.set(`${message.type} ${keyOf(message)}`, rowOf(message, active));
 }

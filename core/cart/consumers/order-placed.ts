@@ -1,3 +1,4 @@
+import { BACKGROUND_GATHER_MS } from "../../shared/bus";
 import { startConsumer } from "../../shared/consumer/runner";
 import type { ServiceContext, Stoppable } from "../../shared/runtime/context";
 import type { CartStore } from "../db/cart-store";
@@ -9,6 +10,7 @@ export const consumeOrderPlaced = (ctx: ServiceContext<Database>, store: CartSto
     {
       // Test runs share the broker: their groups must not share members (and so partitions) either.
       groupId: "cart",
+      gatherMs: BACKGROUND_GATHER_MS,
       topics: ["order.events.v1"],
       handlers: {
         OrderPlaced: async (_trx, message) => {

@@ -6,7 +6,7 @@ import {
   parseMessage,
   withPrefix,
 } from "@qc/contracts";
-import type { IncomingRecord } from "../../shared/bus";
+import { BACKGROUND_GATHER_MS, type IncomingRecord } from "../../shared/bus";
 import { deadLetterOf } from "../../shared/consumer/dead-letter";
 import type { CachePurger } from "../../shared/edge-purge";
 import { distinctScopes, isTransientPurgeError } from "../../shared/edge-purge/purger";
@@ -128,6 +128,7 @@ export async function startEdgePurgeConsumer(
     handleBatch,
     maxBatchSize: 500,
     partitionsConsumedConcurrently: 3,
+    gatherMs: BACKGROUND_GATHER_MS,
     // It waits for the edge as long as the edge is away; catalog's reads must stay in the load balancer.
     gatesReadiness: false,
   });

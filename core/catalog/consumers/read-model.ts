@@ -1,5 +1,6 @@
 import { causedBy, createMessage, type MessageOf } from "@qc/contracts";
 import type { Kysely } from "kysely";
+import { BACKGROUND_GATHER_MS } from "../../shared/bus";
 import { startConsumer } from "../../shared/consumer/runner";
 import { enqueueLatest } from "../../shared/outbox/enqueue";
 import type { ServiceContext, Stoppable } from "../../shared/runtime/context";
@@ -28,6 +29,7 @@ export const startReadModelConsumer = (ctx: ServiceContext<Database>): Promise<S
   startConsumer(
     {
       groupId: "catalog-read-model",
+      gatherMs: BACKGROUND_GATHER_MS,
       topics: ["pricing.events.v1", "inventory.events.v1"],
       handlers: {
         PriceChanged: async (trx, message) => {

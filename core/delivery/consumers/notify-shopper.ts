@@ -1,4 +1,5 @@
 import type { AnyMessage, ShopperNotification } from "@qc/contracts";
+import { BACKGROUND_GATHER_MS } from "../../shared/bus";
 import { type PreparedHandler, startConsumer } from "../../shared/consumer/runner";
 import type { WorkQueues } from "../../shared/queue";
 import type { ServiceContext } from "../../shared/runtime/context";
@@ -43,6 +44,7 @@ export function startShopperNotifications(
   return startConsumer(
     {
       groupId: "delivery-notifications",
+      gatherMs: BACKGROUND_GATHER_MS,
       topics: ["order.events.v1", "delivery.events.v1"],
       handlers: { OrderConfirmed: notify, OrderStatusChanged: notify, OrderPacked: notify },
       // The notifier sends each notification id once (its `notifications` record), so this group needs no

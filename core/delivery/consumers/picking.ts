@@ -1,5 +1,6 @@
 import type { AnyMessage } from "@qc/contracts";
 import type { Kysely } from "kysely";
+import { BACKGROUND_GATHER_MS } from "../../shared/bus";
 import { type MessageHandler, startConsumer } from "../../shared/consumer/runner";
 import type { ServiceContext } from "../../shared/runtime/context";
 import type { Database } from "../db/schema";
@@ -23,6 +24,7 @@ export function startPickingConsumer(ctx: ServiceContext<Database>, pickTasks: P
   return startConsumer(
     {
       groupId: "delivery-picking",
+      gatherMs: BACKGROUND_GATHER_MS,
       topics: ["order.events.v1"],
       handlers: {
         OrderPlaced: on<"OrderPlaced">((trx, m) => pickTasks.placed(trx, m.data)),

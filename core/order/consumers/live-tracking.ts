@@ -1,3 +1,4 @@
+import { BACKGROUND_GATHER_MS } from "../../shared/bus";
 import { startConsumer } from "../../shared/consumer/runner";
 import type { ServiceContext, Stoppable } from "../../shared/runtime/context";
 import { edgeLiveClient } from "../clients/edge-live";
@@ -23,6 +24,9 @@ export function startLiveTracking(ctx: ServiceContext<Database>): Promise<Stoppa
       handlers: Object.fromEntries(CHANGES.map((type) => [type, handler])),
       // Pushes wait for the edge while it is away; checkout must not wait for them to be ready.
       gatesReadiness: false,
+      // A follower sees a change at most this much later (a rider's position comes every second anyway);
+      // under load one fetch carries every order's changes of the window.
+      gatherMs: BACKGROUND_GATHER_MS,
       // A push is kept once by the edge (by its id), and positions come every second per rider: no inbox row
       // per message, and a new deployment does not replay what was pushed before it.
       live: true,

@@ -1,4 +1,5 @@
 import { isTerminalStatus } from "@qc/contracts";
+import { BACKGROUND_GATHER_MS } from "../../shared/bus";
 import { type MessageHandler, startConsumer } from "../../shared/consumer/runner";
 import type { ServiceContext, Stoppable } from "../../shared/runtime/context";
 import { releaseRedemption } from "../db/coupon-repository";
@@ -19,6 +20,7 @@ export const consumeOrderEvents = (ctx: ServiceContext<Database>, orders: OpenOr
     {
       // Test runs share the broker: their groups must not share members (and so partitions) either.
       groupId: "pricing",
+      gatherMs: BACKGROUND_GATHER_MS,
       topics: ["order.events.v1"],
       handlers: {
         OrderPlaced: async (_trx, message) => {

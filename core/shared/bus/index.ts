@@ -54,7 +54,17 @@ export interface SubscribeOptions {
    * take the service out of its load balancer.
    */
   gatesReadiness?: boolean;
+  /**
+   * For a group off the checkout's critical path: the broker holds each fetch up to this long unless a
+   * megabyte is ready (Kafka's fetch.max.wait.ms with a fetch.min.bytes that normal load never reaches), so
+   * one fetch, one decode and one group-commit transaction carry every order of the window instead of one or
+   * two each. Unset: a fetch answers as soon as a record lands.
+   */
+  gatherMs?: number;
 }
+
+/** The gather window of the groups whose effects nobody waits on at checkout (read models, clean-ups). */
+export const BACKGROUND_GATHER_MS = 200;
 
 export interface Subscription {
   /** Finishes the in-flight records, commits their offsets and leaves the group. */

@@ -56,6 +56,8 @@ export interface ConsumerOptions {
    * produced before its first join is missed.
    */
   fromBeginning?: boolean;
+  /** See SubscribeOptions.gatherMs: for a group nobody waits on at checkout, BACKGROUND_GATHER_MS. */
+  gatherMs?: number;
 }
 
 interface Accepted {
@@ -306,6 +308,7 @@ export async function startConsumer(options: ConsumerOptions, deps: ConsumerDeps
     partitionsConsumedConcurrently: options.concurrency ?? 64,
     gatesReadiness: options.gatesReadiness,
     fromBeginning: options.fromBeginning ?? !options.live,
+    gatherMs: options.gatherMs,
   });
   return {
     async stop() {

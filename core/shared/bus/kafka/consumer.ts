@@ -16,6 +16,8 @@ const QUEUED_HIGH_WATER = 2_000;
 // service's first records after a start or a hand-over pay the wait (1 s made a restarted payment miss the
 // order's 2 s grace in the participant-down test).
 const HAND_OVER_MS = 250;
+// What a gathering group's fetch waits for unless its window ends first: far more than a window holds.
+const GATHER_MIN_BYTES = 1_048_576;
 
 type StringConsumer = Consumer<string, string, string, string>;
 
@@ -84,7 +86,8 @@ export async function superviseConsumer(
       rebalanceTimeout: Math.max(sessionTimeout, 10_000),
       heartbeatInterval: 2_000,
       // An idle fetch long-polls this long and close() waits for it: keep shutdown quick.
-      maxWaitTime: 500,
+      maxWaitTime: subscribe.gatherMs ?? 500,
+      ...(subscribe.gatherMs ? { minBytes: GATHER_MIN_BYTES } : {}),
     });
     created.on("consumer:group:join", ({ assignments }) => {
       lanes.assigned(assignments ?? []);

@@ -9,9 +9,10 @@ const prefix = `bb-bus-${crypto.randomUUID().slice(0, 8)}`;
 const bus = createKafkaBus({ brokers: BROKERS, clientId: prefix });
 const declared = topicDeclarations(prefix);
 const scratch = `${prefix}.scratch`;
+const gathering = `${prefix}.gathering`;
 afterAll(async () => {
   await bus.disconnect();
-  await deleteTopics(BROKERS, [...declared.map((topic) => topic.name), scratch]);
+  await deleteTopics(BROKERS, [...declared.map((topic) => topic.name), scratch, gathering]);
 });
 
 const until = async (check: () => boolean, timeoutMs = 20_000) => {
@@ -104,4 +105,39 @@ describe("kafka bus", () => {
     },
     60_000,
   );
+
+  it("a gathering group receives a window's records together; an immediate one record by record", async () => {
+    await bus.ensureTopics([{ name: gathering, partitions: 4 }]);
+    /** How many separate deliveries 40 records, produced 10 ms apart over 4 keys, reach a group in. */
+    const deliveries = async (gatherMs: number | undefined) => {
+      const arrivals: number[] = [];
+      const subscription = await bus.subscribe({
+        groupId: `${prefix}-gather-${gatherMs ?? "none"}`,
+        topics: [gathering],
+        fromBeginning: false,
+        handle: async () => {},
+        handleBatch: async (records) => {
+          for (const _ of records) arrivals.push(performance.now());
+        },
+        gatherMs,
+      });
+      try {
+        await Bun.sleep(1_000); // joined, at the newest offset
+        for (let i = 0; i < 40; i++) {
+          await bus.publish([{ topic: gathering, key: `key-${i % 4}`, value: String(i) }]);
+          await Bun.sleep(10);
+        }
+        await until(() => arrivals.length >= 40);
+      } finally {
+        await subscription.stop();
+      }
+      // Records handed over within 5 ms of each other came in one fetch.
+      return arrivals.filter((at, i) => i === 0 || at - (arrivals[i - 1] ?? 0) > 5).length;
+    };
+    const immediate = await deliveries(undefined);
+    const gathered = await deliveries(200);
+    console.log(`40 records in ${immediate} deliveries immediately, ${gathered} with a 200 ms window`);
+    expect(immediate).toBeGreaterThan(20);
+    expect(gathered).toBeLessThanOrEqual(6);
+  }, 60_000);
 });

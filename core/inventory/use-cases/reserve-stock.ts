@@ -9,9 +9,9 @@ import { normalizeLines, shortfall } from "../domain/lines";
 import { levelsChanged, replyTo, stateOf } from "../domain/messages";
 
 /**
- * ReserveStock: holds every line or none. The reservation row claims the order first, then each line is
- * held by a conditional update; at the first short line the lines already held are given back and the
- * claim dropped, and StockReservationFailed names every short line. A repeat for a known order answers
+ * ReserveStock: holds every line or none. The reservation row claims the order first (inserted straight
+ * away: a fresh order, the common case, needs no lookup before it), then each line is held by a conditional
+ * update; at the first short line the lines already held are given back and the claim dropped, and StockReservationFailed names every short line. A repeat for a known order answers
  * with that reservation's state instead (so a reserve that arrives after its release stays released).
  * The undo is explicit rather than a savepoint: the consumer may run a hundred commands in one
  * transaction, and that many subtransactions overflow Postgres' per-backend subxid cache, which slows
@@ -20,12 +20,12 @@ import { levelsChanged, replyTo, stateOf } from "../domain/messages";
 export async function reserveStock(trx: Kysely<Database>, command: MessageOf<"ReserveStock">): Promise<void> {
   const { orderId, storeId, expiresAt } = command.data;
   const meta = replyTo(command);
-  const existing = await lockReservation(trx, orderId);
-  if (existing) return enqueue(trx, stateOf(existing, meta));
-
   const lines = normalizeLines(command.data.lines);
   if (!(await insertReservation(trx, { orderId, storeId, lines, status: "RESERVED", expiresAt }))) {
-    // Another command for this order committed its reservation while we waited on the key.
+    // The order has a reservation (or a release's tombstone) already: answer with its state. Gone again by
+    // the time it is locked (a failed reserve deletes its claim), the claim is tried afresh.
+    const existing = await lockReservation(trx, orderId);
+    if (existing) return enqueue(trx, stateOf(existing, meta));
     return reserveStock(trx, command);
   }
   const rows: StockRow[] = [];

@@ -119,16 +119,17 @@ describe("payment answering the saga's commands over Kafka", () => {
       // The first run reaches the processor, then its transaction dies before commit.
       await expect(
         db.transaction().execute(async (trx) => {
-          await recordAuthorization(
-            trx,
-            command,
-            await requestAuthorization(db, command, processor.provider),
-          );
+          await recordAuthorization(trx, command, await requestAuthorization(command, processor.provider));
           throw new Error("crash before commit");
         }),
       ).rejects.toThrow("crash before commit");
-      const outcome = await requestAuthorization(db, command, processor.provider);
+      const outcome = await requestAuthorization(command, processor.provider);
       await db.transaction().execute((trx) => recordAuthorization(trx, command, outcome));
+      // A repeat once it is recorded (no lookup before the processor): the processor's first answer, and the
+      // recorded intent's state as the reply.
+      const repeat = { ...command, id: Bun.randomUUIDv7() };
+      const again = await requestAuthorization(repeat, processor.provider);
+      await db.transaction().execute((trx) => recordAuthorization(trx, repeat, again));
     } finally {
       await processor.stop();
     }
@@ -138,8 +139,12 @@ describe("payment answering the saga's commands over Kafka", () => {
       .where("authorization_key", "=", idempotencyKey("authorize", paymentIdFor(orderId)))
       .execute();
     expect(operations).toHaveLength(1);
-    const [authorized] = await outboxOf(db, orderId, "PaymentAuthorized");
-    expect(authorized?.data).toMatchObject({ paymentId: paymentIdFor(orderId) });
+    const replies = await outboxOf(db, orderId, "PaymentAuthorized");
+    expect(replies).toHaveLength(2);
+    for (const reply of replies) expect(reply.data).toMatchObject({ paymentId: paymentIdFor(orderId) });
+    expect(
+      await db.selectFrom("payment_intents").select("status").where("order_id", "=", orderId).execute(),
+    ).toEqual([{ status: "AUTHORIZED" }]);
     const intent = await db
       .selectFrom("payment_intents")
       .select("provider_reference")

@@ -56,7 +56,7 @@ export function startCommandConsumer(ctx: ServiceContext<Database>, provider: Pa
       ),
   });
   const authorize: PreparedHandler<AuthorizationOutcome> = {
-    prepare: (message) => requestAuthorization(ctx.db, message as MessageOf<"AuthorizePayment">, provider),
+    prepare: (message) => requestAuthorization(message as MessageOf<"AuthorizePayment">, provider),
     apply: (trx, message, outcome) =>
       recordAuthorization(trx as Kysely<Database>, message as MessageOf<"AuthorizePayment">, outcome),
   };

@@ -9,21 +9,21 @@ import type { Database } from "../db/schema";
 import { idempotencyKey, paymentIdFor } from "../domain/keys";
 import { replyTo, stateOf } from "../domain/replies";
 
-/** What the processor answered for one authorization: known already, its result, or no answer in time. */
-export type AuthorizationOutcome = "known" | ProviderResult | "timeout";
+/** What the processor answered for one authorization: its result, or no answer in time. */
+export type AuthorizationOutcome = ProviderResult | "timeout";
 
 /**
  * AuthorizePayment, outside any transaction: asks the processor to hold the amount, keyed by the payment id,
- * so a redelivered command gets the processor's first answer, never a second hold. When the processor does
- * not answer in time the authorization is voided under its key, so nothing stays authorized.
+ * so a redelivered command gets the processor's first answer, never a second hold. No lookup comes first: a
+ * message handled before is skipped by the inbox, and any other repeat gets the first answer from the
+ * processor, then finds the recorded intent in recordAuthorization. When the processor does not answer in
+ * time the authorization is voided under its key, so nothing stays authorized.
  */
 export async function requestAuthorization(
-  db: Kysely<Database>,
   command: MessageOf<"AuthorizePayment">,
   provider: PaymentProvider,
 ): Promise<AuthorizationOutcome> {
   const { orderId, amount, token } = command.data;
-  if (await findIntentByOrder(db, orderId)) return "known";
   const paymentId = command.data.paymentId ?? paymentIdFor(orderId);
   const authorizationKey = idempotencyKey("authorize", paymentId);
   try {
@@ -52,8 +52,6 @@ export async function recordAuthorization(
   await lockOrder(trx, orderId);
   const existing = await findIntentByOrder(trx, orderId);
   if (existing) return enqueue(trx, stateOf(existing, meta));
-  // Known at prepare time yet gone now cannot happen (intents are never deleted); ask again to be sure.
-  if (outcome === "known") throw new Error(`payment intent of order ${orderId} vanished`);
 
   const paymentId = command.data.paymentId ?? paymentIdFor(orderId);
   const intent = {

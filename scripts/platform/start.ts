@@ -51,6 +51,12 @@ export interface PlatformOptions {
    * `warn`: printing a line per request through wrangler's Node process costs CPU production does not spend.
    */
   edgeLogLevel?: "debug" | "info" | "log" | "warn" | "error" | "none";
+  /**
+   * DevTools' inspector on the edge (default true, `wrangler dev`). False starts wrangler's dev server through
+   * its API with the inspector off (scripts/platform/edge-dev.mjs): with it on, every subrequest's DevTools
+   * Network events go to wrangler's Node process one request each and into its debug log file.
+   */
+  edgeInspector?: boolean;
   /** Where wrangler keeps the edge's local KV (default `.qc/wrangler/<edge port>`, so runs don't share it). */
   persistTo?: string;
   /** Start a local Zipkin and send every service's spans to it. */
@@ -220,24 +226,38 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       PURGE_SECRET: config.PURGE_SECRET,
       ...options.edgeVars,
     };
+    // Either `wrangler dev` (with DevTools) or wrangler's dev server with the inspector off (edge-dev.mjs).
+    const command =
+      options.edgeInspector === false
+        ? [
+            "node",
+            join(root, "scripts/platform/edge-dev.mjs"),
+            join(root, "wrangler.toml"),
+            edge.hostname,
+            edge.port,
+            persistTo,
+            options.edgeLogLevel ?? "log",
+            JSON.stringify(vars),
+          ]
+        : [
+            join(root, "node_modules/.bin/wrangler"),
+            "dev",
+            "--ip",
+            edge.hostname,
+            "--port",
+            edge.port,
+            "--inspector-port",
+            env.EDGE_INSPECTOR_PORT ?? "9229",
+            "--persist-to",
+            persistTo,
+            "--show-interactive-dev-session=false",
+            ...(options.edgeLogLevel ? ["--log-level", options.edgeLogLevel] : []),
+            "--var",
+            ...Object.entries(vars).map(([name, value]) => `${name}:${value}`),
+          ];
     const wrangler = spawn(
       "edge",
-      [
-        join(root, "node_modules/.bin/wrangler"),
-        "dev",
-        "--ip",
-        edge.hostname,
-        "--port",
-        edge.port,
-        "--inspector-port",
-        env.EDGE_INSPECTOR_PORT ?? "9229",
-        "--persist-to",
-        persistTo,
-        "--show-interactive-dev-session=false",
-        ...(options.edgeLogLevel ? ["--log-level", options.edgeLogLevel] : []),
-        "--var",
-        ...Object.entries(vars).map(([name, value]) => `${name}:${value}`),
-      ],
+      command,
       // No network beyond the registries here: the placeholder `Request.cf`, not a failed fetch and its stack.
       { WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
     );

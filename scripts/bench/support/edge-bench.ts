@@ -98,6 +98,7 @@ export async function runEdgeBench(
       edgeVars: { ...RAISED_RATE_LIMITS, ...options.edgeVars },
       seed: false,
       edgeLogLevel: "warn",
+      edgeInspector: false,
       logFile,
       persistTo,
       log: say,

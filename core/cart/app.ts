@@ -6,6 +6,6 @@ import { cartParts } from "./wiring";
 
 /** Mounts the cart service's routes. */
 export const app = (ctx: ServiceContext<Database>) => {
-  const { store, readCart, pricing } = cartParts(ctx);
-  return new Elysia({ name: "cart-routes" }).use(cartRoutes(ctx, store, readCart, pricing));
+  const { store, carts } = cartParts(ctx);
+  return new Elysia({ name: "cart-routes" }).use(cartRoutes(ctx, store, carts));
 };

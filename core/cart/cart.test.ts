@@ -7,6 +7,7 @@ import { inventoryService } from "../inventory/main";
 import { pricingService } from "../pricing/main";
 import { pricingParts } from "../pricing/wiring";
 import { closeGrpcClients, type GrpcCaller, grpcClient } from "../shared/grpc/client";
+import { registry } from "../shared/telemetry/metrics";
 import { awaitOutbox, publish } from "../shared/testing/messages";
 import { type TestEnvironment, type TestService, testEnvironment } from "../shared/testing/service";
 import { createCartStore } from "./db/cart-store";
@@ -134,10 +135,35 @@ describe("cart", () => {
     ]);
   });
 
-  it("refuses a SKU the store does not sell", async () => {
-    const response = await put(shopper(), "CAVIAR-1", 1);
+  it("refuses a SKU the store does not sell, and writes nothing", async () => {
+    const user = shopper();
+    await put(user, "MILK-1L", 1);
+    const response = await put(user, "CAVIAR-1", 1);
     expect(response.status).toBe(422);
     expect(((await response.json()) as { errors: { path: string }[] }).errors[0]?.path).toBe("sku");
+    expect((await read(user)).lines.map((line) => line.sku)).toEqual(["MILK-1L"]);
+  });
+
+  it("prices a cart write with one quote: the cart as the write leaves it", async () => {
+    const quotes = async () => {
+      const metric = registry.getSingleMetric("grpc_server_handled_total");
+      const values = metric ? (await metric.get()).values : [];
+      return values
+        .filter((value) => value.labels.service === "pricing" && value.labels.grpc_method === "QuoteCart")
+        .reduce((sum, value) => sum + value.value, 0);
+    };
+    const user = shopper();
+    await put(user, "MILK-1L", 1);
+    const before = await quotes();
+    const response = await put(user, "BREAD-1", 2);
+    expect(response.status).toBe(200);
+    expect(await quotes()).toBe(before + 1);
+    const view = (await response.json()) as CartView;
+    expect(view.lines.map((line) => [line.sku, line.quantity, line.lineTotal.amountMinor])).toEqual([
+      ["MILK-1L", 1, 3000],
+      ["BREAD-1", 2, 8000],
+    ]);
+    expect(view.subtotal.amountMinor).toBe(11000);
   });
 
   it("writes the cart behind to Postgres, with events, and survives the loss of its Redis keys", async () => {

@@ -9,12 +9,11 @@ const built = new WeakMap<ServiceContext<Database>, ReturnType<typeof build>>();
 
 const build = (ctx: ServiceContext<Database>) => {
   const store = createCartStore(ctx);
-  const pricing = pricingClient(ctx);
-  const readCart = createCartReader(ctx, store, pricing, inventoryClient(ctx));
-  return { store, pricing, readCart };
+  const carts = createCartReader(ctx, store, pricingClient(ctx), inventoryClient(ctx));
+  return { store, carts };
 };
 
-/** The one cart store and downstream clients of a running service, shared by routes and background work. */
+/** The one cart store and cart reader of a running service, shared by routes and background work. */
 export function cartParts(ctx: ServiceContext<Database>) {
   let parts = built.get(ctx);
   if (!parts) {

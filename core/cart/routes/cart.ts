@@ -9,14 +9,12 @@ import {
   REQUEST_ID_HEADER,
 } from "@qc/contracts";
 import { Elysia } from "elysia";
-import { DownstreamRefusal } from "../../shared/grpc/errors";
 import { type Identity, identityFrom } from "../../shared/http/edge-identity";
 import { AppError, unauthorized } from "../../shared/http/errors";
 import type { ServiceContext } from "../../shared/runtime/context";
-import type { PricingClient } from "../clients/pricing-client";
 import type { CartStore } from "../db/cart-store";
 import type { Database } from "../db/schema";
-import { assertWithinLimit, mergeLines } from "../domain/cart";
+import { applyWrite, assertWithinLimit, mergeLines } from "../domain/cart";
 import { issueGuestToken, verifyGuestToken } from "../domain/guest-token";
 import type { CartReader } from "../use-cases/read-cart";
 
@@ -26,26 +24,8 @@ const correlationOf = (request: Request) => request.headers.get(REQUEST_ID_HEADE
  * The cart in one store of a signed-in shopper, or of a guest holding a token cart signed (`X-Guest-Token`):
  * read re-priced, set a line, empty it; a shopper merges a guest cart into theirs by presenting its token.
  */
-export const cartRoutes = (
-  ctx: ServiceContext<Database>,
-  store: CartStore,
-  readCart: CartReader,
-  pricing: PricingClient,
-) => {
+export const cartRoutes = (ctx: ServiceContext<Database>, store: CartStore, carts: CartReader) => {
   const limit = ctx.config.CART_MAX_QUANTITY_PER_SKU;
-
-  /** A SKU the store does not price cannot go into its cart; if pricing is down the write goes ahead. */
-  const assertSold = async (userId: string, storeId: string, sku: string) => {
-    try {
-      await pricing.quote({ userId, storeId, lines: [{ sku, quantity: 1 }] });
-    } catch (error) {
-      if (error instanceof DownstreamRefusal)
-        throw new AppError(422, "not_sold_here", `${sku} is not sold in this store`, [
-          { path: "sku", message: "not sold in this store" },
-        ]);
-      ctx.logger.warn({ err: error }, "pricing unavailable; cart write accepted unchecked");
-    }
-  };
 
   const guestIdOf = async (token: string | null | undefined) =>
     token ? verifyGuestToken(ctx.config.GUEST_TOKEN_SECRET, token) : null;
@@ -77,7 +57,7 @@ export const cartRoutes = (
       .get(
         "/v1/cart",
         async ({ identity, query, request }) =>
-          readCart({ userId: (await ownerOf(identity, request)).userId, storeId: query.storeId }),
+          carts.read({ userId: (await ownerOf(identity, request)).userId, storeId: query.storeId }),
         { query: CartQuery, response: CartView },
       )
       /** Sets a line's quantity (0 removes it); at most CART_MAX_QUANTITY_PER_SKU of one SKU. */
@@ -86,10 +66,13 @@ export const cartRoutes = (
         async ({ identity, params, body, request }) => {
           const { userId } = await ownerOf(identity, request);
           assertWithinLimit(body.quantity, limit);
-          if (body.quantity > 0) await assertSold(userId, body.storeId, params.sku);
           const cart = { userId, storeId: body.storeId };
+          // The cart as this write leaves it is priced first: the one quote that prices the answer also
+          // refuses a SKU the store does not sell, and with pricing down (503) nothing is written.
+          const lines = applyWrite(await store.lines(cart), { sku: params.sku, quantity: body.quantity });
+          const view = await carts.viewOf(cart, lines, body.quantity > 0 ? params.sku : undefined);
           await store.setQuantity(cart, params.sku, body.quantity, correlationOf(request));
-          return readCart(cart);
+          return view;
         },
         { params: PutCartItemParams, body: PutCartItemBody, response: CartView },
       )
@@ -128,7 +111,7 @@ export const cartRoutes = (
             if (before.get(line.sku) !== line.quantity)
               await store.setQuantity(account, line.sku, line.quantity, correlationId);
           if (guestLines.length > 0) await store.clear(guest, correlationId);
-          return readCart(account);
+          return carts.read(account);
         },
         { body: MergeCartBody, response: CartView },
       )

@@ -46,8 +46,12 @@ export function createCartReader(
     }
   };
 
-  return async function readCart(cart: CartRef): Promise<CartView> {
-    const lines = await store.lines(cart);
+  /**
+   * The view of `lines` in `cart`: the cart's own, or as a write is about to leave them. `mustSell`: a SKU
+   * this view must be able to price, else 422 `not_sold_here` (a line being added, checked before it is
+   * written by the same quote that prices the answer).
+   */
+  const viewOf = async (cart: CartRef, lines: Line[], mustSell?: string): Promise<CartView> => {
     const view = { storeId: cart.storeId, lines, emptyCurrency: ctx.config.CART_DEFAULT_CURRENCY };
     if (lines.length === 0) return cartView({ ...view, quote: null, availability: null, unsold: new Set() });
     const [quoted, availability] = await Promise.allSettled([
@@ -63,6 +67,10 @@ export function createCartReader(
         "Prices cannot be computed right now; try again shortly",
       );
     }
+    if (mustSell !== undefined && quoted.value.unsold.has(mustSell))
+      throw new AppError(422, "not_sold_here", `${mustSell} is not sold in this store`, [
+        { path: "sku", message: "not sold in this store" },
+      ]);
     if (availability.status === "rejected")
       ctx.logger.warn({ err: availability.reason }, "inventory unavailable; cart shown without stock marks");
     return cartView({
@@ -70,6 +78,12 @@ export function createCartReader(
       ...quoted.value,
       availability: availability.status === "fulfilled" ? availability.value : null,
     });
+  };
+
+  return {
+    viewOf,
+    /** The cart as it is, re-priced now. */
+    read: async (cart: CartRef): Promise<CartView> => viewOf(cart, await store.lines(cart)),
   };
 }
 

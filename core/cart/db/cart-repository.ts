@@ -22,19 +22,25 @@ export async function findCart(
   return query.executeTakeFirst();
 }
 
-/** Stores a cart state unless a newer version is already stored (flushes may arrive out of order). */
-export async function saveCart(
+/**
+ * Stores carts (one row each, in one statement); a row already at a version at least as new is left as it is,
+ * so a replayed or late write never rolls a cart back.
+ */
+export async function saveCarts(
   db: Kysely<Database>,
-  cart: CartRef & { lines: Line[]; version: number },
+  carts: readonly (CartRef & { lines: Line[]; version: number })[],
 ): Promise<void> {
+  if (carts.length === 0) return;
   await db
     .insertInto("carts")
-    .values({
-      user_id: cart.userId,
-      store_id: cart.storeId,
-      lines: JSON.stringify(cart.lines),
-      version: cart.version,
-    })
+    .values(
+      carts.map((cart) => ({
+        user_id: cart.userId,
+        store_id: cart.storeId,
+        lines: JSON.stringify(cart.lines),
+        version: cart.version,
+      })),
+    )
     .onConflict((conflict) =>
       conflict
         .columns(["user_id", "store_id"])

@@ -3,7 +3,7 @@ import type { Kysely } from "kysely";
 import { transact } from "../../shared/db/transaction";
 import { enqueue } from "../../shared/outbox/enqueue";
 import type { ServiceContext, Stoppable } from "../../shared/runtime/context";
-import { type CartRef, findCart, saveCart } from "../db/cart-repository";
+import { type CartRef, findCart, saveCarts } from "../db/cart-repository";
 import type { CartStore } from "../db/cart-store";
 import type { Database } from "../db/schema";
 import { applyWrite } from "../domain/cart";
@@ -76,8 +76,8 @@ export async function startWriteBehind(ctx: ServiceContext<Database>, store: Car
     };
   };
 
-  // One transaction (one commit) and one acknowledgement for the whole batch, however many carts it holds.
-  // Carts are stored in key order so that two instances flushing overlapping carts lock them alike.
+  // One transaction (one commit), one upsert and one acknowledgement for the whole batch, however many carts it
+  // holds. Carts are stored in key order so that two instances flushing overlapping carts lock them alike.
   const flush = async (entries: StreamEntry[]) => {
     const writes = entries.map(toWrite);
     const byCart = Map.groupBy(writes, (write) => `${write.cart.userId}:${write.cart.storeId}`);
@@ -86,10 +86,12 @@ export async function startWriteBehind(ctx: ServiceContext<Database>, store: Car
       carts.map((cartWrites) => store.snapshot((cartWrites[0] as QueuedWrite).cart)),
     );
     await transact(ctx.db, async (trx) => {
+      const states = [];
       for (const [i, cartWrites] of carts.entries()) {
         const { cart } = cartWrites[0] as QueuedWrite;
-        await saveCart(trx, { ...cart, ...(current[i] ?? (await replayed(trx, cart, cartWrites))) });
+        states.push({ ...cart, ...(current[i] ?? (await replayed(trx, cart, cartWrites))) });
       }
+      await saveCarts(trx, states);
       await enqueue(trx, ...writes.map(eventOf));
     });
     const ids = entries.map(([id]) => id);

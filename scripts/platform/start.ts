@@ -224,6 +224,8 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       UPSTASH_REDIS_REST_URL: `http://127.0.0.1:${upstashPort}`,
       EDGE_SIGNING_SECRET: config.EDGE_SIGNING_SECRET,
       PURGE_SECRET: config.PURGE_SECRET,
+      // A run with its own topics (a test, a bench) counts rate-limit windows of its own in the shared Redis.
+      ...(config.TOPIC_PREFIX ? { RATE_LIMIT_PREFIX: `qc:ratelimit:${config.TOPIC_PREFIX}` } : {}),
       ...options.edgeVars,
     };
     // Either `wrangler dev` (with DevTools) or wrangler's dev server with the inspector off (edge-dev.mjs).

@@ -66,6 +66,8 @@ export async function startPlatform(options: { only?: ServiceName[] } = {}): Pro
     ...SERVICE_NAMES.map((name) => `${name.toUpperCase()}_URL:${serviceUrl(env.config, name)}`),
     `UPSTASH_REDIS_REST_URL:${upstash.url}`,
     `EDGE_SIGNING_SECRET:${env.config.EDGE_SIGNING_SECRET}`,
+    // Rate-limit windows of this run only: other runs on the shared Redis must not count against them.
+    `RATE_LIMIT_PREFIX:qc:ratelimit:${env.config.TOPIC_PREFIX}`,
   ];
   const wrangler = Bun.spawn(
     [

@@ -27,6 +27,7 @@ export interface RateLimitOptions {
   by?: "user" | "ip";
   whenRedisDown?: WhenRedisDown;
   timeoutMs?: number;
+  /** Redis key prefix; default the `RATE_LIMIT_PREFIX` var, else `qc:ratelimit` (a test or bench run sets its own). */
   prefix?: string;
 }
 
@@ -34,6 +35,7 @@ export interface RateLimitOptions {
 // one Redis client per server: its automatic pipelining sends the windows a request is decided on together
 // as one request to Redis instead of one each.
 const limiters = new Map<string, Ratelimit>();
+const DEFAULT_PREFIX = "qc:ratelimit";
 const clients = new Map<string, Redis>();
 
 function redisFor(env: Env): Redis {
@@ -54,15 +56,14 @@ function redisFor(env: Env): Redis {
 
 function limiterFor(env: Env, options: Required<RateLimitOptions>): Ratelimit {
   const limit = typeof options.limit === "function" ? options.limit(env) : options.limit;
-  const key = [env.UPSTASH_REDIS_REST_URL, options.prefix, options.name, limit, options.windowSeconds].join(
-    "|",
-  );
+  const prefix = options.prefix || env.RATE_LIMIT_PREFIX || DEFAULT_PREFIX;
+  const key = [env.UPSTASH_REDIS_REST_URL, prefix, options.name, limit, options.windowSeconds].join("|");
   let limiter = limiters.get(key);
   if (!limiter) {
     limiter = new Ratelimit({
       redis: redisFor(env),
       limiter: Ratelimit.slidingWindow(limit, `${options.windowSeconds} s`),
-      prefix: `${options.prefix}:${options.name}`,
+      prefix: `${prefix}:${options.name}`,
       timeout: options.timeoutMs,
       analytics: false,
     });
@@ -200,7 +201,7 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler<AppEnv> 
     by: "user",
     whenRedisDown: "open",
     timeoutMs: 500,
-    prefix: "qc:ratelimit",
+    prefix: "",
     ...options,
   };
   const middleware: MiddlewareHandler<AppEnv> = async function rateLimitMiddleware(c, next) {

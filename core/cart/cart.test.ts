@@ -66,12 +66,14 @@ const read = async (user: Shopper) => {
 };
 /** The cart's lines as order reads them at checkout: Cart/GetCartLines over gRPC, signed with `config`. */
 const callers: GrpcCaller[] = [];
-const internalLines = async (userId: string, config = env.config) => {
+const internalCart = (userId: string, config = env.config) => {
   const order = { name: "order" as const, config };
   callers.push(order);
   const cartRpc = grpcClient(order, { callee: "cart", service: Cart }, { deadlineMs: 1_000 });
-  return (await cartRpc.call("getCartLines", { userId, storeId }, CartLines)).lines;
+  return cartRpc.call("getCartLines", { userId, storeId }, CartLines);
 };
+const internalLines = async (userId: string, config = env.config) =>
+  (await internalCart(userId, config)).lines;
 const newGuest = async () => {
   const response = await cart.call("POST", "/v1/cart/guest");
   expect(response.status).toBe(201);
@@ -164,6 +166,36 @@ describe("cart", () => {
       ["BREAD-1", 2, 8000],
     ]);
     expect(view.subtotal.amountMinor).toBe(11000);
+  });
+
+  it("keeps the quote of exactly the lines a write leaves, for checkout to charge", async () => {
+    const user = shopper();
+    await put(user, "MILK-1L", 2);
+    const view = (await (await put(user, "BREAD-1", 1)).json()) as CartView;
+    const { lines, quote } = await internalCart(user.userId);
+    expect(lines).toEqual([
+      { sku: "BREAD-1", quantity: 1 },
+      { sku: "MILK-1L", quantity: 2 },
+    ]);
+    expect(quote).toMatchObject({ userId: user.userId, storeId, totalMinor: view.total.amountMinor });
+    expect(quote?.token).toBe(view.quote?.token as string);
+    expect(quote?.lines.map((line) => [line.sku, line.quantity, line.unitPriceMinor])).toEqual([
+      ["MILK-1L", 2, 3000],
+      ["BREAD-1", 1, 4000],
+    ]);
+
+    // Two writes racing on one cart can leave the quote of the other's lines: such a quote is not given.
+    const key = cartParts(cart.ctx as never).store.hashKey({ userId: user.userId, storeId });
+    const stale = { ...quote, lines: quote?.lines.filter((line) => line.sku === "MILK-1L") };
+    await cart.ctx.redis.hset(key, "_q", JSON.stringify(stale));
+    expect(await internalCart(user.userId)).toMatchObject({ lines: { length: 2 }, quote: undefined });
+
+    // The next write replaces the quote; a cart reloaded from Postgres has none.
+    await put(user, "EGGS-12", 1);
+    expect((await internalCart(user.userId)).quote?.lines).toHaveLength(3);
+    await until(async () => (await storedCart(user.userId))?.version === 3);
+    await cart.ctx.redis.del(key);
+    expect(await internalCart(user.userId)).toMatchObject({ lines: { length: 3 }, quote: undefined });
   });
 
   it("writes the cart behind to Postgres, with events, and survives the loss of its Redis keys", async () => {
@@ -355,6 +387,9 @@ describe("cart", () => {
       ["MILK-1L", false, 3000],
     ]);
     expect(view.subtotal.amountMinor).toBe(3000);
+    // A write that leaves a line pricing cannot price keeps no quote: checkout must ask pricing (and refuse).
+    expect((await put(user, "MILK-1L", 2)).status).toBe(200);
+    expect(await internalCart(user.userId)).toMatchObject({ lines: { length: 2 }, quote: undefined });
   });
 
   it("still shows the cart, flagged availability unknown, when inventory is down", async () => {

@@ -1,19 +1,24 @@
-import type { Line } from "@qc/contracts";
+import type { Line, Quote } from "@qc/contracts";
 import type { Kysely } from "kysely";
 import { redisKey } from "../../shared/cache/namespace";
 import type { ServiceContext } from "../../shared/runtime/context";
 import { type CartRef, findCart } from "./cart-repository";
 import type { Database } from "./schema";
 
-// A cart is one Redis hash: a field per SKU holding its quantity, and `_v`, the cart's version, which also
-// marks the hash as loaded (a cart Redis lost has no `_v` and is reloaded from Postgres).
+// A cart is one Redis hash: a field per SKU holding its quantity, `_v`, the cart's version, which also
+// marks the hash as loaded (a cart Redis lost has no `_v` and is reloaded from Postgres), and `_q`, the
+// quote pricing signed for the lines as the last write left them (checkout charges it instead of asking
+// pricing again). SKUs never start with `_`.
 const VERSION = "_v";
+const QUOTE = "_q";
 
 // Each script changes the hash and appends the write to the write-behind stream in one atomic step, so no
-// write can reach Redis without also being queued for Postgres. -1 means the hash is not loaded.
+// write can reach Redis without also being queued for Postgres. -1 means the hash is not loaded. A write
+// replaces the quote with the one priced for the lines it leaves (ARGV[7], empty for none).
 const SET_ITEM = `
 if redis.call('HEXISTS', KEYS[1], '${VERSION}') == 0 then return -1 end
 if ARGV[2] == '0' then redis.call('HDEL', KEYS[1], ARGV[1]) else redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
+if ARGV[7] == '' then redis.call('HDEL', KEYS[1], '${QUOTE}') else redis.call('HSET', KEYS[1], '${QUOTE}', ARGV[7]) end
 local version = redis.call('HINCRBY', KEYS[1], '${VERSION}', 1)
 redis.call('EXPIRE', KEYS[1], ARGV[6])
 redis.call('XADD', KEYS[2], '*', 'user', ARGV[3], 'store', ARGV[4], 'corr', ARGV[5], 'sku', ARGV[1], 'qty', ARGV[2], 'v', version)
@@ -37,15 +42,28 @@ for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 return 1`;
 
-/** A cart's hash read from Redis: its lines and version, or null when Redis does not hold it. */
-export function parseCartHash(hash: Record<string, string>): { lines: Line[]; version: number } | null {
+const sameLines = (quote: Quote, lines: Line[]) =>
+  quote.lines.length === lines.length &&
+  quote.lines.every((line) => lines.some((own) => own.sku === line.sku && own.quantity === line.quantity));
+
+/**
+ * A cart's hash read from Redis: its lines, version and quote, or null when Redis does not hold it. The
+ * quote is given only while it prices exactly these lines (two writes racing on one cart can leave the
+ * quote of the other's lines).
+ */
+export function parseCartHash(
+  hash: Record<string, string>,
+): { lines: Line[]; version: number; quote: Quote | undefined } | null {
   const version = hash[VERSION];
   if (version === undefined) return null;
   const lines = Object.entries(hash)
-    .filter(([field]) => field !== VERSION)
+    .filter(([field]) => !field.startsWith("_"))
     .map(([sku, quantity]) => ({ sku, quantity: Number(quantity) }))
     .sort((a, b) => a.sku.localeCompare(b.sku));
-  return { lines, version: Number(version) };
+  // Only cart writes `_q`, from a quote pricing's gRPC answer was checked against.
+  const stored = hash[QUOTE] === undefined ? undefined : (JSON.parse(hash[QUOTE]) as Quote);
+  const quote = stored && sameLines(stored, lines) ? stored : undefined;
+  return { lines, version: Number(version), quote };
 }
 
 /**
@@ -75,21 +93,39 @@ export function createCartStore(ctx: ServiceContext<Database>) {
     return Number(await redis.eval(script, 2, ...keys, ...args));
   };
 
+  /**
+   * A cart's lines and the quote of exactly those lines, if any, from Redis or, when Redis lost the cart,
+   * from Postgres (then put back into Redis, without a quote).
+   */
+  const contents = async (cart: CartRef): Promise<{ lines: Line[]; quote: Quote | undefined }> => {
+    const cached = parseCartHash(await redis.hgetall(hashKey(cart)));
+    return cached ?? { lines: await hydrate(ctx.db, cart), quote: undefined };
+  };
+
   return {
     stream,
     hashKey,
-    /** A cart's lines, from Redis or, when Redis lost it, from Postgres (then put back into Redis). */
-    async lines(cart: CartRef): Promise<Line[]> {
-      const cached = parseCartHash(await redis.hgetall(hashKey(cart)));
-      return cached ? cached.lines : hydrate(ctx.db, cart);
-    },
+    contents,
+    /** A cart's lines (see `contents`). */
+    lines: async (cart: CartRef): Promise<Line[]> => (await contents(cart)).lines,
     /** A cart's state in Redis only, or null when Redis does not hold it (the write-behind reads this). */
     async snapshot(cart: CartRef) {
       return parseCartHash(await redis.hgetall(hashKey(cart)));
     },
-    /** Sets one SKU's quantity (0 removes it) and queues the write for Postgres. */
-    setQuantity: (cart: CartRef, sku: string, quantity: number, correlationId: string) =>
-      write(SET_ITEM, cart, [sku, String(quantity), cart.userId, cart.storeId, correlationId, ttl]),
+    /**
+     * Sets one SKU's quantity (0 removes it) with the quote of the lines it leaves (if the caller priced
+     * them) and queues the write for Postgres.
+     */
+    setQuantity: (cart: CartRef, sku: string, quantity: number, correlationId: string, quote?: Quote) =>
+      write(SET_ITEM, cart, [
+        sku,
+        String(quantity),
+        cart.userId,
+        cart.storeId,
+        correlationId,
+        ttl,
+        quote ? JSON.stringify(quote) : "",
+      ]),
     /** Empties the cart and queues the write for Postgres. */
     clear: (cart: CartRef, correlationId: string) =>
       write(CLEAR, cart, [cart.userId, cart.storeId, correlationId, ttl]),

@@ -68,10 +68,11 @@ export const cartRoutes = (ctx: ServiceContext<Database>, store: CartStore, cart
           assertWithinLimit(body.quantity, limit);
           const cart = { userId, storeId: body.storeId };
           // The cart as this write leaves it is priced first: the one quote that prices the answer also
-          // refuses a SKU the store does not sell, and with pricing down (503) nothing is written.
+          // refuses a SKU the store does not sell, and with pricing down (503) nothing is written. The quote
+          // is kept with the lines, so checkout can charge it without asking pricing again.
           const lines = applyWrite(await store.lines(cart), { sku: params.sku, quantity: body.quantity });
-          const view = await carts.viewOf(cart, lines, body.quantity > 0 ? params.sku : undefined);
-          await store.setQuantity(cart, params.sku, body.quantity, correlationOf(request));
+          const { view, quote } = await carts.viewOf(cart, lines, body.quantity > 0 ? params.sku : undefined);
+          await store.setQuantity(cart, params.sku, body.quantity, correlationOf(request), quote);
           return view;
         },
         { params: PutCartItemParams, body: PutCartItemBody, response: CartView },

@@ -47,13 +47,22 @@ export function createCartReader(
   };
 
   /**
-   * The view of `lines` in `cart`: the cart's own, or as a write is about to leave them. `mustSell`: a SKU
-   * this view must be able to price, else 422 `not_sold_here` (a line being added, checked before it is
-   * written by the same quote that prices the answer).
+   * The view of `lines` in `cart`: the cart's own, or as a write is about to leave them, with the quote of
+   * exactly those lines (none when a line cannot be priced). `mustSell`: a SKU this view must be able to
+   * price, else 422 `not_sold_here` (a line being added, checked before it is written by the same quote that
+   * prices the answer).
    */
-  const viewOf = async (cart: CartRef, lines: Line[], mustSell?: string): Promise<CartView> => {
+  const viewOf = async (
+    cart: CartRef,
+    lines: Line[],
+    mustSell?: string,
+  ): Promise<{ view: CartView; quote: Quote | undefined }> => {
     const view = { storeId: cart.storeId, lines, emptyCurrency: ctx.config.CART_DEFAULT_CURRENCY };
-    if (lines.length === 0) return cartView({ ...view, quote: null, availability: null, unsold: new Set() });
+    if (lines.length === 0)
+      return {
+        view: cartView({ ...view, quote: null, availability: null, unsold: new Set() }),
+        quote: undefined,
+      };
     const [quoted, availability] = await Promise.allSettled([
       quoteSellable(cart, lines),
       inventory.availability({ storeId: cart.storeId, skus: lines.map((line) => line.sku) }),
@@ -73,17 +82,22 @@ export function createCartReader(
       ]);
     if (availability.status === "rejected")
       ctx.logger.warn({ err: availability.reason }, "inventory unavailable; cart shown without stock marks");
-    return cartView({
-      ...view,
-      ...quoted.value,
-      availability: availability.status === "fulfilled" ? availability.value : null,
-    });
+    const { quote, unsold } = quoted.value;
+    return {
+      view: cartView({
+        ...view,
+        quote,
+        unsold,
+        availability: availability.status === "fulfilled" ? availability.value : null,
+      }),
+      quote: quote && unsold.size === 0 ? quote : undefined,
+    };
   };
 
   return {
     viewOf,
     /** The cart as it is, re-priced now. */
-    read: async (cart: CartRef): Promise<CartView> => viewOf(cart, await store.lines(cart)),
+    read: async (cart: CartRef): Promise<CartView> => (await viewOf(cart, await store.lines(cart))).view,
   };
 }
 

@@ -62,9 +62,27 @@ function placedFrom(quote: Quote, body: PlaceOrderBody, userId: string): PlacedO
   };
 }
 
+// A cart's quote is charged only with this much of its validity left: it must not lapse while the order is
+// being written.
+const QUOTE_TIME_LEFT_MS = 5_000;
+
+/** Whether the quote cart kept with its lines can be charged as it is: the shopper's, and still valid. */
+const chargeable = (quote: Quote | undefined, userId: string, body: PlaceOrderBody): quote is Quote =>
+  quote !== undefined &&
+  !body.couponCode &&
+  quote.couponCode === null &&
+  quote.userId === userId &&
+  quote.storeId === body.storeId &&
+  Date.parse(quote.expiresAt) - Date.now() >= QUOTE_TIME_LEFT_MS;
+
+/**
+ * The quote the order charges: the one pricing signed for exactly the cart's lines when the shopper last
+ * changed them (pricing honours a quote until it expires), else a fresh one, with the coupon if any.
+ */
 async function priceCart(clients: CheckoutClients, userId: string, body: PlaceOrderBody): Promise<Quote> {
   const cart = await clients.cartLines(userId, body.storeId);
   if (cart.lines.length === 0) throw unprocessable("empty_cart", "The cart for this store is empty");
+  if (chargeable(cart.quote, userId, body)) return cart.quote;
   try {
     return await clients.quote({
       userId,

@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
-import type { OrderView } from "@qc/contracts";
+import type { OrderView, Quote } from "@qc/contracts";
+import { RedisClient } from "bun";
+import { redisKey } from "../../shared/cache/namespace";
+import { registry } from "../../shared/telemetry/metrics";
 import {
   address,
   admin,
@@ -167,6 +170,39 @@ describe("checkout across the real services", () => {
       (await world.call.order("POST", `/v1/orders/${secondOrder}/cancel`, { user: second })).status,
     ).toBe(409);
     expect((await world.ledger()).balanced).toBe(true);
+  }, 60_000);
+
+  it("charges the quote the cart kept for its lines while it holds, without asking pricing again; a lapsing one is priced anew", async () => {
+    const quotesPriced = async () =>
+      ((await registry.getSingleMetric("grpc_server_handled_total")?.get())?.values ?? [])
+        .filter((value) => value.labels.service === "pricing" && value.labels.grpc_method === "QuoteCart")
+        .reduce((sum, value) => sum + value.value, 0);
+    const storeId = await world.seedStore({ sku: "TEA-250", onHand: 5, riders: 2 });
+    const kept = await world.shopperWithCart(storeId, "TEA-250", 1);
+    const lapsing = await world.shopperWithCart(storeId, "TEA-250", 1);
+    // The price rises after both carts were quoted; the second cart's quote has a second left.
+    await world.stockSku(storeId, { sku: "TEA-250", onHand: 5, priceMinor: PRICE_MINOR + 1_000 });
+    const redis = new RedisClient(world.env.config.REDIS_URL);
+    const key = redisKey(world.env.config, "cart", lapsing.userId, storeId);
+    const quote = JSON.parse((await redis.hget(key, "_q")) ?? "null") as Quote;
+    expect(quote.lines).toEqual([expect.objectContaining({ sku: "TEA-250", unitPriceMinor: PRICE_MINOR })]);
+    await redis.hset(
+      key,
+      "_q",
+      JSON.stringify({ ...quote, expiresAt: new Date(Date.now() + 1_000).toISOString() }),
+    );
+    redis.close();
+
+    const charged = async (user: typeof kept) => {
+      const orderId = await world.checkout(user, storeId);
+      const response = await world.call.order("GET", `/v1/orders/${orderId}`, { user });
+      return ((await response.json()) as OrderView).lines.map((line) => line.unitPrice.amountMinor);
+    };
+    const before = await quotesPriced();
+    expect(await charged(kept)).toEqual([PRICE_MINOR]);
+    expect(await quotesPriced()).toBe(before);
+    expect(await charged(lapsing)).toEqual([PRICE_MINOR + 1_000]);
+    expect(await quotesPriced()).toBe(before + 1);
   }, 60_000);
 
   it("spends one coupon use per order however often it is sent, one order per shopper, and gives it back on cancel", async () => {

@@ -4,10 +4,6 @@ import { AmountMinor, Currency } from "../money";
 
 // Service-to-service contracts inside core (`/internal/v1/...`); the edge never exposes these.
 
-/** cart → order: gRPC Cart/GetCartLines */
-export const CartLines = z.object({ userId: Id, storeId: Id, lines: z.array(Line) });
-export type CartLines = z.infer<typeof CartLines>;
-
 /** → pricing: gRPC Pricing/QuoteCart (and POST /internal/v1/quotes, its HTTP baseline) */
 export const QuoteRequest = z.object({
   userId: Id,
@@ -44,6 +40,13 @@ export const Quote = z.object({
   token: z.string().min(1),
 });
 export type Quote = z.infer<typeof Quote>;
+
+/**
+ * cart → order: gRPC Cart/GetCartLines. `quote`: the one pricing signed for exactly these lines when the
+ * shopper last changed them (absent once a line changed without a quote, or for a cart reloaded from Postgres).
+ */
+export const CartLines = z.object({ userId: Id, storeId: Id, lines: z.array(Line), quote: Quote.optional() });
+export type CartLines = z.infer<typeof CartLines>;
 
 /** → pricing: POST /internal/v1/coupons/:code/redemptions — 201 redeemed, 409 `coupon_exhausted`. */
 export const CouponRedemptionRequest = z.object({ orderId: Id, userId: Id });

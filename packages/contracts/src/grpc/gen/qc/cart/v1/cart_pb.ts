@@ -6,13 +6,15 @@ import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegen
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Line } from "../../common/v1/common_pb";
 import { file_qc_common_v1_common } from "../../common/v1/common_pb";
+import type { Quote } from "../../pricing/v1/pricing_pb";
+import { file_qc_pricing_v1_pricing } from "../../pricing/v1/pricing_pb";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file qc/cart/v1/cart.proto.
  */
 export const file_qc_cart_v1_cart: GenFile = /*@__PURE__*/
-  fileDesc("ChVxYy9jYXJ0L3YxL2NhcnQucHJvdG8SCnFjLmNhcnQudjEiLAoHQ2FydFJlZhIPCgd1c2VyX2lkGAEgASgJEhAKCHN0b3JlX2lkGAIgASgJIlEKCUNhcnRMaW5lcxIPCgd1c2VyX2lkGAEgASgJEhAKCHN0b3JlX2lkGAIgASgJEiEKBWxpbmVzGAMgAygLMhIucWMuY29tbW9uLnYxLkxpbmUyQgoEQ2FydBI6CgxHZXRDYXJ0TGluZXMSEy5xYy5jYXJ0LnYxLkNhcnRSZWYaFS5xYy5jYXJ0LnYxLkNhcnRMaW5lc2IGcHJvdG8z", [file_qc_common_v1_common]);
+  fileDesc("ChVxYy9jYXJ0L3YxL2NhcnQucHJvdG8SCnFjLmNhcnQudjEiLAoHQ2FydFJlZhIPCgd1c2VyX2lkGAEgASgJEhAKCHN0b3JlX2lkGAIgASgJIoUBCglDYXJ0TGluZXMSDwoHdXNlcl9pZBgBIAEoCRIQCghzdG9yZV9pZBgCIAEoCRIhCgVsaW5lcxgDIAMoCzISLnFjLmNvbW1vbi52MS5MaW5lEigKBXF1b3RlGAQgASgLMhQucWMucHJpY2luZy52MS5RdW90ZUgAiAEBQggKBl9xdW90ZTJCCgRDYXJ0EjoKDEdldENhcnRMaW5lcxITLnFjLmNhcnQudjEuQ2FydFJlZhoVLnFjLmNhcnQudjEuQ2FydExpbmVzYgZwcm90bzM", [file_qc_common_v1_common, file_qc_pricing_v1_pricing]);
 
 /**
  * Whose cart in which store. Mirrors `CartLines.pick({ userId, storeId })` of src/api/internal.ts.
@@ -58,6 +60,13 @@ export type CartLines = Message<"qc.cart.v1.CartLines"> & {
    * @generated from field: repeated qc.common.v1.Line lines = 3;
    */
   lines: Line[];
+
+  /**
+   * The quote pricing signed for exactly these lines when the shopper last changed them, if any.
+   *
+   * @generated from field: optional qc.pricing.v1.Quote quote = 4;
+   */
+  quote?: Quote | undefined;
 };
 
 /**

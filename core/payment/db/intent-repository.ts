@@ -13,6 +13,19 @@ export function findIntentByOrder(db: Kysely<Database>, orderId: string): Promis
   return db.selectFrom("payment_intents").selectAll().where("order_id", "=", orderId).executeTakeFirst();
 }
 
+/** Records an order's intent unless one is recorded already (then undefined): one statement, no lookup first. */
+export function insertIntentUnlessRecorded(
+  db: Kysely<Database>,
+  intent: Pick<IntentRow, "payment_id" | "order_id" | "status"> & Partial<IntentRow>,
+): Promise<IntentRow | undefined> {
+  return db
+    .insertInto("payment_intents")
+    .values(intent)
+    .onConflict((oc) => oc.column("order_id").doNothing())
+    .returningAll()
+    .executeTakeFirst();
+}
+
 export async function insertIntent(
   db: Kysely<Database>,
   intent: Pick<IntentRow, "payment_id" | "order_id" | "status"> & Partial<IntentRow>,

@@ -3,7 +3,7 @@ import type { Kysely } from "kysely";
 import { enqueue } from "../../shared/outbox/enqueue";
 import { BulkheadRejectedError, isBrokenCircuitError } from "../../shared/resilience";
 import type { PaymentProvider, ProviderResult } from "../clients/card-processor/provider";
-import { findIntentByOrder, insertIntent, lockOrder } from "../db/intent-repository";
+import { findIntentByOrder, insertIntentUnlessRecorded, lockOrder } from "../db/intent-repository";
 import { post } from "../db/ledger-repository";
 import type { Database } from "../db/schema";
 import { idempotencyKey, paymentIdFor } from "../domain/keys";
@@ -40,7 +40,8 @@ export async function requestAuthorization(
 
 /**
  * AuthorizePayment, in the consumer's transaction: records the intent, the ledger hold and the answer the
- * processor gave (see requestAuthorization). An intent recorded meanwhile wins: its state is the answer.
+ * processor gave (see requestAuthorization). An intent recorded before (a repeat, or a void's tombstone)
+ * wins: its state is the answer. The intent is inserted first and looked up only when it was there.
  */
 export async function recordAuthorization(
   trx: Kysely<Database>,
@@ -50,25 +51,27 @@ export async function recordAuthorization(
   const { orderId, amount } = command.data;
   const meta = replyTo(command);
   await lockOrder(trx, orderId);
-  const existing = await findIntentByOrder(trx, orderId);
-  if (existing) return enqueue(trx, stateOf(existing, meta));
-
   const paymentId = command.data.paymentId ?? paymentIdFor(orderId);
   const intent = {
     payment_id: paymentId,
     order_id: orderId,
     amount_minor: amount.amountMinor,
     currency: amount.currency,
+    ...(outcome === "timeout"
+      ? { status: "FAILED" as const }
+      : outcome.ok
+        ? { status: "AUTHORIZED" as const, provider_reference: outcome.reference }
+        : { status: "DECLINED" as const, decline_code: outcome.code }),
   };
-  if (outcome === "timeout") {
-    await insertIntent(trx, { ...intent, status: "FAILED" });
+  if (!(await insertIntentUnlessRecorded(trx, intent))) {
+    const existing = await findIntentByOrder(trx, orderId);
+    if (!existing) throw new Error(`order ${orderId}: payment intent neither inserted nor found`);
+    return enqueue(trx, stateOf(existing, meta));
+  }
+  if (outcome === "timeout")
     return enqueue(trx, createMessage("PaymentTimedOut", { orderId, paymentId }, meta));
-  }
-  if (!outcome.ok) {
-    await insertIntent(trx, { ...intent, status: "DECLINED", decline_code: outcome.code });
+  if (!outcome.ok)
     return enqueue(trx, createMessage("PaymentDeclined", { orderId, paymentId, reason: outcome.code }, meta));
-  }
-  await insertIntent(trx, { ...intent, status: "AUTHORIZED", provider_reference: outcome.reference });
   await post(trx, { paymentId, movement: "AUTHORIZE", ...amount });
   await enqueue(trx, createMessage("PaymentAuthorized", { orderId, paymentId, amount }, meta));
 }

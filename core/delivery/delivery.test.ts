@@ -69,6 +69,34 @@ describe("delivery: riders, assignment and status", () => {
     expect(await riderStatus(near.riderId)).toBe("BUSY");
   });
 
+  it("applies a store's edit (StoreUpserted) to the next delivery of the store", async () => {
+    const storeId = await openStore();
+    await addRider(storeId);
+    await addRider(storeId);
+    const first = await order(storeId);
+    await awaitOutbox(db, first, "DeliveryCreated");
+    // The address is 2.2 km from the store: inside 5 km, outside the store's new 1 km.
+    await publish(delivery, "StoreUpserted", {
+      storeId,
+      name: "Koramangala",
+      location: { lat: 12.9, lng: 77.6 },
+      serviceRadiusMeters: 1_000,
+      active: true,
+    });
+    const radius = async () =>
+      (
+        await db
+          .selectFrom("stores")
+          .select("service_radius_meters")
+          .where("store_id", "=", storeId)
+          .executeTakeFirst()
+      )?.service_radius_meters;
+    for (let i = 0; i < 200 && (await radius()) !== 1_000; i++) await Bun.sleep(50);
+    const second = await order(storeId);
+    const [failed] = await awaitOutbox(db, second, "DeliveryFailed");
+    expect(failed?.data).toMatchObject({ orderId: second, reason: "OUT_OF_RANGE" });
+  });
+
   it("lets only the assigned rider move the order one step at a time", async () => {
     const storeId = await openStore();
     const rider = await addRider(storeId);

@@ -4,7 +4,7 @@ import { enqueue } from "../../shared/outbox/enqueue";
 import { currentTraceparent } from "../../shared/telemetry/tracing";
 import { findDelivery, insertDelivery, lockOrder, takeNearestFreeRider } from "../db/delivery-repository";
 import type { Database } from "../db/schema";
-import { findStore } from "../db/store-repository";
+import type { StoreCache } from "../db/store-cache";
 import { distanceMeters, etaMinutes } from "../domain/geo";
 import { created, failed, replyTo, stateOf } from "../domain/messages";
 
@@ -19,6 +19,7 @@ export async function createDelivery(
   trx: Kysely<Database>,
   command: MessageOf<"CreateDelivery">,
   assignWithinMs: number,
+  stores: StoreCache,
 ): Promise<void> {
   const { orderId, storeId, address } = command.data;
   const meta = replyTo(command);
@@ -36,7 +37,7 @@ export async function createDelivery(
     assign_deadline: new Date(Date.now() + assignWithinMs),
     traceparent: currentTraceparent() ?? command.traceparent,
   };
-  const store = await findStore(trx, storeId);
+  const store = await stores.find(trx, storeId);
   if (store && distanceMeters(store, address) > store.service_radius_meters) {
     const outOfRange = await insertDelivery(trx, {
       ...delivery,

@@ -13,6 +13,9 @@ const PREFETCH = 16;
 // Sends that finish within this window are recorded by one insert (one commit instead of one per notification);
 // each is acknowledged only once its record is in.
 const RECORD_WINDOW_MS = 25;
+// Notifications arrive in bursts (their order events are gathered): those within this window ask whether
+// they were sent before with one query.
+const LOOKUP_WINDOW_MS = 5;
 
 /**
  * The notifier worker: a competing consumer of the shopper-notification queue. Each notification is sent
@@ -32,6 +35,14 @@ export function startNotifier(
       .onConflict((oc) => oc.column("message_id").doNothing())
       .execute(),
   );
+  const alreadySent = gatherWithin(LOOKUP_WINDOW_MS, async (messageIds: string[]) => {
+    const rows = await ctx.db
+      .selectFrom("notifications")
+      .select("message_id")
+      .where("message_id", "in", messageIds)
+      .execute();
+    return new Set(rows.map((row) => row.message_id));
+  });
   return queue.consume(SHOPPER_NOTIFICATIONS, { prefetch: PREFETCH }, (item) =>
     // Sent in the trace of the order event that asked for it (the item's AMQP trace headers).
     withWorkItemSpan({ kind: "ShopperNotification", item, queue: queueName, service: ctx.name }, () =>
@@ -41,12 +52,7 @@ export function startNotifier(
 
   async function send(item: Delivery<ShopperNotification>) {
     const notification = item.body;
-    const sent = await ctx.db
-      .selectFrom("notifications")
-      .select("id")
-      .where("message_id", "=", notification.notificationId)
-      .executeTakeFirst();
-    if (sent) return item.ack();
+    if ((await alreadySent(notification.notificationId)).has(notification.notificationId)) return item.ack();
     try {
       await notifier.send(notification);
     } catch (error) {

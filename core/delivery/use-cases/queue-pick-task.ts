@@ -29,7 +29,7 @@ const MARK_PUBLISHED_WINDOW_MS = 100;
  */
 async function publishTask(
   queue: WorkQueues<PickTaskItem>,
-  published: (taskId: string) => Promise<void>,
+  published: (taskId: string) => Promise<unknown>,
   task: PickTaskRow,
 ) {
   await forOrder(task.order_id, () =>

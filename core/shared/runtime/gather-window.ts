@@ -1,16 +1,17 @@
 /**
  * Gathers the items handed in within `windowMs` of the first one into a single `flush` call, so a burst
  * costs one request or statement instead of one each. Every caller's promise settles with the flush that
- * carried its items, so a caller still learns when its part failed.
+ * carried its items (its result, e.g. what a gathered lookup found), so a caller still learns when its
+ * part failed.
  */
-export function gatherWithin<T>(windowMs: number, flush: (items: T[]) => Promise<unknown>) {
-  let pending: { items: T[]; done: Promise<void> } | undefined;
-  return (...items: T[]): Promise<void> => {
+export function gatherWithin<T, R = unknown>(windowMs: number, flush: (items: T[]) => Promise<R>) {
+  let pending: { items: T[]; done: Promise<R> } | undefined;
+  return (...items: T[]): Promise<R> => {
     if (!pending) {
-      const batch = { items: [] as T[], done: Promise.resolve() };
-      batch.done = Bun.sleep(windowMs).then(async () => {
+      const batch: { items: T[]; done: Promise<R> } = { items: [], done: Promise.resolve() as Promise<R> };
+      batch.done = Bun.sleep(windowMs).then(() => {
         pending = undefined;
-        await flush(batch.items);
+        return flush(batch.items);
       });
       pending = batch;
     }

@@ -345,10 +345,8 @@ describe("cart", () => {
     await awaitOutbox(db, `${user.userId}:${storeId}`, "CartCleared");
   });
 
-  it("empties the shopper's cart in that store when an order is placed", async () => {
-    const user = shopper();
-    await put(user, "BREAD-1", 2);
-    await publish(cart, "OrderPlaced", {
+  const orderPlaced = (user: Shopper, cartVersion?: number) =>
+    publish(cart, "OrderPlaced", {
       orderId: Bun.randomUUIDv7(),
       userId: user.userId,
       storeId,
@@ -359,9 +357,49 @@ describe("cart", () => {
       total: { amountMinor: 10_980, currency: "INR" },
       address: { line1: "1 Test Road", lat: 12.9, lng: 77.6 },
       couponCode: null,
+      ...(cartVersion !== undefined && { cartVersion }),
     });
+
+  it("empties the shopper's cart in that store when an order is placed", async () => {
+    const user = shopper();
+    await put(user, "BREAD-1", 2);
+    await orderPlaced(user, (await internalCart(user.userId)).version);
     await until(async () => (await internalLines(user.userId)).length === 0, 20_000);
     await awaitOutbox(db, `${user.userId}:${storeId}`, "CartCleared");
+    // An OrderPlaced from before the cart's version was sent empties the cart whatever it holds.
+    await put(user, "MILK-1L", 1);
+    await orderPlaced(user);
+    await until(async () => (await internalLines(user.userId)).length === 0, 20_000);
+  }, 30_000);
+
+  it("keeps what the shopper wrote after the order read the cart, and takes only the order's lines", async () => {
+    const user = shopper();
+    await put(user, "BREAD-1", 2);
+    await put(user, "EGGS-12", 1);
+    const read = await internalCart(user.userId);
+    expect(read.lines).toHaveLength(2);
+    // After the order read the cart, before its OrderPlaced arrives: one line changed, one added.
+    await put(user, "EGGS-12", 3);
+    await put(user, "MILK-1L", 1);
+    await orderPlaced(user, read.version);
+    await until(async () => (await internalLines(user.userId)).length === 2, 20_000);
+    expect(await internalLines(user.userId)).toEqual([
+      { sku: "EGGS-12", quantity: 3 },
+      { sku: "MILK-1L", quantity: 1 },
+    ]);
+    // What stays is what Postgres keeps too: BREAD-1's removal is written behind as a write of quantity 0.
+    const itemSet = await awaitOutbox(db, `${user.userId}:${storeId}`, "CartItemSet", { count: 5 });
+    expect(itemSet.map((event) => event.data)).toContainEqual({
+      userId: user.userId,
+      storeId,
+      sku: "BREAD-1",
+      quantity: 0,
+    });
+    await until(async () => (await storedCart(user.userId))?.lines.length === 2);
+    expect((await storedCart(user.userId))?.lines).toEqual([
+      { sku: "EGGS-12", quantity: 3 },
+      { sku: "MILK-1L", quantity: 1 },
+    ]);
   }, 30_000);
 
   it("keeps a cart readable when the store stops pricing one of its SKUs, showing that line as unavailable", async () => {

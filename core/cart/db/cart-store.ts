@@ -5,33 +5,73 @@ import type { ServiceContext } from "../../shared/runtime/context";
 import { type CartRef, findCart } from "./cart-repository";
 import type { Database } from "./schema";
 
-// A cart is one Redis hash: a field per SKU holding its quantity, `_v`, the cart's version, which also
-// marks the hash as loaded (a cart Redis lost has no `_v` and is reloaded from Postgres), and `_q`, the
-// quote pricing signed for the lines as the last write left them (checkout charges it instead of asking
-// pricing again). SKUs never start with `_`.
+// A cart is one Redis hash: a field per SKU holding its quantity and `_l:<SKU>`, the cart version that last
+// wrote that line; `_v`, the cart's version, which also marks the hash as loaded (a cart Redis lost has no
+// `_v` and is reloaded from Postgres, its lines with no version of their own); and `_q`, the quote pricing
+// signed for the lines as the last write left them (checkout charges it instead of asking pricing again).
+// SKUs never start with `_`.
 const VERSION = "_v";
 const QUOTE = "_q";
+const LINE_VERSION = "_l:";
 
 // Each script changes the hash and appends the write to the write-behind stream in one atomic step, so no
 // write can reach Redis without also being queued for Postgres. -1 means the hash is not loaded. A write
 // replaces the quote with the one priced for the lines it leaves (ARGV[7], empty for none).
 const SET_ITEM = `
 if redis.call('HEXISTS', KEYS[1], '${VERSION}') == 0 then return -1 end
-if ARGV[2] == '0' then redis.call('HDEL', KEYS[1], ARGV[1]) else redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
-if ARGV[7] == '' then redis.call('HDEL', KEYS[1], '${QUOTE}') else redis.call('HSET', KEYS[1], '${QUOTE}', ARGV[7]) end
 local version = redis.call('HINCRBY', KEYS[1], '${VERSION}', 1)
+if ARGV[2] == '0' then
+  redis.call('HDEL', KEYS[1], ARGV[1], '${LINE_VERSION}' .. ARGV[1])
+else
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2], '${LINE_VERSION}' .. ARGV[1], version)
+end
+if ARGV[7] == '' then redis.call('HDEL', KEYS[1], '${QUOTE}') else redis.call('HSET', KEYS[1], '${QUOTE}', ARGV[7]) end
 redis.call('EXPIRE', KEYS[1], ARGV[6])
 redis.call('XADD', KEYS[2], '*', 'user', ARGV[3], 'store', ARGV[4], 'corr', ARGV[5], 'sku', ARGV[1], 'qty', ARGV[2], 'v', version)
 return version`;
 
-const CLEAR = `
-if redis.call('HEXISTS', KEYS[1], '${VERSION}') == 0 then return -1 end
+const CLEAR_LOADED = `
 local version = redis.call('HINCRBY', KEYS[1], '${VERSION}', 1)
 for _, field in ipairs(redis.call('HKEYS', KEYS[1])) do
   if field ~= '${VERSION}' then redis.call('HDEL', KEYS[1], field) end
 end
 redis.call('EXPIRE', KEYS[1], ARGV[4])
 redis.call('XADD', KEYS[2], '*', 'user', ARGV[1], 'store', ARGV[2], 'corr', ARGV[3], 'op', 'clear', 'v', version)
+return version`;
+
+const CLEAR = `
+if redis.call('HEXISTS', KEYS[1], '${VERSION}') == 0 then return -1 end
+${CLEAR_LOADED}`;
+
+// An order takes the lines of the cart version it read (ARGV[5]; empty: unknown, every line): lines written
+// after it stay. When nothing stays this is CLEAR (one CartCleared); otherwise each line taken is a write of
+// quantity 0.
+const TAKE_ORDERED = `
+if redis.call('HEXISTS', KEYS[1], '${VERSION}') == 0 then return -1 end
+local read = tonumber(ARGV[5])
+local fields = redis.call('HGETALL', KEYS[1])
+local written = {}
+for i = 1, #fields, 2 do
+  if string.sub(fields[i], 1, 3) == '${LINE_VERSION}' then written[string.sub(fields[i], 4)] = tonumber(fields[i + 1]) end
+end
+local taken, kept = {}, false
+for i = 1, #fields, 2 do
+  local sku = fields[i]
+  if string.sub(sku, 1, 1) ~= '_' then
+    if read == nil or (written[sku] or 0) <= read then table.insert(taken, sku) else kept = true end
+  end
+end
+if not kept then
+${CLEAR_LOADED}
+end
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+local version = tonumber(redis.call('HGET', KEYS[1], '${VERSION}'))
+if #taken > 0 then redis.call('HDEL', KEYS[1], '${QUOTE}') end
+for _, sku in ipairs(taken) do
+  redis.call('HDEL', KEYS[1], sku, '${LINE_VERSION}' .. sku)
+  version = redis.call('HINCRBY', KEYS[1], '${VERSION}', 1)
+  redis.call('XADD', KEYS[2], '*', 'user', ARGV[1], 'store', ARGV[2], 'corr', ARGV[3], 'sku', sku, 'qty', '0', 'v', version)
+end
 return version`;
 
 // Loads a cart into Redis unless another request already did.
@@ -76,12 +116,13 @@ export function createCartStore(ctx: ServiceContext<Database>) {
   const hashKey = (cart: CartRef) => redisKey(config, "cart", cart.userId, cart.storeId);
   const stream = redisKey(config, "cart", "write-behind");
 
-  const hydrate = async (db: Kysely<Database>, cart: CartRef): Promise<Line[]> => {
+  const hydrate = async (db: Kysely<Database>, cart: CartRef) => {
     const row = await findCart(db, cart);
     const lines = row?.lines ?? [];
+    const version = row?.version ?? 0;
     const pairs = lines.flatMap((line) => [line.sku, String(line.quantity)]);
-    await redis.eval(HYDRATE, 1, hashKey(cart), String(row?.version ?? 0), ttl, ...pairs);
-    return lines;
+    await redis.eval(HYDRATE, 1, hashKey(cart), String(version), ttl, ...pairs);
+    return { lines, version };
   };
 
   /** Runs a write script; if Redis does not hold the cart, loads it first and runs the script again. */
@@ -94,13 +135,16 @@ export function createCartStore(ctx: ServiceContext<Database>) {
   };
 
   /**
-   * A cart's lines and the quote of exactly those lines, if any, from Redis or, when Redis lost the cart,
-   * from Postgres (then put back into Redis, without a quote).
+   * A cart's lines, its version and the quote of exactly those lines, if any, from Redis or, when Redis lost
+   * the cart, from Postgres (then put back into Redis, without a quote).
    */
-  const contents = async (cart: CartRef): Promise<{ lines: Line[]; quote: Quote | undefined }> => {
-    const cached = parseCartHash(await redis.hgetall(hashKey(cart)));
-    return cached ?? { lines: await hydrate(ctx.db, cart), quote: undefined };
-  };
+  const contents = async (
+    cart: CartRef,
+  ): Promise<{ lines: Line[]; version: number; quote: Quote | undefined }> =>
+    parseCartHash(await redis.hgetall(hashKey(cart))) ?? {
+      ...(await hydrate(ctx.db, cart)),
+      quote: undefined,
+    };
 
   return {
     stream,
@@ -129,6 +173,18 @@ export function createCartStore(ctx: ServiceContext<Database>) {
     /** Empties the cart and queues the write for Postgres. */
     clear: (cart: CartRef, correlationId: string) =>
       write(CLEAR, cart, [cart.userId, cart.storeId, correlationId, ttl]),
+    /**
+     * Takes out of the cart the lines an order read at cart version `read` (undefined: every line) and queues
+     * the writes for Postgres: a line the shopper added or changed after the order read the cart stays.
+     */
+    takeOrdered: (cart: CartRef, read: number | undefined, correlationId: string) =>
+      write(TAKE_ORDERED, cart, [
+        cart.userId,
+        cart.storeId,
+        correlationId,
+        ttl,
+        read === undefined ? "" : String(read),
+      ]),
   };
 }
 

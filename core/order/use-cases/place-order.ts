@@ -75,21 +75,33 @@ const chargeable = (quote: Quote | undefined, userId: string, body: PlaceOrderBo
   quote.storeId === body.storeId &&
   Date.parse(quote.expiresAt) - Date.now() >= QUOTE_TIME_LEFT_MS;
 
+/** What an order is placed from: the quote it charges and the version of the cart that quote prices. */
+interface PricedCart {
+  quote: Quote;
+  cartVersion: number | undefined;
+}
+
 /**
  * The quote the order charges: the one pricing signed for exactly the cart's lines when the shopper last
  * changed them (pricing honours a quote until it expires), else a fresh one, with the coupon if any.
  */
-async function priceCart(clients: CheckoutClients, userId: string, body: PlaceOrderBody): Promise<Quote> {
+async function priceCart(
+  clients: CheckoutClients,
+  userId: string,
+  body: PlaceOrderBody,
+): Promise<PricedCart> {
   const cart = await clients.cartLines(userId, body.storeId);
   if (cart.lines.length === 0) throw unprocessable("empty_cart", "The cart for this store is empty");
-  if (chargeable(cart.quote, userId, body)) return cart.quote;
+  const cartVersion = cart.version;
+  if (chargeable(cart.quote, userId, body)) return { quote: cart.quote, cartVersion };
   try {
-    return await clients.quote({
+    const quote = await clients.quote({
       userId,
       storeId: body.storeId,
       lines: cart.lines,
       ...(body.couponCode ? { couponCode: body.couponCode } : {}),
     });
+    return { quote, cartVersion };
   } catch (error) {
     if (error instanceof DownstreamRefusal) throw new AppError(422, "quote_failed", error.message);
     throw error;
@@ -120,7 +132,7 @@ async function writeOrder(
   orderId: string,
   userId: string,
   body: PlaceOrderBody,
-  quote: Quote,
+  { quote, cartVersion }: PricedCart,
 ): Promise<void> {
   const placed = placedFrom(quote, body, userId);
   const { state, commands } = startSaga();
@@ -142,7 +154,11 @@ async function writeOrder(
   const meta = { source: "order", correlationId: orderId };
   await enqueue(
     trx,
-    createMessage("OrderPlaced", { orderId, ...placed }, meta),
+    createMessage(
+      "OrderPlaced",
+      { orderId, ...placed, ...(cartVersion !== undefined && { cartVersion }) },
+      meta,
+    ),
     ...commands.map((command) => commandMessage(command, order, data, meta, deps.settings.reservationTtlMs)),
   );
 }
@@ -170,9 +186,9 @@ async function placeFreshWithoutCoupon(
   hash: string,
 ): Promise<PlacedResponse | undefined> {
   return forOrder(orderId, async () => {
-    let quote: Quote;
+    let priced: PricedCart;
     try {
-      quote = await priceCart(deps.clients, userId, body);
+      priced = await priceCart(deps.clients, userId, body);
     } catch (error) {
       // A key used before (whose order emptied the cart, say) is answered by the claiming path, not refused.
       if (await findResponse(deps.db, userId, key)) return undefined;
@@ -183,7 +199,7 @@ async function placeFreshWithoutCoupon(
       await transact(deps.db, async (trx) => {
         if (!(await insertAnswered(trx, userId, key, response, deps.idempotencyTtlHours)))
           throw new KeyTaken();
-        await writeOrder(trx, deps, orderId, userId, body, quote);
+        await writeOrder(trx, deps, orderId, userId, body, priced);
       });
     } catch (error) {
       if (error instanceof KeyTaken) return undefined;
@@ -237,7 +253,8 @@ export async function placeOrder(
   return forOrder(orderId, async () => {
     let redeemed: string | null = null;
     try {
-      const quote = await priceCart(deps.clients, userId, body);
+      const priced = await priceCart(deps.clients, userId, body);
+      const { quote } = priced;
       if (quote.couponCode) {
         const outcome = await deps.clients.redeemCoupon(quote.couponCode, orderId, userId);
         if (outcome !== "redeemed") {
@@ -249,7 +266,7 @@ export async function placeOrder(
       const response = accepted(orderId, hash);
       await transact(deps.db, async (trx) => {
         await completeKey(trx, userId, key, response);
-        await writeOrder(trx, deps, orderId, userId, body, quote);
+        await writeOrder(trx, deps, orderId, userId, body, priced);
       });
       return { statusCode: response.statusCode, body: response.body as OrderAccepted };
     } catch (error) {

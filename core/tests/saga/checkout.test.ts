@@ -3,6 +3,7 @@ import type { OrderView, Quote } from "@qc/contracts";
 import { RedisClient } from "bun";
 import { redisKey } from "../../shared/cache/namespace";
 import { registry } from "../../shared/telemetry/metrics";
+import { outboxOf } from "../../shared/testing/messages";
 import {
   address,
   admin,
@@ -195,6 +196,9 @@ describe("checkout across the real services", () => {
 
     const charged = async (user: typeof kept) => {
       const orderId = await world.checkout(user, storeId);
+      // OrderPlaced names the cart version it was placed from: the cart gives up those lines only.
+      const [placed] = await outboxOf(world.orders, orderId, "OrderPlaced");
+      expect(placed?.data).toMatchObject({ cartVersion: 1 });
       const response = await world.call.order("GET", `/v1/orders/${orderId}`, { user });
       return ((await response.json()) as OrderView).lines.map((line) => line.unitPrice.amountMinor);
     };

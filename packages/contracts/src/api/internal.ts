@@ -42,10 +42,18 @@ export const Quote = z.object({
 export type Quote = z.infer<typeof Quote>;
 
 /**
- * cart → order: gRPC Cart/GetCartLines. `quote`: the one pricing signed for exactly these lines when the
- * shopper last changed them (absent once a line changed without a quote, or for a cart reloaded from Postgres).
+ * cart → order: gRPC Cart/GetCartLines. `version`: the cart's version these lines are (OrderPlaced hands it
+ * back, so the cart gives up only these lines). `quote`: the one pricing signed for exactly these lines when
+ * the shopper last changed them (absent once a line changed without a quote, or for a cart reloaded from
+ * Postgres).
  */
-export const CartLines = z.object({ userId: Id, storeId: Id, lines: z.array(Line), quote: Quote.optional() });
+export const CartLines = z.object({
+  userId: Id,
+  storeId: Id,
+  lines: z.array(Line),
+  version: z.int().nonnegative().optional(),
+  quote: Quote.optional(),
+});
 export type CartLines = z.infer<typeof CartLines>;
 
 /** → pricing: POST /internal/v1/coupons/:code/redemptions — 201 redeemed, 409 `coupon_exhausted`. */

@@ -22,6 +22,11 @@ export const OrderPlacedData = OrderRef.extend({
   express: z.boolean().optional(),
   /** The shopper accepts substitutes for missing items; absent on orders placed before substitutions existed. */
   allowSubstitutions: z.boolean().optional(),
+  /**
+   * The version of the cart the order was placed from: the cart gives up the lines of that version and keeps
+   * any the shopper wrote after. Absent on orders placed before it was sent (the cart is emptied).
+   */
+  cartVersion: z.int().nonnegative().optional(),
 });
 export type OrderPlacedData = z.infer<typeof OrderPlacedData>;
 

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file qc/cart/v1/cart.proto.
  */
 export const file_qc_cart_v1_cart: GenFile = /*@__PURE__*/
-  fileDesc("ChVxYy9jYXJ0L3YxL2NhcnQucHJvdG8SCnFjLmNhcnQudjEiLAoHQ2FydFJlZhIPCgd1c2VyX2lkGAEgASgJEhAKCHN0b3JlX2lkGAIgASgJIoUBCglDYXJ0TGluZXMSDwoHdXNlcl9pZBgBIAEoCRIQCghzdG9yZV9pZBgCIAEoCRIhCgVsaW5lcxgDIAMoCzISLnFjLmNvbW1vbi52MS5MaW5lEigKBXF1b3RlGAQgASgLMhQucWMucHJpY2luZy52MS5RdW90ZUgAiAEBQggKBl9xdW90ZTJCCgRDYXJ0EjoKDEdldENhcnRMaW5lcxITLnFjLmNhcnQudjEuQ2FydFJlZhoVLnFjLmNhcnQudjEuQ2FydExpbmVzYgZwcm90bzM", [file_qc_common_v1_common, file_qc_pricing_v1_pricing]);
+  fileDesc("ChVxYy9jYXJ0L3YxL2NhcnQucHJvdG8SCnFjLmNhcnQudjEiLAoHQ2FydFJlZhIPCgd1c2VyX2lkGAEgASgJEhAKCHN0b3JlX2lkGAIgASgJIqcBCglDYXJ0TGluZXMSDwoHdXNlcl9pZBgBIAEoCRIQCghzdG9yZV9pZBgCIAEoCRIhCgVsaW5lcxgDIAMoCzISLnFjLmNvbW1vbi52MS5MaW5lEigKBXF1b3RlGAQgASgLMhQucWMucHJpY2luZy52MS5RdW90ZUgAiAEBEhQKB3ZlcnNpb24YBSABKANIAYgBAUIICgZfcXVvdGVCCgoIX3ZlcnNpb24yQgoEQ2FydBI6CgxHZXRDYXJ0TGluZXMSEy5xYy5jYXJ0LnYxLkNhcnRSZWYaFS5xYy5jYXJ0LnYxLkNhcnRMaW5lc2IGcHJvdG8z", [file_qc_common_v1_common, file_qc_pricing_v1_pricing]);
 
 /**
  * Whose cart in which store. Mirrors `CartLines.pick({ userId, storeId })` of src/api/internal.ts.
@@ -67,6 +67,13 @@ export type CartLines = Message<"qc.cart.v1.CartLines"> & {
    * @generated from field: optional qc.pricing.v1.Quote quote = 4;
    */
   quote?: Quote | undefined;
+
+  /**
+   * The cart's version these lines are (OrderPlaced hands it back, so the cart gives up only these lines).
+   *
+   * @generated from field: optional int64 version = 5;
+   */
+  version?: bigint | undefined;
 };
 
 /**

@@ -29,13 +29,16 @@ const keyOf = (id: number) => `change:${String(id).padStart(16, "0")}`;
 /** Only the rider's latest position is kept: a viewer who comes back wants where the rider is, not the trail. */
 const POSITION_KEY = "position";
 const byId = (a: OrderLiveEvent, b: OrderLiveEvent) => a.id - b.id;
+/** What a viewer sees of a change; a change that shows the same as the one before is not shown again. */
+const shownOf = (event: OrderLiveEvent) => JSON.stringify([event.status, event.reason, event.etaMinutes]);
 
 /**
  * One per order: the fan-out of its live changes. Core pushes each change once (the edge's
  * `/internal/orders/:id/live`), however many shoppers' tabs follow the order; each viewer holds a stream to
  * this object, not to core. Changes are kept (ordered by their id, the instant of the change) so a viewer
  * that reconnects with `Last-Event-ID` gets exactly what it missed, then the rider's latest position; a change
- * pushed twice is kept once.
+ * pushed twice is kept once, and so is the order pushed again as it stands with nothing a viewer sees changed
+ * (core pushes the order as it is when an older event arrives: its `updatedAt`, the id, may have moved on).
  * After the order's final change the streams end and, an hour later, the storage goes.
  */
 export class OrderEvents extends DurableObject<Env> {
@@ -47,11 +50,20 @@ export class OrderEvents extends DurableObject<Env> {
    * the one kept before it; one older than it, or any after the order's final change, is dropped.
    */
   async publish(events: OrderLiveEvent[]): Promise<number> {
-    const stored = await this.ctx.storage.get<unknown>(["last", POSITION_KEY, "final"]);
+    const stored = await this.ctx.storage.get<unknown>(["last", "shown", POSITION_KEY, "final"]);
     const last = (stored.get("last") as number | undefined) ?? 0;
     if (stored.get("final")) return 0;
     const kept = stored.get(POSITION_KEY) as OrderLiveEvent | undefined;
-    const changes = events.filter((event) => !isPosition(event) && event.id > last).sort(byId);
+    let shown = stored.get("shown") as string | undefined;
+    const changes = events
+      .filter((event) => !isPosition(event) && event.id > last)
+      .sort(byId)
+      .filter((event) => {
+        const next = shownOf(event);
+        if (next === shown) return false;
+        shown = next;
+        return true;
+      });
     const position = events
       .filter((event) => isPosition(event) && event.id > (kept?.id ?? 0))
       .sort(byId)
@@ -62,7 +74,7 @@ export class OrderEvents extends DurableObject<Env> {
     if (fresh.length === 0) return 0;
     await this.ctx.storage.put({
       ...Object.fromEntries(changes.map((event) => [keyOf(event.id), event])),
-      ...(newest ? { last: newest.id } : {}),
+      ...(newest ? { last: newest.id, shown } : {}),
       ...(position && !final ? { [POSITION_KEY]: position } : {}),
       ...(final ? { final: true } : {}),
     });

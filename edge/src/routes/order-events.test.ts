@@ -112,6 +112,21 @@ describe("GET /v1/orders/:id/events", () => {
     expect(late.response.status).toBe(204);
   });
 
+  it("shows the order pushed again as it stands, with nothing a viewer sees changed, once", async () => {
+    const id = orderId();
+    const viewer = await follow(id);
+    await viewer.next(1);
+    await push(id, [change(id, "CONFIRMED", 1)]);
+    // A late event's push carries the order as it is now: a newer instant, the same status, reason and ETA.
+    await push(id, [change(id, "CONFIRMED", 2)]);
+    await push(id, [{ ...change(id, "CONFIRMED", 3), etaMinutes: 9 }, change(id, "CANCELLED", 4)]);
+    const seen = await viewer.next(3);
+    // The new ETA is news to a viewer; the same order pushed again is not.
+    expect(seen.map(({ data }) => data.status)).toEqual(["PENDING", "CONFIRMED", "CONFIRMED", "CANCELLED"]);
+    expect(seen.map(({ data }) => data.etaMinutes).slice(1, 3)).toEqual([12, 9]);
+    await viewer.untilEnd();
+  });
+
   it("resumes after Last-Event-ID with exactly what the viewer missed", async () => {
     const id = orderId();
     const first = await follow(id);

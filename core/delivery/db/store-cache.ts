@@ -11,15 +11,21 @@ import { findStore } from "./store-repository";
  */
 export function storeCache(ttlMs: number) {
   const stores = new LRUCache<string, StoreRow>({ max: 10_000, ttl: ttlMs });
+  // Bumped by every forget: a read that began before an edit committed must not put the old row back.
+  let edits = 0;
   return {
     async find(db: Kysely<Database>, storeId: string): Promise<StoreRow | undefined> {
       const cached = stores.get(storeId);
       if (cached) return cached;
+      const before = edits;
       const found = await findStore(db, storeId);
-      if (found) stores.set(storeId, found);
+      if (found && edits === before) stores.set(storeId, found);
       return found;
     },
-    forget: (storeId: string) => stores.delete(storeId),
+    forget: (storeId: string) => {
+      edits++;
+      stores.delete(storeId);
+    },
   };
 }
 

@@ -168,7 +168,7 @@ describe("cart", () => {
     expect(view.subtotal.amountMinor).toBe(11000);
   });
 
-  it("keeps the quote of exactly the lines a write leaves, for checkout to charge", async () => {
+  it("keeps the quote the shopper was last shown, by a write or a read, for checkout to charge", async () => {
     const user = shopper();
     await put(user, "MILK-1L", 2);
     const view = (await (await put(user, "BREAD-1", 1)).json()) as CartView;
@@ -183,11 +183,15 @@ describe("cart", () => {
       ["MILK-1L", 2, 3000],
       ["BREAD-1", 1, 4000],
     ]);
+    // A read re-prices the cart: its quote is the one kept now.
+    const shown = (await read(user)).quote?.token;
+    expect((await internalCart(user.userId)).quote?.token).toBe(shown as string);
+    expect(shown).not.toBe(quote?.token);
 
-    // Two writes racing on one cart can leave the quote of the other's lines: such a quote is not given.
-    const key = cartParts(cart.ctx as never).store.hashKey({ userId: user.userId, storeId });
-    const stale = { ...quote, lines: quote?.lines.filter((line) => line.sku === "MILK-1L") };
-    await cart.ctx.redis.hset(key, "_q", JSON.stringify(stale));
+    // A copy that does not parse is no quote.
+    const { store } = cartParts(cart.ctx as never);
+    const key = store.hashKey({ userId: user.userId, storeId });
+    await cart.ctx.redis.hset(store.metaKey({ userId: user.userId, storeId }), "q", "{not json");
     expect(await internalCart(user.userId)).toMatchObject({ lines: { length: 2 }, quote: undefined });
 
     // The next write replaces the quote; a cart reloaded from Postgres has none.
@@ -425,7 +429,8 @@ describe("cart", () => {
       ["MILK-1L", false, 3000],
     ]);
     expect(view.subtotal.amountMinor).toBe(3000);
-    // A write that leaves a line pricing cannot price keeps no quote: checkout must ask pricing (and refuse).
+    // A write or read that leaves a line pricing cannot price keeps no quote: checkout must ask pricing (and
+    // refuse).
     expect((await put(user, "MILK-1L", 2)).status).toBe(200);
     expect(await internalCart(user.userId)).toMatchObject({ lines: { length: 2 }, quote: undefined });
   });

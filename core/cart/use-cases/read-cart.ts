@@ -96,8 +96,13 @@ export function createCartReader(
 
   return {
     viewOf,
-    /** The cart as it is, re-priced now. */
-    read: async (cart: CartRef): Promise<CartView> => (await viewOf(cart, await store.lines(cart))).view,
+    /** The cart as it is, re-priced now; its quote is kept for checkout (what the shopper was last shown). */
+    read: async (cart: CartRef): Promise<CartView> => {
+      const { lines, version } = await store.contents(cart);
+      const { view, quote } = await viewOf(cart, lines);
+      if (lines.length > 0) await store.keepQuote(cart, version, quote);
+      return view;
+    },
   };
 }
 

@@ -64,6 +64,7 @@ export const orderRoutes = (ctx: ServiceContext<Database>, clients: CheckoutClie
                   settings,
                   idempotencyTtlHours: ctx.config.ORDER_IDEMPOTENCY_TTL_HOURS,
                   logger: ctx.logger,
+                  quoteSecret: ctx.config.PRICING_QUOTE_SECRET,
                 },
                 user.userId,
                 headers["idempotency-key"],

@@ -1,5 +1,6 @@
-import { createMessage, type OrderAccepted, type PlaceOrderBody, type Quote } from "@qc/contracts";
+import { createMessage, type Line, type OrderAccepted, type PlaceOrderBody, type Quote } from "@qc/contracts";
 import type { Kysely } from "kysely";
+import { verifyQuoteToken } from "../../shared/auth/quote-token";
 import { transact } from "../../shared/db/transaction";
 import { DownstreamRefusal } from "../../shared/grpc/errors";
 import { AppError, unprocessable } from "../../shared/http/errors";
@@ -30,6 +31,8 @@ export interface PlaceOrderDeps {
   settings: SagaSettings;
   idempotencyTtlHours: number;
   logger: Logger;
+  /** Checks the quote a cart kept (PRICING_QUOTE_SECRET), so it is charged only as pricing signed it. */
+  quoteSecret: string;
 }
 
 export interface PlacedResponse {
@@ -66,14 +69,37 @@ function placedFrom(quote: Quote, body: PlaceOrderBody, userId: string): PlacedO
 // being written.
 const QUOTE_TIME_LEFT_MS = 5_000;
 
-/** Whether the quote cart kept with its lines can be charged as it is: the shopper's, and still valid. */
-const chargeable = (quote: Quote | undefined, userId: string, body: PlaceOrderBody): quote is Quote =>
-  quote !== undefined &&
-  !body.couponCode &&
-  quote.couponCode === null &&
-  quote.userId === userId &&
-  quote.storeId === body.storeId &&
-  Date.parse(quote.expiresAt) - Date.now() >= QUOTE_TIME_LEFT_MS;
+const sameLines = (quote: Quote, lines: readonly Line[]) => {
+  const ordered = new Map(lines.map((line) => [line.sku, line.quantity]));
+  return (
+    quote.lines.length === ordered.size &&
+    quote.lines.every((line) => ordered.get(line.sku) === line.quantity)
+  );
+};
+
+/**
+ * The quote cart kept with the lines, as pricing signed it, if it can be charged as it is: its token checks
+ * out (what is charged is the signed payload, never the copy cart stored beside it), and it prices exactly
+ * these lines for this shopper and store, without a coupon, with time left.
+ */
+function chargeableQuote(
+  kept: Quote | undefined,
+  lines: readonly Line[],
+  userId: string,
+  body: PlaceOrderBody,
+  secret: string,
+): Quote | undefined {
+  if (!kept || body.couponCode) return undefined;
+  const { valid, quote } = verifyQuoteToken(kept.token, secret, new Date());
+  if (!valid || !quote) return undefined;
+  const usable =
+    quote.couponCode === null &&
+    quote.userId === userId &&
+    quote.storeId === body.storeId &&
+    Date.parse(quote.expiresAt) - Date.now() >= QUOTE_TIME_LEFT_MS &&
+    sameLines(quote, lines);
+  return usable ? quote : undefined;
+}
 
 /** What an order is placed from: the quote it charges and the version of the cart that quote prices. */
 interface PricedCart {
@@ -85,17 +111,14 @@ interface PricedCart {
  * The quote the order charges: the one pricing signed for exactly the cart's lines when the shopper last
  * changed them (pricing honours a quote until it expires), else a fresh one, with the coupon if any.
  */
-async function priceCart(
-  clients: CheckoutClients,
-  userId: string,
-  body: PlaceOrderBody,
-): Promise<PricedCart> {
-  const cart = await clients.cartLines(userId, body.storeId);
+async function priceCart(deps: PlaceOrderDeps, userId: string, body: PlaceOrderBody): Promise<PricedCart> {
+  const cart = await deps.clients.cartLines(userId, body.storeId);
   if (cart.lines.length === 0) throw unprocessable("empty_cart", "The cart for this store is empty");
   const cartVersion = cart.version;
-  if (chargeable(cart.quote, userId, body)) return { quote: cart.quote, cartVersion };
+  const kept = chargeableQuote(cart.quote, cart.lines, userId, body, deps.quoteSecret);
+  if (kept) return { quote: kept, cartVersion };
   try {
-    const quote = await clients.quote({
+    const quote = await deps.clients.quote({
       userId,
       storeId: body.storeId,
       lines: cart.lines,
@@ -188,7 +211,7 @@ async function placeFreshWithoutCoupon(
   return forOrder(orderId, async () => {
     let priced: PricedCart;
     try {
-      priced = await priceCart(deps.clients, userId, body);
+      priced = await priceCart(deps, userId, body);
     } catch (error) {
       // A key used before (whose order emptied the cart, say) is answered by the claiming path, not refused.
       if (await findResponse(deps.db, userId, key)) return undefined;
@@ -253,7 +276,7 @@ export async function placeOrder(
   return forOrder(orderId, async () => {
     let redeemed: string | null = null;
     try {
-      const priced = await priceCart(deps.clients, userId, body);
+      const priced = await priceCart(deps, userId, body);
       const { quote } = priced;
       if (quote.couponCode) {
         const outcome = await deps.clients.redeemCoupon(quote.couponCode, orderId, userId);

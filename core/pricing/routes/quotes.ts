@@ -1,8 +1,8 @@
 import { Quote, QuoteRequest, QuoteVerdict, VerifyQuoteBody } from "@qc/contracts";
 import { Elysia } from "elysia";
+import { verifyQuoteToken } from "../../shared/auth/quote-token";
 import type { ServiceContext } from "../../shared/runtime/context";
 import type { Database } from "../db/schema";
-import { verifyQuoteToken } from "../domain/quote-token";
 import type { Quoting } from "../use-cases/build-quote";
 
 /** Signed cart quotes for cart (display) and order (checkout charges the quoted total). */

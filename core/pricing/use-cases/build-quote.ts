@@ -1,4 +1,5 @@
 import type { PromotionRule, Quote, QuoteRequest } from "@qc/contracts";
+import { signQuote } from "../../shared/auth/quote-token";
 import { AppError, conflict } from "../../shared/http/errors";
 import type { ServiceContext } from "../../shared/runtime/context";
 import { findCoupon } from "../db/coupon-repository";
@@ -7,7 +8,6 @@ import { storeTerms } from "../db/promotion-repository";
 import type { Coupon, Database } from "../db/schema";
 import { couponState } from "../domain/discounts";
 import { quoteAmounts } from "../domain/quote";
-import { signQuote } from "../domain/quote-token";
 import type { PriceBook } from "./price-book";
 
 const unpriceable = (errors: { path: string; message: string }[]) =>

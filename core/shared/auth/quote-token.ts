@@ -1,6 +1,8 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { Quote, QuoteVerdict } from "@qc/contracts";
 
+// Pricing signs its quotes; order checks the quote a cart kept before charging it (PRICING_QUOTE_SECRET).
+
 export type UnsignedQuote = Omit<Quote, "token">;
 
 /** JSON with object keys sorted at every level, so one quote has exactly one text to sign. */

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import type { OrderView, Quote } from "@qc/contracts";
 import { RedisClient } from "bun";
+import { signQuote } from "../../shared/auth/quote-token";
 import { redisKey } from "../../shared/cache/namespace";
 import { registry } from "../../shared/telemetry/metrics";
 import { outboxOf } from "../../shared/testing/messages";
@@ -173,40 +174,67 @@ describe("checkout across the real services", () => {
     expect((await world.ledger()).balanced).toBe(true);
   }, 60_000);
 
-  it("charges the quote the cart kept for its lines while it holds, without asking pricing again; a lapsing one is priced anew", async () => {
+  it("charges the quote the cart kept, as pricing signed it and while it holds, without asking pricing again", async () => {
     const quotesPriced = async () =>
       ((await registry.getSingleMetric("grpc_server_handled_total")?.get())?.values ?? [])
         .filter((value) => value.labels.service === "pricing" && value.labels.grpc_method === "QuoteCart")
         .reduce((sum, value) => sum + value.value, 0);
-    const storeId = await world.seedStore({ sku: "TEA-250", onHand: 5, riders: 2 });
-    const kept = await world.shopperWithCart(storeId, "TEA-250", 1);
-    const lapsing = await world.shopperWithCart(storeId, "TEA-250", 1);
-    // The price rises after both carts were quoted; the second cart's quote has a second left.
-    await world.stockSku(storeId, { sku: "TEA-250", onHand: 5, priceMinor: PRICE_MINOR + 1_000 });
+    const storeId = await world.seedStore({ sku: "TEA-250", onHand: 8, riders: 5 });
+    const shopper = () => world.shopperWithCart(storeId, "TEA-250", 1);
+    const kept = await shopper();
+    const tampered = await shopper();
+    const forged = await shopper();
+    const lapsing = await shopper();
+    const otherLines = await shopper();
+    // The price rises after every cart was quoted.
+    await world.stockSku(storeId, { sku: "TEA-250", onHand: 8, priceMinor: PRICE_MINOR + 1_000 });
     const redis = new RedisClient(world.env.config.REDIS_URL);
-    const key = redisKey(world.env.config, "cart", lapsing.userId, storeId);
-    const quote = JSON.parse((await redis.hget(key, "_q")) ?? "null") as Quote;
-    expect(quote.lines).toEqual([expect.objectContaining({ sku: "TEA-250", unitPriceMinor: PRICE_MINOR })]);
-    await redis.hset(
-      key,
-      "_q",
-      JSON.stringify({ ...quote, expiresAt: new Date(Date.now() + 1_000).toISOString() }),
+    const keyOf = (user: { userId: string }) =>
+      redisKey(world.env.config, "cart", user.userId, storeId, "meta");
+    const keptQuote = async (user: { userId: string }) =>
+      JSON.parse((await redis.hget(keyOf(user), "q")) ?? "null") as Quote;
+    const replace = async (user: { userId: string }, quote: Quote) =>
+      redis.hset(keyOf(user), "q", JSON.stringify(quote));
+    const resign = (quote: Quote, change: Partial<Quote>, secret = world.env.config.PRICING_QUOTE_SECRET) => {
+      const { token: _token, ...unsigned } = { ...quote, ...change };
+      return signQuote(unsigned, secret);
+    };
+    expect((await keptQuote(kept)).lines).toEqual([
+      expect.objectContaining({ sku: "TEA-250", unitPriceMinor: PRICE_MINOR }),
+    ]);
+    // The copy beside the token says 1; the token says what pricing quoted.
+    const copy = await keptQuote(tampered);
+    await replace(tampered, { ...copy, lines: copy.lines.map((line) => ({ ...line, unitPriceMinor: 1 })) });
+    // Signed by someone else, at 1: not pricing's.
+    await replace(forged, resign(await keptQuote(forged), { totalMinor: 1 }, "not-the-pricing-secret"));
+    // Pricing's, with a second left: it would lapse while the order is written.
+    await replace(
+      lapsing,
+      resign(await keptQuote(lapsing), { expiresAt: new Date(Date.now() + 1_000).toISOString() }),
     );
+    // Pricing's, for two units (another shopper's write raced it): not this cart's lines.
+    const two = await keptQuote(otherLines);
+    await replace(otherLines, resign(two, { lines: two.lines.map((line) => ({ ...line, quantity: 2 })) }));
     redis.close();
 
     const charged = async (user: typeof kept) => {
+      const before = await quotesPriced();
       const orderId = await world.checkout(user, storeId);
       // OrderPlaced names the cart version it was placed from: the cart gives up those lines only.
       const [placed] = await outboxOf(world.orders, orderId, "OrderPlaced");
       expect(placed?.data).toMatchObject({ cartVersion: 1 });
       const response = await world.call.order("GET", `/v1/orders/${orderId}`, { user });
-      return ((await response.json()) as OrderView).lines.map((line) => line.unitPrice.amountMinor);
+      const order = (await response.json()) as OrderView;
+      return [
+        order.lines.map((line) => [line.quantity, line.unitPrice.amountMinor]),
+        (await quotesPriced()) - before,
+      ];
     };
-    const before = await quotesPriced();
-    expect(await charged(kept)).toEqual([PRICE_MINOR]);
-    expect(await quotesPriced()).toBe(before);
-    expect(await charged(lapsing)).toEqual([PRICE_MINOR + 1_000]);
-    expect(await quotesPriced()).toBe(before + 1);
+    expect(await charged(kept)).toEqual([[[1, PRICE_MINOR]], 0]);
+    expect(await charged(tampered)).toEqual([[[1, PRICE_MINOR]], 0]);
+    expect(await charged(forged)).toEqual([[[1, PRICE_MINOR + 1_000]], 1]);
+    expect(await charged(lapsing)).toEqual([[[1, PRICE_MINOR + 1_000]], 1]);
+    expect(await charged(otherLines)).toEqual([[[1, PRICE_MINOR + 1_000]], 1]);
   }, 60_000);
 
   it("spends one coupon use per order however often it is sent, one order per shopper, and gives it back on cancel", async () => {

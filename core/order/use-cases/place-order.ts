@@ -108,8 +108,9 @@ interface PricedCart {
 }
 
 /**
- * The quote the order charges: the one pricing signed for exactly the cart's lines when the shopper last
- * changed them (pricing honours a quote until it expires), else a fresh one, with the coupon if any.
+ * The quote the order charges: the one cart kept for what the shopper was last shown, once its token checks
+ * out for exactly the cart's lines (pricing honours a quote until it expires), else a fresh one, with the
+ * coupon if any.
  */
 async function priceCart(deps: PlaceOrderDeps, userId: string, body: PlaceOrderBody): Promise<PricedCart> {
   const cart = await deps.clients.cartLines(userId, body.storeId);

@@ -144,26 +144,24 @@ export function createCartStore(ctx: ServiceContext<Database>) {
     return Number(await redis.eval(script, keys.length, ...keys, ...args));
   };
 
-  /**
-   * A cart's lines, its version and the quote kept for it, if any, from Redis or, when Redis lost the cart,
-   * from Postgres (then put back into Redis, without a quote).
-   */
-  const contents = async (
-    cart: CartRef,
-  ): Promise<{ lines: Line[]; version: number; quote: Quote | undefined }> => {
-    const [hash, quote] = await Promise.all([redis.hgetall(hashKey(cart)), redis.hget(metaKey(cart), "q")]);
-    const cached = parseCartHash(hash);
-    if (!cached) return { ...(await hydrate(ctx.db, cart)), quote: undefined };
-    return { ...cached, quote: quoteOf(quote ?? undefined) };
-  };
+  /** A cart's lines and version, from Redis or, when Redis lost the cart, from Postgres (then put back). */
+  const state = async (cart: CartRef): Promise<{ lines: Line[]; version: number }> =>
+    parseCartHash(await redis.hgetall(hashKey(cart))) ?? hydrate(ctx.db, cart);
 
   return {
     stream,
     hashKey,
     metaKey,
-    contents,
-    /** A cart's lines (see `contents`). */
-    lines: async (cart: CartRef): Promise<Line[]> => (await contents(cart)).lines,
+    state,
+    /** A cart's lines (see `state`). */
+    lines: async (cart: CartRef): Promise<Line[]> => (await state(cart)).lines,
+    /** A cart's lines, version and the quote kept for it, if any (checkout's read; a reloaded cart has none). */
+    async contents(cart: CartRef): Promise<{ lines: Line[]; version: number; quote: Quote | undefined }> {
+      const [hash, quote] = await Promise.all([redis.hgetall(hashKey(cart)), redis.hget(metaKey(cart), "q")]);
+      const cached = parseCartHash(hash);
+      if (!cached) return { ...(await hydrate(ctx.db, cart)), quote: undefined };
+      return { ...cached, quote: quoteOf(quote ?? undefined) };
+    },
     /** Keeps the quote a read priced at cart `version` (none: drops the kept one), unless a write came since. */
     keepQuote: async (cart: CartRef, version: number, quote: Quote | undefined) => {
       const json = quote ? JSON.stringify(quote) : "";

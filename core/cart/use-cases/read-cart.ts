@@ -98,7 +98,7 @@ export function createCartReader(
     viewOf,
     /** The cart as it is, re-priced now; its quote is kept for checkout (what the shopper was last shown). */
     read: async (cart: CartRef): Promise<CartView> => {
-      const { lines, version } = await store.contents(cart);
+      const { lines, version } = await store.state(cart);
       const { view, quote } = await viewOf(cart, lines);
       if (lines.length > 0) await store.keepQuote(cart, version, quote);
       return view;

@@ -1,5 +1,6 @@
-import { Kysely, PostgresDialect } from "kysely";
+import { Kysely } from "kysely";
 import pg from "pg";
+import { PipelinedPostgresDialect } from "./pipeline";
 
 // int8 (bigint) columns are counters and sequence numbers here, well inside 2^53: read them as numbers.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number.parseInt(value, 10));
@@ -40,6 +41,8 @@ export function createDb<Database>(options: DbOptions): Kysely<Database> {
     application_name: options.applicationName ?? options.schema,
     options: `-c search_path="${options.schema}",public`,
     connectionTimeoutMillis: 5_000,
+    // Statements go out without waiting for the one before (see ./pipeline): Kysely still awaits each one.
+    pipeline: true,
   });
   // An idle client that loses its server (Postgres restarted) must not crash the process.
   pool.on("error", () => {});
@@ -50,7 +53,7 @@ export function createDb<Database>(options: DbOptions): Kysely<Database> {
   });
   // Names resolve through the connection's search_path (the service's schema first), so queries need no
   // schema of their own: Kysely's withSchema plugin would rewrite every query's tree to add it, at a cost.
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return new Kysely<Database>({ dialect: new PipelinedPostgresDialect({ pool }) });
 }
 
 /** Creates the database named in the URL if it does not exist yet (idempotent). */

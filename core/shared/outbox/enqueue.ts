@@ -1,6 +1,7 @@
 import { type AnyMessage, topicOf } from "@qc/contracts";
 import type { Insertable, Kysely } from "kysely";
 import type { OutboxTable } from "../db/messaging";
+import { sendAhead } from "../db/pipeline";
 import { afterCommit, beforeCommit, runsBeforeCommit } from "../db/transaction";
 import { injectTraceHeaders } from "../telemetry/tracing";
 import { outboxCommitted } from "./wakeup";
@@ -21,9 +22,11 @@ function rowOf(message: AnyMessage, active: TraceHeaders): OutboxRow {
   };
 }
 
-async function insertRows(trx: Kysely<any>, rows: OutboxRow[]): Promise<void> {
+async function insertRows(trx: Kysely<any>, rows: OutboxRow[], { withCommit = false } = {}): Promise<void> {
   if (rows.length === 0) return;
-  await trx.insertInto("outbox").values(rows).execute();
+  const insert = trx.insertInto("outbox").values(rows);
+  // Written just before the commit, the rows go out with it, in the same round trip (see sendAhead).
+  await (withCommit ? sendAhead(trx, insert) : insert.execute());
   afterCommit(trx, outboxCommitted);
 }
 
@@ -43,7 +46,7 @@ function pending(trx: Kysely<any>): Pending | undefined {
   beforeCommit(trx, () => {
     // Written now: a later enqueue in this transaction (from another before-commit hook) gathers anew.
     pendingOf.delete(trx);
-    return insertRows(trx, [...created.rows, ...created.latest.values()]);
+    return insertRows(trx, [...created.rows, ...created.latest.values()], { withCommit: true });
   });
   pendingOf.set(trx, created);
   return created;

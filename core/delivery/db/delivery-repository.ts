@@ -2,11 +2,6 @@ import { type Kysely, sql } from "kysely";
 import type { DeliveryState } from "../domain/transitions";
 import type { Database, DeliveriesTable, DeliveryRow, RiderRow } from "./schema";
 
-/** Serializes every command about one order until the transaction ends, across consumer instances. */
-export async function lockOrder(db: Kysely<Database>, orderId: string): Promise<void> {
-  await sql`select pg_advisory_xact_lock(hashtextextended(${orderId}, 0))`.execute(db);
-}
-
 /** What a step needs to continue the delivery's checkout trace, read without locking the delivery. */
 export type DeliveryTrace = Pick<DeliveryRow, "order_id" | "delivery_id" | "status" | "traceparent">;
 export const findDeliveryTrace = (

@@ -1,8 +1,12 @@
 import type { Line, PickTaskView } from "@qc/contracts";
 import { type Kysely, sql } from "kysely";
+import { sendAhead } from "../../shared/db/pipeline";
 import type { Database, PickTaskRow } from "./schema";
 
-/** An order placed: its task waits for the order's confirmation; a repeat changes nothing. */
+/**
+ * An order placed: its task waits for the order's confirmation; a repeat changes nothing. Nothing reads the
+ * answer: in a transaction (a gathered batch of placements) the inserts go out without waiting for each other.
+ */
 export async function insertWaitingTask(
   db: Kysely<Database>,
   task: {
@@ -14,20 +18,22 @@ export async function insertWaitingTask(
     lines: Line[];
   },
 ): Promise<void> {
-  await db
-    .insertInto("pick_tasks")
-    .values({
-      task_id: Bun.randomUUIDv7(),
-      order_id: task.orderId,
-      store_id: task.storeId,
-      user_id: task.userId,
-      express: task.express,
-      allow_substitutions: task.allowSubstitutions,
-      lines: JSON.stringify(task.lines) as never,
-      status: "WAITING",
-    })
-    .onConflict((oc) => oc.column("order_id").doNothing())
-    .execute();
+  await sendAhead(
+    db,
+    db
+      .insertInto("pick_tasks")
+      .values({
+        task_id: Bun.randomUUIDv7(),
+        order_id: task.orderId,
+        store_id: task.storeId,
+        user_id: task.userId,
+        express: task.express,
+        allow_substitutions: task.allowSubstitutions,
+        lines: JSON.stringify(task.lines) as never,
+        status: "WAITING",
+      })
+      .onConflict((oc) => oc.column("order_id").doNothing()),
+  );
 }
 
 /** WAITING → QUEUED, once: the row when it moved now, null when it had moved before (or never waited). */

@@ -1,8 +1,9 @@
 import { createMessage, type DeliveryStatus, type MessageOf } from "@qc/contracts";
 import type { Kysely } from "kysely";
+import { lockUntilCommit } from "../../shared/db/locks";
 import { enqueue } from "../../shared/outbox/enqueue";
 import type { Logger } from "../../shared/telemetry/logger";
-import { findDelivery, insertDelivery, lockOrder, updateDelivery } from "../db/delivery-repository";
+import { findDelivery, insertDelivery, updateDelivery } from "../db/delivery-repository";
 import type { Database } from "../db/schema";
 import { cancelled, replyTo } from "../domain/messages";
 import { HANDED_OVER, RIDING } from "../domain/transitions";
@@ -22,7 +23,7 @@ export async function cancelDelivery(
 ): Promise<void> {
   const { orderId, storeId } = command.data;
   const meta = replyTo(command);
-  await lockOrder(trx, orderId);
+  await lockUntilCommit(trx, orderId);
   const delivery = await findDelivery(trx, orderId);
   if (!delivery) {
     await insertDelivery(trx, {

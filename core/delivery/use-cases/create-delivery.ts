@@ -1,8 +1,9 @@
 import type { MessageOf } from "@qc/contracts";
 import type { Kysely } from "kysely";
+import { lockUntilCommit } from "../../shared/db/locks";
 import { enqueue } from "../../shared/outbox/enqueue";
 import { currentTraceparent } from "../../shared/telemetry/tracing";
-import { findDelivery, insertDelivery, lockOrder, takeNearestFreeRider } from "../db/delivery-repository";
+import { findDelivery, insertDelivery, takeNearestFreeRider } from "../db/delivery-repository";
 import type { Database } from "../db/schema";
 import type { StoreCache } from "../db/store-cache";
 import { distanceMeters, etaMinutes } from "../domain/geo";
@@ -23,7 +24,7 @@ export async function createDelivery(
 ): Promise<void> {
   const { orderId, storeId, address } = command.data;
   const meta = replyTo(command);
-  await lockOrder(trx, orderId);
+  await lockUntilCommit(trx, orderId);
   const existing = await findDelivery(trx, orderId);
   if (existing) return enqueue(trx, ...stateOf(existing, meta));
 

@@ -1,14 +1,6 @@
 import { type Kysely, sql } from "kysely";
 import type { Database, IntentRow, IntentStatus } from "./schema";
 
-/**
- * Serializes every command about one order until the transaction ends, across consumer instances
- * (a rebalance can briefly hand one order's commands to two members).
- */
-export async function lockOrder(db: Kysely<Database>, orderId: string): Promise<void> {
-  await sql`select pg_advisory_xact_lock(hashtextextended(${orderId}, 0))`.execute(db);
-}
-
 export function findIntentByOrder(db: Kysely<Database>, orderId: string): Promise<IntentRow | undefined> {
   return db.selectFrom("payment_intents").selectAll().where("order_id", "=", orderId).executeTakeFirst();
 }

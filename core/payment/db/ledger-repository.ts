@@ -1,16 +1,20 @@
 import { type Kysely, sql } from "kysely";
+import { sendAhead } from "../../shared/db/pipeline";
 import { type Movement, postingsFor } from "../domain/ledger";
 import type { Database } from "./schema";
 
-/** Books one movement as one balanced ledger transaction (the deferred trigger re-checks at commit). */
+/**
+ * Books one movement as one balanced ledger transaction (the deferred trigger re-checks at commit). Nothing
+ * reads the rows back: in a transaction they go out with its next statement (see sendAhead).
+ */
 export async function post(
   db: Kysely<Database>,
   entry: { paymentId: string; movement: Movement; amountMinor: number; currency: string },
 ): Promise<void> {
   const txnId = Bun.randomUUIDv7();
-  await db
-    .insertInto("ledger_entries")
-    .values(
+  await sendAhead(
+    db,
+    db.insertInto("ledger_entries").values(
       postingsFor(entry.movement, entry.amountMinor).map((posting) => ({
         txn_id: txnId,
         payment_id: entry.paymentId,
@@ -20,8 +24,8 @@ export async function post(
         debit_minor: posting.debitMinor,
         credit_minor: posting.creditMinor,
       })),
-    )
-    .execute();
+    ),
+  );
 }
 
 /** Totals, the balance of each account, and how many ledger transactions do not balance (should be 0). */

@@ -1,9 +1,10 @@
 import { createMessage, type MessageOf } from "@qc/contracts";
 import type { Kysely } from "kysely";
+import { lockUntilCommit } from "../../shared/db/locks";
 import { enqueue } from "../../shared/outbox/enqueue";
 import { BulkheadRejectedError, isBrokenCircuitError } from "../../shared/resilience";
 import type { PaymentProvider, ProviderResult } from "../clients/card-processor/provider";
-import { findIntentByOrder, insertIntentUnlessRecorded, lockOrder } from "../db/intent-repository";
+import { findIntentByOrder, insertIntentUnlessRecorded } from "../db/intent-repository";
 import { post } from "../db/ledger-repository";
 import type { Database } from "../db/schema";
 import { idempotencyKey, paymentIdFor } from "../domain/keys";
@@ -50,7 +51,7 @@ export async function recordAuthorization(
 ): Promise<void> {
   const { orderId, amount } = command.data;
   const meta = replyTo(command);
-  await lockOrder(trx, orderId);
+  await lockUntilCommit(trx, orderId);
   const paymentId = command.data.paymentId ?? paymentIdFor(orderId);
   const intent = {
     payment_id: paymentId,

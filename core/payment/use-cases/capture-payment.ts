@@ -1,8 +1,9 @@
 import { createMessage, type MessageOf } from "@qc/contracts";
 import type { Kysely } from "kysely";
+import { lockUntilCommit } from "../../shared/db/locks";
 import { enqueue } from "../../shared/outbox/enqueue";
 import type { PaymentProvider } from "../clients/card-processor/provider";
-import { findIntentByOrder, insertCapture, lockOrder, setIntentStatus } from "../db/intent-repository";
+import { findIntentByOrder, insertCapture, setIntentStatus } from "../db/intent-repository";
 import { post } from "../db/ledger-repository";
 import type { Database } from "../db/schema";
 import { idempotencyKey } from "../domain/keys";
@@ -39,7 +40,7 @@ export async function capturePayment(
   const meta = replyTo(command);
   const refuse = (reason: string) =>
     enqueue(trx, createMessage("PaymentCaptureFailed", { orderId, paymentId, reason }, meta));
-  await lockOrder(trx, orderId);
+  await lockUntilCommit(trx, orderId);
   const intent = await findIntentByOrder(trx, orderId);
   if (!intent) return refuse("not_authorized");
   if (intent.status === "CAPTURED" || intent.status === "REFUNDED")

@@ -1,8 +1,9 @@
 import { createMessage, type MessageMeta, type MessageOf, type Money } from "@qc/contracts";
 import type { Kysely } from "kysely";
+import { lockUntilCommit } from "../../shared/db/locks";
 import { enqueue } from "../../shared/outbox/enqueue";
 import type { PaymentProvider } from "../clients/card-processor/provider";
-import { findIntentByOrder, lockOrder, setIntentStatus } from "../db/intent-repository";
+import { findIntentByOrder, setIntentStatus } from "../db/intent-repository";
 import { post } from "../db/ledger-repository";
 import type { Database, IntentRow } from "../db/schema";
 import { idempotencyKey } from "../domain/keys";
@@ -47,7 +48,7 @@ export async function refundPayment(
 ): Promise<void> {
   const { orderId, paymentId, amount } = command.data;
   const meta = replyTo(command);
-  await lockOrder(trx, orderId);
+  await lockUntilCommit(trx, orderId);
   const intent = await findIntentByOrder(trx, orderId);
   if (!intent)
     return enqueue(

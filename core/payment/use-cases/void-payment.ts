@@ -1,9 +1,10 @@
 import { createMessage, type MessageOf } from "@qc/contracts";
 import type { Kysely } from "kysely";
+import { lockUntilCommit } from "../../shared/db/locks";
 import { enqueue } from "../../shared/outbox/enqueue";
 import { BulkheadRejectedError, isBrokenCircuitError } from "../../shared/resilience";
 import type { PaymentProvider } from "../clients/card-processor/provider";
-import { findIntentByOrder, insertIntent, lockOrder, setIntentStatus } from "../db/intent-repository";
+import { findIntentByOrder, insertIntent, setIntentStatus } from "../db/intent-repository";
 import { post } from "../db/ledger-repository";
 import type { Database } from "../db/schema";
 import { idempotencyKey } from "../domain/keys";
@@ -48,7 +49,7 @@ export async function voidPayment(
   const { orderId, paymentId } = command.data;
   const meta = replyTo(command);
   const voided = () => enqueue(trx, createMessage("PaymentVoided", { orderId, paymentId }, meta));
-  await lockOrder(trx, orderId);
+  await lockUntilCommit(trx, orderId);
   const intent = await findIntentByOrder(trx, orderId);
   const voidAtProvider = async (id: string) => {
     const keys = {

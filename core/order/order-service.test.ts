@@ -9,8 +9,10 @@ import type {
   PlaceOrderBody,
 } from "@qc/contracts";
 import { type Kysely, sql } from "kysely";
+import { transact } from "../shared/db/transaction";
 import { awaitOutbox, outboxOf, publish } from "../shared/testing/messages";
 import { type TestEnvironment, type TestService, testEnvironment } from "../shared/testing/service";
+import { lockAggregate, saveStep } from "./db/aggregate-repository";
 import { appendEvents, ConcurrencyError, loadEvents } from "./db/event-store";
 import { PENDING } from "./db/idempotency-repository";
 import type { Database } from "./db/schema";
@@ -659,6 +661,23 @@ describe("the order service", () => {
     const cause = { correlationId: null, causationId: null, actor: { kind: "service" as const, id: "test" } };
     await appendEvents(db, orderId, 1, [step], cause);
     await expect(appendEvents(db, orderId, 1, [step], cause)).rejects.toBeInstanceOf(ConcurrencyError);
+    expect((await loadEvents(db, orderId)).map((event) => event.version)).toEqual([1, 2]);
+  });
+
+  it("refuses a step recorded from a stale read of the order, though its statement went out with the commit", async () => {
+    const orderId = await placed(shopper());
+    const stale = await lockAggregate(db, orderId);
+    if (!stale) throw new Error("the order was not found");
+    const change = {
+      saga: stale.saga,
+      events: [{ type: "StepRecorded" as const, data: { step: "PROBE", detail: null } }],
+      cause: { correlationId: null, causationId: null, actor: { kind: "service" as const, id: "test" } },
+      deadlineAt: null,
+    };
+    await transact(db, (trx) => saveStep(trx, stale, change, 1_000));
+    await expect(transact(db, (trx) => saveStep(trx, stale, change, 1_000))).rejects.toBeInstanceOf(
+      ConcurrencyError,
+    );
     expect((await loadEvents(db, orderId)).map((event) => event.version)).toEqual([1, 2]);
   });
 });

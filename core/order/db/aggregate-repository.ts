@@ -1,4 +1,5 @@
 import { type Kysely, type QueryCreator, sql } from "kysely";
+import { sendAhead } from "../../shared/db/pipeline";
 import {
   type EventCause,
   evolve,
@@ -10,7 +11,7 @@ import {
   toSnapshot,
 } from "../domain/order";
 import type { SagaState } from "../domain/saga";
-import { appending, insertEvents, loadEvents, stampEvents } from "./event-store";
+import { appendFailure, insertEvents, loadEvents, stampEvents } from "./event-store";
 import { withProjections } from "./projections";
 import type { Database, SagaData } from "./schema";
 import { snapshotIfDue } from "./snapshots";
@@ -59,9 +60,9 @@ export async function createAggregate(
   const [event] = stampEvents(0, [{ type: "OrderPlaced", data: placed }], null);
   if (!event) throw new Error(`order ${orderId}: OrderPlaced was not stamped`);
   const order = evolve(orderId, null, event);
-  await appending(
-    orderId,
-    0,
+  // Nothing reads its answer: in a transaction it goes out with the next statement (see sendAhead).
+  await sendAhead(
+    db,
     withProjections(
       db.with("event", (db) =>
         insertEvents(db, orderId, [event], cause).returning("version"),
@@ -69,8 +70,8 @@ export async function createAggregate(
       order,
     )
       .insertInto("sagas")
-      .values({ order_id: orderId, data: JSON.stringify(data), ...row(saga, order, deadlineAt) })
-      .execute(),
+      .values({ order_id: orderId, data: JSON.stringify(data), ...row(saga, order, deadlineAt) }),
+    appendFailure(orderId, 0),
   );
   return order;
 }
@@ -129,15 +130,14 @@ export async function saveStep(
     db
       .updateTable("sagas")
       .set({ ...row(change.saga, order, change.deadlineAt), updated_at: new Date() })
-      .where("order_id", "=", aggregate.orderId)
-      .execute();
+      .where("order_id", "=", aggregate.orderId);
+  // Nothing reads the answer: in a transaction the step goes out with its next statement (see sendAhead).
   if (appended.length === 0) {
-    await saveSaga(db);
+    await sendAhead(db, saveSaga(db));
     return order;
   }
-  await appending(
-    aggregate.orderId,
-    aggregate.order.version,
+  await sendAhead(
+    db,
     saveSaga(
       withProjections(
         db.with("events", (db) =>
@@ -146,6 +146,7 @@ export async function saveStep(
         order,
       ),
     ),
+    appendFailure(aggregate.orderId, aggregate.order.version),
   );
   await snapshotIfDue(db, order, aggregate.order.version, snapshotEvery);
   return order;

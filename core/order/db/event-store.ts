@@ -84,22 +84,13 @@ export const insertEvents = (
   );
 
 /**
- * Runs a statement that appends events: the (order_id, version) key makes a concurrent append of the same
- * version fail, which surfaces as a ConcurrencyError.
+ * The error of a statement that appends events: the (order_id, version) key makes a concurrent append of the
+ * same version fail, which surfaces as a ConcurrencyError.
  */
-export async function appending<T>(
-  orderId: string,
-  expectedVersion: number,
-  statement: Promise<T>,
-): Promise<T> {
-  try {
-    return await statement;
-  } catch (error) {
-    if (isUniqueViolation(error))
-      throw new ConcurrencyError(`order ${orderId} moved past ${expectedVersion}`);
-    throw error;
-  }
-}
+export const appendFailure =
+  (orderId: string, expectedVersion: number) =>
+  (error: unknown): unknown =>
+    isUniqueViolation(error) ? new ConcurrencyError(`order ${orderId} moved past ${expectedVersion}`) : error;
 
 /** Appends events after `expectedVersion` in a statement of their own (a step writes them with its snapshot). */
 export async function appendEvents(
@@ -111,6 +102,10 @@ export async function appendEvents(
 ): Promise<RecordedEvent[]> {
   const recorded = stampEvents(expectedVersion, events, null);
   if (recorded.length > 0)
-    await appending(orderId, expectedVersion, insertEvents(db, orderId, recorded, cause).execute());
+    await insertEvents(db, orderId, recorded, cause)
+      .execute()
+      .catch((error) => {
+        throw appendFailure(orderId, expectedVersion)(error);
+      });
   return recorded;
 }

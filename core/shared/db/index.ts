@@ -1,6 +1,6 @@
 import { Kysely } from "kysely";
 import pg from "pg";
-import { PipelinedPostgresDialect } from "./pipeline";
+import { holdAheadInSocket, PipelinedPostgresDialect } from "./pipeline";
 
 // int8 (bigint) columns are counters and sequence numbers here, well inside 2^53: read them as numbers.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number.parseInt(value, 10));
@@ -50,6 +50,7 @@ export function createDb<Database>(options: DbOptions): Kysely<Database> {
     // Nor a checked-out one between two queries of a transaction: its next query fails instead.
     client.on("error", () => {});
     preparePerConnection(client);
+    holdAheadInSocket(client);
   });
   // Names resolve through the connection's search_path (the service's schema first), so queries need no
   // schema of their own: Kysely's withSchema plugin would rewrite every query's tree to add it, at a cost.

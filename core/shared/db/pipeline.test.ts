@@ -47,33 +47,36 @@ describe("pipelined statements", () => {
     expect(await labels()).toEqual(["a", "b"]);
   });
 
-  it("sends a write ahead without waiting for its answer, which the commit waits for", async () => {
+  it("holds a write sent ahead until the transaction's next statement, which waits for its answer", async () => {
     await db.insertInto("items").values({ id: 1, label: "before" }).execute();
-    // Another session holds the row: the write sent ahead blocks on it inside Postgres.
+    // Another session holds the row: once the write reaches Postgres, it blocks there on the lock.
     const holder = new pg.Client({ connectionString: url });
     await holder.connect();
+    const blocked = async () =>
+      (
+        await holder.query(
+          "select count(*)::int as n from pg_stat_activity where datname = $1 and wait_event_type = 'Lock'",
+          [database],
+        )
+      ).rows[0].n as number;
     try {
       await holder.query("begin");
       await holder.query("select * from items where id = 1 for update");
-      let sent = false;
+      let blockedBeforeCommit = -1;
       let committed = false;
       const committing = transact(db, async (trx) => {
         await sendAhead(trx, trx.updateTable("items").set({ label: "after" }).where("id", "=", 1));
-        sent = true;
+        // Returned, and Postgres has not seen the write (nor the BEGIN before it): both wait in the socket.
+        blockedBeforeCommit = await blocked();
       }).then(() => {
         committed = true;
       });
-      // The write is waiting on the lock in Postgres while sendAhead has already returned.
-      for (let waited = 0; ; waited += 20) {
-        const { rows } = await holder.query(
-          "select count(*)::int as blocked from pg_stat_activity where datname = $1 and wait_event_type = 'Lock'",
-          [database],
-        );
-        if (rows[0].blocked === 1) break;
+      // They leave with the COMMIT: the write now waits on the lock, and the commit waits for its answer.
+      for (let waited = 0; (await blocked()) === 0; waited += 20) {
         if (waited > 10_000) throw new Error("the write never reached Postgres");
         await Bun.sleep(20);
       }
-      expect(sent).toBe(true);
+      expect(blockedBeforeCommit).toBe(0);
       expect(committed).toBe(false);
       await holder.query("commit");
       await committing;

@@ -10,14 +10,17 @@ import {
   type QueryResult,
   type TransactionSettings,
 } from "kysely";
+import type pg from "pg";
 
 /*
  * Pipelining (node-postgres `pipeline: true`: a statement is written without waiting for the answer to the one
  * before). Kysely awaits every statement, so on its own this changes nothing; what it allows is sending two
- * statements in one round trip where the first one's answer is not needed to write the second: a transaction's
- * BEGIN with its first statement, and a write nobody reads back (the outbox rows) with the COMMIT. A round
- * trip is a sleep and a wake-up of a Postgres backend and of the service, which on a loaded machine costs more
- * CPU than the statement itself; this removes two from every transaction that writes messages.
+ * statements in one write where the first one's answer is not needed to write the second: a transaction's
+ * BEGIN with its first statement, and writes nobody reads back (the outbox rows) with the COMMIT. A round trip
+ * is a sleep and a wake-up of a Postgres backend and of the service, which on a loaded machine costs more CPU
+ * than the statement itself. A statement sent ahead is held in the connection's socket (corked) until the next
+ * statement is written: sent on its own, the backend would wake for it, answer and sleep again before the next
+ * one arrived.
  */
 
 /** How a statement sent ahead reports its failure (a repository's own error, say). */
@@ -29,6 +32,10 @@ const ahead = new WeakMap<CompiledQuery, ErrorOf>();
 const sentAhead = new WeakMap<DatabaseConnection, Promise<unknown>[]>();
 const patched = new WeakSet<DatabaseConnection>();
 
+// Set while Kysely's connection writes a statement ahead: the pg client it calls (synchronously) then holds the
+// statement in its socket instead of writing it out (see holdAheadInSocket).
+let writingAhead = false;
+
 function hold(connection: DatabaseConnection, answer: Promise<unknown>): void {
   // Handled now, so a failure is not reported as unhandled while it waits for the next statement.
   answer.catch(() => {});
@@ -37,35 +44,67 @@ function hold(connection: DatabaseConnection, answer: Promise<unknown>): void {
   else sentAhead.set(connection, [answer]);
 }
 
-/** The answers of the statements sent ahead on `connection` (settled), forgetting them. */
-async function settleAhead(connection: DatabaseConnection): Promise<PromiseSettledResult<unknown>[]> {
-  const held = sentAhead.get(connection);
-  if (!held) return [];
+/** The answers of the statements sent ahead on `connection`, forgotten there. */
+function takeAhead(connection: DatabaseConnection): Promise<unknown>[] {
+  const held = sentAhead.get(connection) ?? [];
   sentAhead.delete(connection);
-  return Promise.allSettled(held);
+  return held;
+}
+
+/** Runs `write` (which writes one statement, synchronously) as a statement sent ahead. */
+function writeAhead<T>(write: () => T): T {
+  const outer = writingAhead;
+  writingAhead = true;
+  try {
+    return write();
+  } finally {
+    writingAhead = outer;
+  }
 }
 
 /**
- * Makes every statement on `connection` go out at once, then wait for the answers of the statements sent ahead
- * of it: the first failure among them is this statement's failure (the transaction is aborted by then anyway).
+ * For every pg client of a pipelined pool (its `connect` event): a statement written ahead stays in the
+ * socket's buffer (cork) until the client writes one that is not, and all of them leave in one write.
+ */
+export function holdAheadInSocket(client: pg.PoolClient): void {
+  const stream = (client as unknown as { connection: { stream: { cork(): void; uncork(): void } } })
+    .connection.stream;
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  let corked = 0;
+  client.query = ((...args: unknown[]) => {
+    if (writingAhead) {
+      stream.cork();
+      corked++;
+      return query(...args);
+    }
+    const answer = query(...args);
+    for (; corked > 0; corked--) stream.uncork();
+    return answer;
+  }) as typeof client.query;
+}
+
+/**
+ * Makes a statement on `connection` go out, then wait for the answers of the statements sent ahead of it: the
+ * first failure among them is this statement's failure (the transaction is aborted by then anyway).
  */
 function pipelineConnection(connection: DatabaseConnection): void {
   if (patched.has(connection)) return;
   patched.add(connection);
   const execute = connection.executeQuery.bind(connection);
   connection.executeQuery = async <R>(query: CompiledQuery): Promise<QueryResult<R>> => {
-    const answer = execute<R>(query);
     const errorOf = ahead.get(query);
-    if (errorOf) {
+    if (errorOf || writingAhead) {
+      const answer = writeAhead(() => execute<R>(query));
       hold(
         connection,
         answer.catch((error) => {
-          throw errorOf(error);
+          throw errorOf ? errorOf(error) : error;
         }),
       );
       return { rows: [] };
     }
-    const failed = (await settleAhead(connection)).find((one) => one.status === "rejected");
+    const answer = execute<R>(query);
+    const failed = (await Promise.allSettled(takeAhead(connection))).find((one) => one.status === "rejected");
     if (failed) {
       answer.catch(() => {});
       throw failed.reason;
@@ -84,24 +123,30 @@ class PipelinedPostgresDriver extends PostgresDriver {
     return connection;
   }
 
-  /** BEGIN is sent, not awaited: the transaction's first statement goes out behind it and waits for both. */
+  /** BEGIN is sent ahead: it goes out with the transaction's first statement, which waits for both answers. */
   override async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings) {
-    hold(connection, super.beginTransaction(connection, settings));
+    // The driver writes BEGIN synchronously, as the first thing it does.
+    await writeAhead(() => super.beginTransaction(connection, settings));
   }
 
-  /** What was sent ahead failed or not, the transaction is undone: the error that ended it is the caller's. */
+  /**
+   * ROLLBACK takes what was sent ahead out with it, and does not fail for it: the error that ended the
+   * transaction is the caller's.
+   */
   override async rollbackTransaction(connection: PostgresConnection) {
-    await settleAhead(connection);
-    await super.rollbackTransaction(connection);
-  }
-
-  override async releaseConnection(connection: PostgresConnection) {
-    await settleAhead(connection);
-    await super.releaseConnection(connection);
+    const held = takeAhead(connection);
+    try {
+      await super.rollbackTransaction(connection);
+    } finally {
+      await Promise.allSettled(held);
+    }
   }
 }
 
-/** PostgresDialect over a pool of pipelining clients (`pipeline: true` on the pool's config). */
+/**
+ * PostgresDialect over a pool of pipelining clients: `pipeline: true` on the pool's config, and
+ * `holdAheadInSocket` on each client it connects.
+ */
 export class PipelinedPostgresDialect extends PostgresDialect {
   readonly #config: PostgresDialectConfig;
 
@@ -116,11 +161,11 @@ export class PipelinedPostgresDialect extends PostgresDialect {
 }
 
 /**
- * Writes `query` in the transaction `trx` without waiting for its answer, which the transaction's next
- * statement (its COMMIT at the latest) waits for: if the write fails, that statement fails with its error and
- * the transaction rolls back. For writes whose result nobody reads. `errorOf` turns a failure into the error
- * that statement throws. Outside a transaction the write is awaited as usual, since no next statement would
- * report its failure.
+ * Sends `query` in the transaction `trx` without waiting for its answer: it leaves with the transaction's next
+ * statement (its COMMIT at the latest), which waits for that answer too. If the write fails, that statement
+ * fails with its error (turned by `errorOf` into the error to throw) and the transaction rolls back. For
+ * writes whose result nobody reads. Outside a transaction the write is sent and awaited as usual, since no
+ * next statement would report its failure.
  */
 export async function sendAhead(
   trx: Kysely<any>,

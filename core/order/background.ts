@@ -35,6 +35,7 @@ export async function background(ctx: ServiceContext<Database>): Promise<Stoppab
       },
       retry: { attempts: 5, initialDelayMs: 200 },
       concurrency: 6,
+      effectsInTransaction: true,
     },
     { db: ctx.db, bus: ctx.bus, logger: ctx.logger, topicPrefix: ctx.config.TOPIC_PREFIX },
   );

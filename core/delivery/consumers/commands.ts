@@ -43,6 +43,7 @@ export function startCommandConsumer(ctx: ServiceContext<Database>) {
         // Pickers read product names beside the SKUs.
         ProductUpserted: on<"ProductUpserted">((trx, m) => upsertProduct(trx, m.data)),
       },
+      effectsInTransaction: true,
     },
     { db: ctx.db, bus: ctx.bus, logger: ctx.logger, topicPrefix: ctx.config.TOPIC_PREFIX },
   );

@@ -26,6 +26,7 @@ export const startCommandConsumer = (ctx: ServiceContext<Database>) =>
         CommitStock: as(commitStock),
         ReleaseStock: as(releaseStock),
       },
+      effectsInTransaction: true,
     },
     { db: ctx.db, bus: ctx.bus, logger: ctx.logger, topicPrefix: ctx.config.TOPIC_PREFIX },
   );

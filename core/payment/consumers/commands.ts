@@ -70,6 +70,7 @@ export function startCommandConsumer(ctx: ServiceContext<Database>, provider: Pa
         VoidPayment: answeredBeforehand(voidAtProcessor, voidPayment),
         RefundPayment: bind(refundPayment),
       },
+      effectsInTransaction: true,
     },
     { db: ctx.db, bus: ctx.bus, logger: ctx.logger, topicPrefix: ctx.config.TOPIC_PREFIX },
   );

@@ -64,6 +64,23 @@ describe("consumer runner", () => {
     expect(await effectsOf(twice.id)).toBe(1);
   }, 30_000);
 
+  it("with effects only in the transaction, writes the inbox last and still applies each message once", async () => {
+    await consume(`${backbone.topicPrefix}-dup-last`, recordEffect("dup-last"), {
+      effectsInTransaction: true,
+    });
+    const once = messageFor(1);
+    const twice = messageFor(2);
+    await backbone.bus.publish([recordOf(once), recordOf(twice), recordOf(twice)]);
+    await waitFor("the first batch", async () => (await effectsOf(twice.id)) === 1);
+    // Redelivered beside a fresh message, in a later batch: its inbox row is there, so that batch rolls back
+    // whole and its messages are handled again one by one.
+    const fresh = messageFor(3);
+    await backbone.bus.publish([recordOf(once), recordOf(fresh)]);
+    await waitFor("the fresh message", async () => (await effectsOf(fresh.id)) === 1);
+    expect(await effectsOf(once.id)).toBe(1);
+    expect(await effectsOf(twice.id)).toBe(1);
+  }, 30_000);
+
   it("runs a live group's effects without inbox rows, from the newest offset for a new group", async () => {
     const before = messageFor(7);
     await backbone.bus.publish([recordOf(before)]);

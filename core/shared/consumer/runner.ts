@@ -8,6 +8,7 @@ import {
 } from "@qc/contracts";
 import type { Kysely } from "kysely";
 import type { Bus, IncomingRecord } from "../bus";
+import { sendAhead } from "../db/pipeline";
 import { transact } from "../db/transaction";
 import { isPeerUnavailable } from "../resilience";
 import type { Stoppable } from "../runtime/context";
@@ -58,6 +59,13 @@ export interface ConsumerOptions {
   fromBeginning?: boolean;
   /** See SubscribeOptions.gatherMs: for a group nobody waits on at checkout, BACKGROUND_GATHER_MS. */
   gatherMs?: number;
+  /**
+   * Every effect of the handlers' `apply` is in the transaction (nothing written to Redis there, no call to
+   * another service unless repeating it is harmless: a card processor's call under its idempotency key;
+   * after-commit hooks and `prepare` are fine): a batch's inbox rows can then be written last, with the commit,
+   * since a batch holding a message handled before rolls back whole (default false).
+   */
+  effectsInTransaction?: boolean;
 }
 
 interface Accepted {
@@ -69,6 +77,15 @@ interface Accepted {
 }
 
 type Prepared = Accepted & { prepared: unknown };
+
+/** A batch's inbox rows clashed with rows already there: one of its messages was handled before. */
+class HandledBefore extends Error {
+  constructor(cause: unknown) {
+    super("a message of the batch was handled before", { cause });
+  }
+}
+
+const isUniqueViolation = (error: unknown) => (error as { code?: string } | null)?.code === "23505";
 
 const keyOf = (one: Accepted) => one.record.key ?? "";
 const byKey = (a: Accepted, b: Accepted) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0);
@@ -159,25 +176,40 @@ export async function startConsumer(options: ConsumerOptions, deps: ConsumerDeps
   };
 
   /**
-   * The inbox rows and the effects of `accepted`, in one transaction; messages already in the inbox are
-   * skipped. On a concurrent duplicate (another member still holds it mid-rebalance) the insert waits for
-   * that transaction: if it commits we skip, if it rolls back we go ahead.
+   * The effects of `accepted` and their inbox rows, in one transaction, each message applied once however
+   * often it appears. `checked` (a message handled alone, after its batch failed): the inbox rows are written
+   * first and the messages already there skipped; on a concurrent duplicate (another member still holds it
+   * mid-rebalance) the insert waits for that transaction: if it commits we skip, if it rolls back we go
+   * ahead. Otherwise (a batch's first try, in a group whose effects are all in the transaction) the rows are
+   * written last, sent with the commit (see sendAhead), a round trip fewer: a message handled before makes
+   * that insert fail and the whole transaction roll back, and the batch is handled again message by message,
+   * checked.
    */
-  const applyAll = async (accepted: Prepared[]) => {
+  const applyAll = async (accepted: Prepared[], { checked }: { checked: boolean }) => {
     if (options.live) return;
     await transact(deps.db, async (trx) => {
-      const fresh = new Map(accepted.map(({ message }) => [message.id, message.type]));
-      const inserted = await trx
-        .insertInto("inbox")
-        .values([...fresh].map(([message_id, type]) => ({ consumer_group: group, message_id, type })))
-        .onConflict((conflict) => conflict.doNothing())
-        .returning("message_id")
-        .execute();
-      const firstTime = new Set(inserted.map((row) => row.message_id as string));
+      const ids = new Map(accepted.map(({ message }) => [message.id, message.type]));
+      const rows = [...ids].map(([message_id, type]) => ({ consumer_group: group, message_id, type }));
+      const toApply = checked
+        ? new Set(
+            (
+              await trx
+                .insertInto("inbox")
+                .values(rows)
+                .onConflict((conflict) => conflict.doNothing())
+                .returning("message_id")
+                .execute()
+            ).map((row) => row.message_id as string),
+          )
+        : new Set(ids.keys());
       for (const one of accepted) {
-        if (!firstTime.delete(one.message.id)) continue;
+        if (!toApply.delete(one.message.id)) continue;
         await traced(one, () => one.handler.apply(trx, one.message, one.prepared));
       }
+      if (!checked)
+        await sendAhead(trx, trx.insertInto("inbox").values(rows), (error) =>
+          isUniqueViolation(error) ? new HandledBefore(error) : error,
+        );
     });
   };
 
@@ -200,7 +232,9 @@ export async function startConsumer(options: ConsumerOptions, deps: ConsumerDeps
 
   // The applies that are ready together share one transaction, in key order, so that concurrent
   // transactions lock aggregates in the same order (a key's messages keep theirs: the sort is stable).
-  const applies = groupCommits<Prepared[]>((groups) => applyAll(groups.flat().sort(byKey)));
+  const applies = groupCommits<Prepared[]>((groups) =>
+    applyAll(groups.flat().sort(byKey), { checked: !options.effectsInTransaction }),
+  );
 
   const handle = async (accepted: Accepted[]) => applies.submit(await prepareAll(accepted));
 
@@ -212,7 +246,7 @@ export async function startConsumer(options: ConsumerOptions, deps: ConsumerDeps
       const elapsed = stopwatch();
       try {
         // Alone, in a transaction of its own: a failing message must not share its fate with others again.
-        await applyAll(await prepareAll([accepted]));
+        await applyAll(await prepareAll([accepted]), { checked: true });
         metrics.handlerDuration(group, message.type, "ok", elapsed());
         return;
       } catch (error) {
@@ -290,10 +324,14 @@ export async function startConsumer(options: ConsumerOptions, deps: ConsumerDeps
       for (const { message } of accepted) metrics.handlerDuration(group, message.type, "ok", seconds);
       return;
     } catch (error) {
-      deps.logger.warn(
-        { err: error, count: accepted.length },
-        "batch failed; handling its messages one by one",
-      );
+      // A redelivery (after a restart or a rebalance) is expected: each message is then checked alone.
+      if (error instanceof HandledBefore)
+        deps.logger.debug({ count: accepted.length }, "batch holds a message handled before; one by one");
+      else
+        deps.logger.warn(
+          { err: error, count: accepted.length },
+          "batch failed; handling its messages one by one",
+        );
     }
     await perKey(accepted, keyOf, withRetries);
   };

@@ -15,7 +15,7 @@ import { address, startCheckoutWorld } from "../../core/tests/support/checkout-w
 import { startKafka } from "../infra/kafka";
 import { ensureMachineServices } from "../infra/services";
 import { orderTimeline } from "./support/order-timeline";
-import { cpuReport, cpuSnapshot } from "./support/process-cpu";
+import { cpuReport, cpuSnapshot, wakeUpLine, wakeUpSnapshot } from "./support/process-cpu";
 
 const total = Number(process.argv[3] ?? 200);
 const concurrency = Number(process.argv[4] ?? 16);
@@ -114,6 +114,7 @@ try {
   const outcomes = new Map<string, number>();
   console.log(`measuring ${total} checkouts, ${concurrency} at a time`);
   const cpuBefore = cpuSnapshot({ root: process.pid });
+  const wakeUpsBefore = wakeUpSnapshot({ root: process.pid });
   const commitsBefore = await commits();
   const started = performance.now();
   await load(shoppers, ({ ms, status }) => {
@@ -123,6 +124,7 @@ try {
   const seconds = (performance.now() - started) / 1000;
   const committed = (await commits()) - commitsBefore;
   const cpuAfter = cpuSnapshot({ root: process.pid });
+  const wakeUpsAfter = wakeUpSnapshot({ root: process.pid });
 
   latencies.sort((a, b) => a - b);
   const at = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0;
@@ -147,6 +149,7 @@ try {
     `Postgres: ${(committed / total).toFixed(1)} commits per order (every service and the card simulator)`,
   );
   cpuReport(cpuBefore, cpuAfter, total);
+  console.log(wakeUpLine(wakeUpsBefore, wakeUpsAfter, total, ["postgres", ...SERVICE_NAMES]));
   // Where the time goes: the mean wait before each recorded saga fact, and why orders were rejected.
   const steps = await sql<{ step: string; orders: number; mean_ms: number; max_ms: number }>`
     with timed as (

@@ -1,5 +1,14 @@
 import { describe, expect, it } from "bun:test";
-import { classify, cpuReport, cpuRows, cpuSnapshot, readProcess, treeOf } from "./process-cpu";
+import {
+  classify,
+  cpuReport,
+  cpuRows,
+  cpuSnapshot,
+  readProcess,
+  treeOf,
+  wakeUpLine,
+  wakeUpSnapshot,
+} from "./process-cpu";
 
 describe("classify", () => {
   const role = (comm: string, cmdline: string) => classify({ comm, cmdline });
@@ -91,5 +100,42 @@ describe("cpuReport", () => {
     expect(rows.at(-1)).toEqual({ role: "total", seconds: 6, perThousandOrders: 12 });
     expect(lines.join("\n")).toMatch(/order\s+3\.00\s+6\.00/);
     expect(cpuRows(before, after, 0).at(-1)?.perThousandOrders).toBeNaN();
+  });
+});
+
+describe("wakeUpSnapshot", () => {
+  it("counts each time a role's process slept waiting and was woken", async () => {
+    // A child named as a core service that waits for 100 short sleeps in turn: a wake-up after each.
+    const child = Bun.spawn(["bash", "-c", "for i in $(seq 100); do sleep 0.01; done", "core/cart/main.ts"]);
+    const scope = { root: child.pid, benchPid: -1 };
+    const woken = () => wakeUpSnapshot(scope).get("cart") ?? 0;
+    try {
+      await Bun.sleep(20);
+      const first = woken();
+      let grew = 0;
+      while (grew < 5 && readProcess(child.pid)) {
+        await Bun.sleep(20);
+        grew = woken() - first;
+      }
+      expect(grew).toBeGreaterThanOrEqual(5);
+    } finally {
+      child.kill();
+    }
+  });
+
+  it("prints wake-ups per order for the roles asked, in their order", () => {
+    const line = wakeUpLine(
+      new Map([
+        ["postgres", 100],
+        ["order", 10],
+      ]),
+      new Map([
+        ["postgres", 400],
+        ["order", 70],
+      ]),
+      10,
+      ["postgres", "order", "cart"],
+    );
+    expect(line).toEndWith("postgres 30.0, order 6.0, cart 0.0");
   });
 });

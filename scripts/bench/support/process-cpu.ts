@@ -187,6 +187,41 @@ export function rssSnapshot(options: SnapshotOptions = {}): Map<string, number> 
   return snapshot;
 }
 
+/**
+ * Times each role's processes went to sleep waiting and were woken (`voluntary_ctxt_switches` of each process's
+ * main thread in /proc/<pid>/status), summed per role. A Postgres backend wakes once per round trip, and so does
+ * a Bun service's event loop for each answer it waits on: on a virtual machine where a context switch costs
+ * more than most statements, this counts what the CPU figures pay for, and is steadier than they are.
+ * Backends that exit in the window are not counted.
+ */
+export function wakeUpSnapshot(options: SnapshotOptions = {}): Map<string, number> {
+  const snapshot = new Map<string, number>();
+  for (const [role, { pid }] of withRoles(options)) {
+    try {
+      const status = readFileSync(`/proc/${pid}/status`, "utf8");
+      const woken = Number(/^voluntary_ctxt_switches:\s+(\d+)$/m.exec(status)?.[1] ?? 0);
+      snapshot.set(role, (snapshot.get(role) ?? 0) + woken);
+    } catch {
+      // gone in between
+    }
+  }
+  return snapshot;
+}
+
+/** One line of wake-ups per order for the roles given (see wakeUpSnapshot), in that order. */
+export function wakeUpLine(
+  before: Map<string, number>,
+  after: Map<string, number>,
+  orders: number,
+  roles: readonly string[],
+): string {
+  const per = (role: string) => Math.max(0, (after.get(role) ?? 0) - (before.get(role) ?? 0)) / orders;
+  return (
+    "wake-ups per order (voluntary context switches of each process's main thread; a Postgres backend's " +
+    `are its round trips): ${roles.map((role) => `${role} ${per(role).toFixed(1)}`).join(", ")}`
+  );
+}
+
 export interface CpuRow {
   role: string;
   /** CPU seconds used in the window. */

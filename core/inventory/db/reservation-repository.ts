@@ -1,6 +1,6 @@
 import type { Line } from "@qc/contracts";
 import { type Kysely, sql } from "kysely";
-import type { Database, ReservationRow, ReservationStatus } from "./schema";
+import type { Database, ReservationRow, ReservationStatus, StockRow } from "./schema";
 
 /** The reservation of an order, locked so concurrent commands for that order run one after another. */
 export function lockReservation(db: Kysely<Database>, orderId: string): Promise<ReservationRow | undefined> {
@@ -10,6 +10,49 @@ export function lockReservation(db: Kysely<Database>, orderId: string): Promise<
     .where("order_id", "=", orderId)
     .forUpdate()
     .executeTakeFirst();
+}
+
+/**
+ * Claims a fresh order's reservation and holds its lines in one statement: the claim is inserted (nothing
+ * happens when the order has a reservation already), then each line, in the order given (SKU order, the order
+ * every reservation locks stock rows in), is held by a conditional update that runs only if the claim and every
+ * line before it succeeded. `held` is the rows of the lines held, a prefix of `lines`: shorter than `lines`
+ * when a line was short of stock (the caller gives the prefix back). A line's update waits for the one before
+ * it (it reads that one's result), so the rows are locked one after another as before, in one round trip
+ * instead of one per line and one for the claim.
+ */
+export async function claimAndHold(
+  db: Kysely<Database>,
+  reservation: { orderId: string; storeId: string; lines: readonly Line[]; expiresAt: Date | string },
+): Promise<{ claimed: boolean; held: StockRow[] }> {
+  const { orderId, storeId, lines, expiresAt } = reservation;
+  if (lines.length === 0) throw new Error(`order ${orderId}: a reservation needs at least one line`);
+  const held = (index: number) => sql.ref(`held_${index}`);
+  const holds = lines.map(
+    (line, index) => sql`${held(index)} as (
+      update stock set reserved = reserved + ${line.quantity}, updated_at = now()
+      where store_id = ${storeId} and sku = ${line.sku} and on_hand - reserved >= ${line.quantity}
+        and exists (select 1 from ${index === 0 ? sql.ref("claim") : held(index - 1)})
+      returning *)`,
+  );
+  const { rows } = await sql<{ claimed: boolean; line: number | null } & Partial<StockRow>>`
+    with claim as (
+      insert into reservations (order_id, store_id, lines, status, expires_at)
+      values (${orderId}, ${storeId}, ${JSON.stringify(lines)}, 'RESERVED', ${expiresAt})
+      on conflict (order_id) do nothing
+      returning order_id),
+    ${sql.join(holds)}
+    select exists (select 1 from claim) as claimed, held.*
+    from (select 1) as one
+    left join (${sql.join(
+      lines.map((_, index) => sql`select ${index}::int as line, * from ${held(index)}`),
+      sql` union all `,
+    )}) as held on true
+    order by held.line`.execute(db);
+  return {
+    claimed: rows[0]?.claimed === true,
+    held: rows.filter((row) => row.line !== null).map(({ claimed: _, line: __, ...row }) => row as StockRow),
+  };
 }
 
 /** Records a reservation (or, for a release that came first, a tombstone that blocks a late reserve). */

@@ -4,6 +4,7 @@ import { type Kysely, sql } from "kysely";
 import { createDb } from "../../shared/db";
 import { transact } from "../../shared/db/transaction";
 import { type TestEnvironment, type TestService, testEnvironment } from "../../shared/testing/service";
+import { claimAndHold } from "../db/reservation-repository";
 import type { Database } from "../db/schema";
 import { inventoryService } from "../main";
 import { receive, stockOf } from "../testing/stock-fixture";
@@ -76,5 +77,31 @@ describe("reserving one hot SKU from many transactions at once", () => {
   it("refuses at the database any change that would make stock negative", async () => {
     const oversell = sql`update stock set reserved = reserved + 1 where store_id = ${storeId} and sku = 'HOT-1'`;
     await expect(oversell.execute(db)).rejects.toThrow(/stock_available_nonnegative/);
+  });
+
+  it("claims and holds in one statement, line after line, stopping at the first short one", async () => {
+    await receive(inventory, storeId, { "A-1": 5, "B-1": 1, "C-1": 5 });
+    const lines = [
+      { sku: "A-1", quantity: 2 },
+      { sku: "B-1", quantity: 3 },
+      { sku: "C-1", quantity: 2 },
+    ];
+    const orderId = crypto.randomUUID();
+    const reservation = { orderId, storeId, lines, expiresAt: new Date(Date.now() + 60_000) };
+    await transact(db, async (trx) => {
+      const first = await claimAndHold(trx, reservation);
+      // A-1 held; B-1 short; C-1, though in stock, never tried.
+      expect(first.claimed).toBe(true);
+      expect(first.held.map((row) => [row.sku, row.reserved])).toEqual([["A-1", 2]]);
+      expect(await stockOf(trx, storeId, "C-1")).toMatchObject({ reserved: 0 });
+      // The order is claimed now: a second try holds nothing.
+      const again = await claimAndHold(trx, reservation);
+      expect(again).toEqual({ claimed: false, held: [] });
+      expect(await stockOf(trx, storeId, "A-1")).toMatchObject({ reserved: 2 });
+      throw new Error("undo");
+    }).catch((error) => {
+      if ((error as Error).message !== "undo") throw error;
+    });
+    expect(await stockOf(db, storeId, "A-1")).toMatchObject({ reserved: 0 });
   });
 });

@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { decodeXML } from "entities";
 import { loadConfig } from "../core/shared/config";
 import { startKafka } from "./infra/kafka";
 import { ensurePrometheus } from "./infra/prometheus";
@@ -43,6 +44,21 @@ const check = async (name: string, command: string[]) => {
   }
 };
 
+/**
+ * The first lines of why a test failed, so the summary at the very end (all a CI log's tail may keep) says
+ * why, not only which.
+ */
+const whyItFailed = (body: string) => {
+  const failure = /<(failure|error)\b([^>]*?)(?:\/>|>([\s\S]*?)<\/\1>)/.exec(body);
+  const text = failure?.[3] || /message="([^"]*)"/.exec(failure?.[2] ?? "")?.[1] || "";
+  // JUnit reports are XML: messages come entity-escaped (`&#10;` for a new line).
+  const lines = decodeXML(text)
+    .split("\n")
+    .map((line) => line.trimEnd())
+    .filter((line) => line.trim() !== "");
+  return lines.length ? `\n      ${lines.slice(0, 15).join("\n      ")}` : "";
+};
+
 /** Adds a JUnit report's test cases to the tally. */
 const count = (file: string, suite: string) => {
   if (!existsSync(file)) {
@@ -54,11 +70,11 @@ const count = (file: string, suite: string) => {
   for (const [, attributes = "", body = ""] of xml.matchAll(
     /<testcase\b([^>]*?)(?:\/>|>([\s\S]*?)<\/testcase>)/g,
   )) {
-    const name = /name="([^"]*)"/.exec(attributes)?.[1] ?? "?";
-    const where = /classname="([^"]*)"/.exec(attributes)?.[1] ?? suite;
+    const name = decodeXML(/name="([^"]*)"/.exec(attributes)?.[1] ?? "?");
+    const where = decodeXML(/classname="([^"]*)"/.exec(attributes)?.[1] ?? suite);
     if (/<(failure|error)\b/.test(body)) {
       tally.failed++;
-      tally.failures.push(`${where} › ${name}`);
+      tally.failures.push(`${where} › ${name}${whyItFailed(body)}`);
     } else if (/<skipped\b/.test(body)) tally.skipped++;
     else tally.passed++;
   }

@@ -56,7 +56,7 @@ const whyItFailed = (body: string) => {
     .split("\n")
     .map((line) => line.trimEnd())
     .filter((line) => line.trim() !== "");
-  return lines.length ? `\n      ${lines.slice(0, 15).join("\n      ")}` : "";
+  return lines.length ? `\n      ${lines.slice(0, 80).join("\n      ")}` : "";
 };
 
 /** Adds a JUnit report's test cases to the tally. */

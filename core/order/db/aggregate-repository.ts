@@ -1,5 +1,6 @@
 import { type Kysely, type QueryCreator, sql } from "kysely";
 import { sendAhead } from "../../shared/db/pipeline";
+import { prepared } from "../../shared/db/prepared";
 import {
   type EventCause,
   evolve,
@@ -11,8 +12,15 @@ import {
   toSnapshot,
 } from "../domain/order";
 import type { SagaState } from "../domain/saga";
-import { appendFailure, insertEvents, loadEvents, stampEvents } from "./event-store";
-import { withProjections } from "./projections";
+import {
+  appendFailure,
+  type EventRow,
+  eventRows,
+  insertEvents,
+  loadEvents,
+  stampEvents,
+} from "./event-store";
+import { projectionRows, withProjectionRows } from "./projections";
 import type { Database, SagaData } from "./schema";
 import { snapshotIfDue } from "./snapshots";
 
@@ -44,6 +52,44 @@ const row = (saga: SagaState, order: OrderState, deadlineAt: Date | null) => ({
   version: order.version,
 });
 
+/** What a statement that records events writes: the event rows and the order's new projection rows. */
+interface Recorded {
+  events: EventRow[];
+  projections: ReturnType<typeof projectionRows>;
+}
+
+/** A statement that first appends the events and upserts the projections, as CTEs. */
+const recording = (db: QueryCreator<Database>, recorded: Recorded) =>
+  withProjectionRows(
+    db.with("events", (db) =>
+      insertEvents(db, recorded.events).returning("version"),
+    ) as unknown as QueryCreator<Database>,
+    recorded.projections,
+  );
+
+// The statements of every order's steps, built by Kysely once per shape (see prepared).
+const creation = prepared(
+  (
+    db: QueryCreator<Database>,
+    created: Recorded & { saga: ReturnType<typeof row> & { order_id: string; data: string } },
+  ) => recording(db, created).insertInto("sagas").values(created.saga),
+);
+const sagaUpdate = prepared(
+  (
+    db: QueryCreator<Database>,
+    step: { orderId: string; saga: ReturnType<typeof row> & { updated_at: Date } },
+  ) => db.updateTable("sagas").set(step.saga).where("order_id", "=", step.orderId),
+);
+const recordingStep = prepared(
+  (
+    db: QueryCreator<Database>,
+    step: Recorded & { orderId: string; saga: ReturnType<typeof row> & { updated_at: Date } },
+  ) => recording(db, step).updateTable("sagas").set(step.saga).where("order_id", "=", step.orderId),
+);
+const lock = prepared((db: QueryCreator<Database>, key: { orderId: string }) =>
+  selectAggregate(db).where("order_id", "=", key.orderId).forUpdate(),
+);
+
 /**
  * A new order: its OrderPlaced event, its snapshot row with the fresh saga, and its projection, in one
  * statement.
@@ -63,20 +109,17 @@ export async function createAggregate(
   // Nothing reads its answer: in a transaction it goes out with the next statement (see sendAhead).
   await sendAhead(
     db,
-    withProjections(
-      db.with("event", (db) =>
-        insertEvents(db, orderId, [event], cause).returning("version"),
-      ) as unknown as QueryCreator<Database>,
-      order,
-    )
-      .insertInto("sagas")
-      .values({ order_id: orderId, data: JSON.stringify(data), ...row(saga, order, deadlineAt) }),
+    creation(db, {
+      events: eventRows(orderId, [event], cause),
+      projections: projectionRows(order),
+      saga: { order_id: orderId, data: JSON.stringify(data), ...row(saga, order, deadlineAt) },
+    }),
     appendFailure(orderId, 0),
   );
   return order;
 }
 
-const selectAggregate = (db: Kysely<Database>) =>
+const selectAggregate = (db: QueryCreator<Database>) =>
   db.selectFrom("sagas").select(["order_id", "state", "data", "order_state"]);
 
 const toAggregate = (found: {
@@ -93,7 +136,7 @@ const toAggregate = (found: {
 
 /** Loads and locks one order for the rest of the transaction, so its inputs are applied one at a time. */
 export async function lockAggregate(db: Kysely<Database>, orderId: string): Promise<OrderAggregate | null> {
-  const found = await selectAggregate(db).where("order_id", "=", orderId).forUpdate().executeTakeFirst();
+  const [found] = (await db.executeQuery(lock(db, { orderId }))).rows;
   return found ? toAggregate(found) : null;
 }
 
@@ -126,26 +169,20 @@ export async function saveStep(
 ): Promise<OrderState> {
   const appended = stampEvents(aggregate.order.version, change.events, aggregate.order.updatedAt);
   const order = appended.reduce((state, event) => evolve(aggregate.orderId, state, event), aggregate.order);
-  const saveSaga = (db: QueryCreator<Database>) =>
-    db
-      .updateTable("sagas")
-      .set({ ...row(change.saga, order, change.deadlineAt), updated_at: new Date() })
-      .where("order_id", "=", aggregate.orderId);
+  const saga = { ...row(change.saga, order, change.deadlineAt), updated_at: new Date() };
   // Nothing reads the answer: in a transaction the step goes out with its next statement (see sendAhead).
   if (appended.length === 0) {
-    await sendAhead(db, saveSaga(db));
+    await sendAhead(db, sagaUpdate(db, { orderId: aggregate.orderId, saga }));
     return order;
   }
   await sendAhead(
     db,
-    saveSaga(
-      withProjections(
-        db.with("events", (db) =>
-          insertEvents(db, aggregate.orderId, appended, change.cause).returning("version"),
-        ) as unknown as QueryCreator<Database>,
-        order,
-      ),
-    ),
+    recordingStep(db, {
+      orderId: aggregate.orderId,
+      saga,
+      events: eventRows(aggregate.orderId, appended, change.cause),
+      projections: projectionRows(order),
+    }),
     appendFailure(aggregate.orderId, aggregate.order.version),
   );
   await snapshotIfDue(db, order, aggregate.order.version, snapshotEvery);

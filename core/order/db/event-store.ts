@@ -61,27 +61,26 @@ export function stampEvents(
   return events.map((event, index) => ({ ...event, version: expectedVersion + index + 1, occurredAt: at }));
 }
 
-/** The insert of stamped events with their cause, to run alone or as part of a step's one statement. */
-export const insertEvents = (
-  db: QueryCreator<Database>,
-  orderId: string,
-  events: readonly RecordedEvent[],
-  cause: EventCause,
-) =>
-  db.insertInto("order_events").values(
-    events.map((event) => ({
-      order_id: orderId,
-      version: event.version,
-      type: event.type,
-      data: JSON.stringify(event.data),
-      occurred_at: event.occurredAt,
-      schema_version: currentSchemaVersion(event.type),
-      correlation_id: cause.correlationId,
-      causation_id: cause.causationId,
-      actor_kind: cause.actor.kind,
-      actor_id: cause.actor.id,
-    })),
-  );
+/** The order_events rows of stamped events with their cause. */
+export const eventRows = (orderId: string, events: readonly RecordedEvent[], cause: EventCause) =>
+  events.map((event) => ({
+    order_id: orderId,
+    version: event.version,
+    type: event.type,
+    data: JSON.stringify(event.data),
+    occurred_at: event.occurredAt,
+    schema_version: currentSchemaVersion(event.type),
+    correlation_id: cause.correlationId,
+    causation_id: cause.causationId,
+    actor_kind: cause.actor.kind,
+    actor_id: cause.actor.id,
+  }));
+
+export type EventRow = ReturnType<typeof eventRows>[number];
+
+/** The insert of event rows, to run alone or as part of a step's one statement. */
+export const insertEvents = (db: QueryCreator<Database>, rows: readonly EventRow[]) =>
+  db.insertInto("order_events").values(rows);
 
 /**
  * The error of a statement that appends events: the (order_id, version) key makes a concurrent append of the
@@ -102,7 +101,7 @@ export async function appendEvents(
 ): Promise<RecordedEvent[]> {
   const recorded = stampEvents(expectedVersion, events, null);
   if (recorded.length > 0)
-    await insertEvents(db, orderId, recorded, cause)
+    await insertEvents(db, eventRows(orderId, recorded, cause))
       .execute()
       .catch((error) => {
         throw appendFailure(orderId, expectedVersion)(error);

@@ -70,15 +70,22 @@ export async function project(db: Kysely<Database>, state: OrderState): Promise<
   for (const { table, rowOf } of Object.values(PROJECTIONS)) await writeRows(db, table, [rowOf(state)]);
 }
 
+/** The order's state as a row of every registered projection, by table. */
+export const projectionRows = (state: OrderState): Record<string, Record<string, unknown>> =>
+  Object.fromEntries(Object.values(PROJECTIONS).map(({ table, rowOf }) => [table, rowOf(state)]));
+
 /**
- * Adds the order's new state in every projection to a statement being built, as its CTEs: a step's write is
- * one statement (Postgres runs every data-modifying CTE once, referenced or not).
+ * Adds projection rows (by table, from projectionRows) to a statement being built, as its CTEs: a step's
+ * write is one statement (Postgres runs every data-modifying CTE once, referenced or not).
  */
-export const withProjections = (db: QueryCreator<Database>, state: OrderState): QueryCreator<Database> =>
-  Object.values(PROJECTIONS).reduce(
-    (statement, { table, rowOf }) =>
+export const withProjectionRows = (
+  db: QueryCreator<Database>,
+  rows: Record<string, Record<string, unknown>>,
+): QueryCreator<Database> =>
+  Object.entries(rows).reduce(
+    (statement, [table, row]) =>
       statement.with(`projected_${table}`, (db) =>
-        upsertRows(db, table, [rowOf(state)]).returning("order_id"),
+        upsertRows(db, table, [row]).returning("order_id"),
       ) as unknown as QueryCreator<Database>,
     db,
   );

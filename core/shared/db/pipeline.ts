@@ -3,6 +3,7 @@ import {
   type CompiledQuery,
   type DatabaseConnection,
   type Driver,
+  isCompilable,
   type Kysely,
   PostgresDialect,
   type PostgresDialectConfig,
@@ -169,10 +170,10 @@ export class PipelinedPostgresDialect extends PostgresDialect {
  */
 export async function sendAhead(
   trx: Kysely<any>,
-  query: Compilable,
+  query: Compilable | CompiledQuery,
   errorOf: ErrorOf = (error) => error,
 ): Promise<void> {
-  const compiled = query.compile();
+  const compiled = isCompilable(query) ? query.compile() : query;
   if (trx.isTransaction) ahead.set(compiled, errorOf);
   try {
     await trx.executeQuery(compiled);

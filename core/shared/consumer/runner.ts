@@ -6,9 +6,11 @@ import {
   type TopicName,
   withPrefix,
 } from "@qc/contracts";
-import type { Kysely } from "kysely";
+import type { Insertable, Kysely, QueryCreator } from "kysely";
 import type { Bus, IncomingRecord } from "../bus";
+import type { InboxTable, MessagingTables } from "../db/messaging";
 import { sendAhead } from "../db/pipeline";
+import { prepared } from "../db/prepared";
 import { transact } from "../db/transaction";
 import { isPeerUnavailable } from "../resilience";
 import type { Stoppable } from "../runtime/context";
@@ -87,6 +89,27 @@ class HandledBefore extends Error {
 
 const isUniqueViolation = (error: unknown) => (error as { code?: string } | null)?.code === "23505";
 
+type InboxRow = Insertable<InboxTable>;
+
+// The inbox's statements, built by Kysely once per shape (see prepared): every consumed batch runs one.
+const handledAmong = prepared((db: QueryCreator<MessagingTables>, among: { group: string; ids: string[] }) =>
+  db
+    .selectFrom("inbox")
+    .select("message_id")
+    .where("consumer_group", "=", among.group)
+    .where("message_id", "in", among.ids),
+);
+const insertInbox = prepared((db: QueryCreator<MessagingTables>, insert: { rows: InboxRow[] }) =>
+  db.insertInto("inbox").values(insert.rows),
+);
+const insertInboxFirst = prepared((db: QueryCreator<MessagingTables>, insert: { rows: InboxRow[] }) =>
+  db
+    .insertInto("inbox")
+    .values(insert.rows)
+    .onConflict((conflict) => conflict.doNothing())
+    .returning("message_id"),
+);
+
 const keyOf = (one: Accepted) => one.record.key ?? "";
 const byKey = (a: Accepted, b: Accepted) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0);
 
@@ -162,16 +185,9 @@ export async function startConsumer(options: ConsumerOptions, deps: ConsumerDeps
   /** Ids of these messages already in the inbox (handled before), so their prepare is not repeated. */
   const alreadyHandled = async (messages: Accepted[]): Promise<Set<string>> => {
     if (messages.length === 0) return new Set();
-    const rows = await deps.db
-      .selectFrom("inbox")
-      .select("message_id")
-      .where("consumer_group", "=", group)
-      .where(
-        "message_id",
-        "in",
-        messages.map(({ message }) => message.id),
-      )
-      .execute();
+    const { rows } = await deps.db.executeQuery(
+      handledAmong(deps.db, { group, ids: messages.map(({ message }) => message.id) }),
+    );
     return new Set(rows.map((row) => row.message_id as string));
   };
 
@@ -192,14 +208,9 @@ export async function startConsumer(options: ConsumerOptions, deps: ConsumerDeps
       const rows = [...ids].map(([message_id, type]) => ({ consumer_group: group, message_id, type }));
       const toApply = checked
         ? new Set(
-            (
-              await trx
-                .insertInto("inbox")
-                .values(rows)
-                .onConflict((conflict) => conflict.doNothing())
-                .returning("message_id")
-                .execute()
-            ).map((row) => row.message_id as string),
+            (await trx.executeQuery(insertInboxFirst(trx, { rows }))).rows.map(
+              (row) => row.message_id as string,
+            ),
           )
         : new Set(ids.keys());
       for (const one of accepted) {
@@ -207,7 +218,7 @@ export async function startConsumer(options: ConsumerOptions, deps: ConsumerDeps
         await traced(one, () => one.handler.apply(trx, one.message, one.prepared));
       }
       if (!checked)
-        await sendAhead(trx, trx.insertInto("inbox").values(rows), (error) =>
+        await sendAhead(trx, insertInbox(trx, { rows }), (error) =>
           isUniqueViolation(error) ? new HandledBefore(error) : error,
         );
     });

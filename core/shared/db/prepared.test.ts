@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "bun:test";
-import { type Kysely, type QueryCreator, sql } from "kysely";
+import { type Generated, type Kysely, type QueryCreator, sql } from "kysely";
 import { createDb, dropDatabase, ensureDatabase } from ".";
 import { prepared } from "./prepared";
 
 interface Database {
-  items: { id: number; label: string; seen_at: Date | null; note: string };
+  items: { id: number; label: string; seen_at: Date | null; note: Generated<string> };
 }
 
 const database = `qc_prepared_${crypto.randomUUID().slice(0, 8)}`;

@@ -1,7 +1,8 @@
 import { type AnyMessage, topicOf } from "@qc/contracts";
-import type { Insertable, Kysely } from "kysely";
-import type { OutboxTable } from "../db/messaging";
+import type { Insertable, Kysely, QueryCreator } from "kysely";
+import type { MessagingTables, OutboxTable } from "../db/messaging";
 import { sendAhead } from "../db/pipeline";
+import { prepared } from "../db/prepared";
 import { afterCommit, beforeCommit, runsBeforeCommit } from "../db/transaction";
 import { injectTraceHeaders } from "../telemetry/tracing";
 import { outboxCommitted } from "./wakeup";
@@ -22,11 +23,15 @@ function rowOf(message: AnyMessage, active: TraceHeaders): OutboxRow {
   };
 }
 
+const insertOutbox = prepared((db: QueryCreator<MessagingTables>, insert: { rows: OutboxRow[] }) =>
+  db.insertInto("outbox").values(insert.rows),
+);
+
 async function insertRows(trx: Kysely<any>, rows: OutboxRow[], { withCommit = false } = {}): Promise<void> {
   if (rows.length === 0) return;
-  const insert = trx.insertInto("outbox").values(rows);
+  const insert = insertOutbox(trx, { rows });
   // Written just before the commit, the rows go out with it, in the same round trip (see sendAhead).
-  await (withCommit ? sendAhead(trx, insert) : insert.execute());
+  await (withCommit ? sendAhead(trx, insert) : trx.executeQuery(insert));
   afterCommit(trx, outboxCommitted);
 }
 

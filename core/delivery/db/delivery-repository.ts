@@ -1,4 +1,5 @@
-import { type Kysely, sql } from "kysely";
+import { type Kysely, type QueryCreator, sql } from "kysely";
+import { prepared } from "../../shared/db/prepared";
 import type { DeliveryState } from "../domain/transitions";
 import type { Database, DeliveriesTable, DeliveryRow, RiderRow } from "./schema";
 
@@ -14,22 +15,26 @@ export const findDeliveryTrace = (
     .where("order_id", "=", orderId)
     .executeTakeFirst();
 
-export function findDelivery(db: Kysely<Database>, orderId: string): Promise<DeliveryRow | undefined> {
-  return db
-    .selectFrom("deliveries")
-    .selectAll()
-    .where("order_id", "=", orderId)
-    .forUpdate()
-    .executeTakeFirst();
+// The statements of every checkout's CreateDelivery, built by Kysely once per shape (see prepared).
+const lockedDelivery = prepared((db: QueryCreator<Database>, key: { orderId: string }) =>
+  db.selectFrom("deliveries").selectAll().where("order_id", "=", key.orderId).forUpdate(),
+);
+
+type NewDelivery = Omit<DeliveriesTable, "created_at" | "updated_at" | "traceparent"> & {
+  traceparent?: string | null;
+};
+const deliveryInsert = prepared((db: QueryCreator<Database>, insert: { delivery: NewDelivery }) =>
+  db.insertInto("deliveries").values(insert.delivery).returningAll(),
+);
+
+export async function findDelivery(db: Kysely<Database>, orderId: string): Promise<DeliveryRow | undefined> {
+  return (await db.executeQuery(lockedDelivery(db, { orderId }))).rows[0];
 }
 
-export function insertDelivery(
-  db: Kysely<Database>,
-  delivery: Omit<DeliveriesTable, "created_at" | "updated_at" | "traceparent"> & {
-    traceparent?: string | null;
-  },
-): Promise<DeliveryRow> {
-  return db.insertInto("deliveries").values(delivery).returningAll().executeTakeFirstOrThrow();
+export async function insertDelivery(db: Kysely<Database>, delivery: NewDelivery): Promise<DeliveryRow> {
+  const [inserted] = (await db.executeQuery(deliveryInsert(db, { delivery }))).rows;
+  if (!inserted) throw new Error(`delivery of order ${delivery.order_id} was not inserted`);
+  return inserted;
 }
 
 export function updateDelivery(
@@ -45,34 +50,39 @@ export function updateDelivery(
     .executeTakeFirstOrThrow();
 }
 
+const nearestFreeRider = prepared(
+  (db: QueryCreator<Database>, near: { storeId: string; lat: number; lng: number }) =>
+    db
+      .updateTable("riders")
+      .set({ status: "BUSY" })
+      .where("rider_id", "=", (eb) =>
+        eb
+          .selectFrom("riders")
+          .select("rider_id")
+          .where("store_id", "=", near.storeId)
+          .where("status", "=", "FREE")
+          .where("active", "=", true)
+          // Equirectangular distance: ordering only, exact enough within a store's few kilometres.
+          .orderBy(
+            sql`power(lat - ${near.lat}, 2) + power((lng - ${near.lng}) * cos(radians(${near.lat})), 2)`,
+          )
+          .limit(1)
+          .forUpdate()
+          .skipLocked(),
+      )
+      .returningAll(),
+);
+
 /**
  * Takes the store's free rider nearest to a point (now BUSY); riders another transaction is assigning are
  * skipped rather than waited for, so two deliveries never get the same rider.
  */
-export function takeNearestFreeRider(
+export async function takeNearestFreeRider(
   db: Kysely<Database>,
   storeId: string,
   near: { lat: number; lng: number },
 ): Promise<RiderRow | undefined> {
-  // Equirectangular distance: ordering only, exact enough within a store's few kilometres.
-  const squaredDistance = sql`power(lat - ${near.lat}, 2) + power((lng - ${near.lng}) * cos(radians(${near.lat})), 2)`;
-  return db
-    .updateTable("riders")
-    .set({ status: "BUSY" })
-    .where("rider_id", "=", (eb) =>
-      eb
-        .selectFrom("riders")
-        .select("rider_id")
-        .where("store_id", "=", storeId)
-        .where("status", "=", "FREE")
-        .where("active", "=", true)
-        .orderBy(squaredDistance)
-        .limit(1)
-        .forUpdate()
-        .skipLocked(),
-    )
-    .returningAll()
-    .executeTakeFirst();
+  return (await db.executeQuery(nearestFreeRider(db, { storeId, lat: near.lat, lng: near.lng }))).rows[0];
 }
 
 export async function setRider(

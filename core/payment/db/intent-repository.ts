@@ -1,21 +1,28 @@
-import { type Kysely, sql } from "kysely";
+import { type Kysely, type QueryCreator, sql } from "kysely";
+import { prepared } from "../../shared/db/prepared";
 import type { Database, IntentRow, IntentStatus } from "./schema";
 
 export function findIntentByOrder(db: Kysely<Database>, orderId: string): Promise<IntentRow | undefined> {
   return db.selectFrom("payment_intents").selectAll().where("order_id", "=", orderId).executeTakeFirst();
 }
 
-/** Records an order's intent unless one is recorded already (then undefined): one statement, no lookup first. */
-export function insertIntentUnlessRecorded(
-  db: Kysely<Database>,
-  intent: Pick<IntentRow, "payment_id" | "order_id" | "status"> & Partial<IntentRow>,
-): Promise<IntentRow | undefined> {
-  return db
+type NewIntent = Pick<IntentRow, "payment_id" | "order_id" | "status"> & Partial<IntentRow>;
+
+// Every AuthorizePayment runs it: built by Kysely once per shape (see prepared).
+const intentUnlessRecorded = prepared((db: QueryCreator<Database>, insert: { intent: NewIntent }) =>
+  db
     .insertInto("payment_intents")
-    .values(intent)
+    .values(insert.intent)
     .onConflict((oc) => oc.column("order_id").doNothing())
-    .returningAll()
-    .executeTakeFirst();
+    .returningAll(),
+);
+
+/** Records an order's intent unless one is recorded already (then undefined): one statement, no lookup first. */
+export async function insertIntentUnlessRecorded(
+  db: Kysely<Database>,
+  intent: NewIntent,
+): Promise<IntentRow | undefined> {
+  return (await db.executeQuery(intentUnlessRecorded(db, { intent }))).rows[0];
 }
 
 export async function insertIntent(

@@ -1,7 +1,14 @@
-import { type Kysely, sql } from "kysely";
+import { type Insertable, type Kysely, type QueryCreator, sql } from "kysely";
 import { sendAhead } from "../../shared/db/pipeline";
+import { prepared } from "../../shared/db/prepared";
 import { type Movement, postingsFor } from "../domain/ledger";
-import type { Database } from "./schema";
+import type { Database, LedgerEntriesTable } from "./schema";
+
+// Every movement books one: built by Kysely once per shape (see prepared).
+const insertPostings = prepared(
+  (db: QueryCreator<Database>, insert: { rows: Insertable<LedgerEntriesTable>[] }) =>
+    db.insertInto("ledger_entries").values(insert.rows),
+);
 
 /**
  * Books one movement as one balanced ledger transaction (the deferred trigger re-checks at commit). Nothing
@@ -14,8 +21,8 @@ export async function post(
   const txnId = Bun.randomUUIDv7();
   await sendAhead(
     db,
-    db.insertInto("ledger_entries").values(
-      postingsFor(entry.movement, entry.amountMinor).map((posting) => ({
+    insertPostings(db, {
+      rows: postingsFor(entry.movement, entry.amountMinor).map((posting) => ({
         txn_id: txnId,
         payment_id: entry.paymentId,
         movement: entry.movement,
@@ -24,7 +31,7 @@ export async function post(
         debit_minor: posting.debitMinor,
         credit_minor: posting.creditMinor,
       })),
-    ),
+    }),
   );
 }
 

@@ -22,6 +22,10 @@ export const clientOptions = (options: KafkaBusOptions, role: string) => ({
   timeout: 5_000,
   retries: 5,
   retryDelay: 300,
+  // Kafka's own clients refresh metadata every 5 minutes (metadata.max.age.ms); this client's default of 5 s
+  // had every producer and consumer of every service ask the broker for it about once a second between them.
+  // A moved leader or a deleted topic answers an error that makes the client refresh at once.
+  metadataMaxAge: 300_000,
 });
 
 export const strings = { serializers: stringSerializers, deserializers: stringDeserializers };

@@ -30,13 +30,21 @@ class Placeholder {
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && Object.getPrototypeOf(value) === Object.prototype;
 
-/** What fixes the SQL: keys and array lengths, and where a value is undefined. */
+/**
+ * What fixes the SQL: keys and array lengths, and where a value is undefined. Run on every call, so plain
+ * loops and each key prefixed with its length (unambiguous without escaping).
+ */
 function shapeOf(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(shapeOf).join(",")}]`;
-  if (isRecord(value))
-    return `{${Object.keys(value)
-      .map((key) => `${JSON.stringify(key)}:${shapeOf(value[key])}`)
-      .join(",")}}`;
+  if (Array.isArray(value)) {
+    let shape = "[";
+    for (const item of value) shape += `${shapeOf(item)},`;
+    return `${shape}]`;
+  }
+  if (isRecord(value)) {
+    let shape = "{";
+    for (const key in value) shape += `${key.length}:${key}${shapeOf(value[key])}`;
+    return `${shape}}`;
+  }
   return value === undefined ? "u" : "v";
 }
 
@@ -50,8 +58,11 @@ function placeholders(value: unknown, path: (string | number)[] = []): unknown {
   return value === undefined ? undefined : new Placeholder(path);
 }
 
-const at = (value: unknown, path: readonly (string | number)[]) =>
-  path.reduce<unknown>((inner, key) => (inner as Record<string | number, unknown>)[key], value);
+function at(value: unknown, path: readonly (string | number)[]): unknown {
+  let inner = value;
+  for (const key of path) inner = (inner as Record<string | number, unknown>)[key];
+  return inner;
+}
 
 /**
  * A statement whose SQL Kysely writes once per shape of `args` (see above). `build` must use the values in

@@ -63,8 +63,12 @@ export interface SubscribeOptions {
   gatherMs?: number;
 }
 
-/** The gather window of the groups whose effects nobody waits on at checkout (read models, clean-ups). */
-export const BACKGROUND_GATHER_MS = 200;
+/**
+ * The gather window of the groups whose effects nobody waits on at checkout (read models, clean-ups, pick tasks,
+ * notifications): long enough that under load a fetch carries many orders, short enough that availability is
+ * at most a second or two stale and a shopper's live view lags by half a second at most.
+ */
+export const BACKGROUND_GATHER_MS = 500;
 
 export interface Subscription {
   /** Finishes the in-flight records, commits their offsets and leaves the group. */

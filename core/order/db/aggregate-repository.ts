@@ -52,6 +52,8 @@ const row = (saga: SagaState, order: OrderState, deadlineAt: Date | null) => ({
   version: order.version,
 });
 
+type SagaColumns = ReturnType<typeof row>;
+
 /** What a statement that records events writes: the event rows and the order's new projection rows. */
 interface Recorded {
   events: EventRow[];
@@ -71,19 +73,17 @@ const recording = (db: QueryCreator<Database>, recorded: Recorded) =>
 const creation = prepared(
   (
     db: QueryCreator<Database>,
-    created: Recorded & { saga: ReturnType<typeof row> & { order_id: string; data: string } },
+    created: Recorded & { saga: SagaColumns & { order_id: string; data: string } },
   ) => recording(db, created).insertInto("sagas").values(created.saga),
 );
 const sagaUpdate = prepared(
-  (
-    db: QueryCreator<Database>,
-    step: { orderId: string; saga: ReturnType<typeof row> & { updated_at: Date } },
-  ) => db.updateTable("sagas").set(step.saga).where("order_id", "=", step.orderId),
+  (db: QueryCreator<Database>, step: { orderId: string; saga: SagaColumns & { updated_at: Date } }) =>
+    db.updateTable("sagas").set(step.saga).where("order_id", "=", step.orderId),
 );
 const recordingStep = prepared(
   (
     db: QueryCreator<Database>,
-    step: Recorded & { orderId: string; saga: ReturnType<typeof row> & { updated_at: Date } },
+    step: Recorded & { orderId: string; saga: SagaColumns & { updated_at: Date } },
   ) => recording(db, step).updateTable("sagas").set(step.saga).where("order_id", "=", step.orderId),
 );
 const lock = prepared((db: QueryCreator<Database>, key: { orderId: string }) =>

@@ -20,7 +20,7 @@ import {
   shopUntil,
   withRetries,
 } from "./support/edge-shoppers";
-import { cpuReport, cpuSnapshot } from "./support/process-cpu";
+import { cpuReport, cpuSnapshot, machineLine, machineSnapshot } from "./support/process-cpu";
 
 const concurrency = Number(process.argv[3] ?? 32);
 const seconds = Number(process.argv[4] ?? 30);
@@ -86,11 +86,13 @@ await runEdgeBench(
 
     say(`${concurrency} shoppers checking out for ${seconds} s`);
     const before = cpuSnapshot({ root: process.pid });
+    const machineBefore = machineSnapshot();
     const started = performance.now();
     const endAt = started + seconds * 1000;
     await shopUntil(client, shoppers, shop, endAt, record);
     const elapsed = (performance.now() - started) / 1000;
     const after = cpuSnapshot({ root: process.pid });
+    const machineAfter = machineSnapshot();
 
     const confirmed = outcomes.get("CONFIRMED") ?? 0;
     latencies.sort((a, b) => a - b);
@@ -102,7 +104,8 @@ await runEdgeBench(
         `outcomes ${JSON.stringify(Object.fromEntries(outcomes))}; POST answered 201 ×${requests.answered201}, ` +
         `202 ×${requests.answered202}, then ${requests.polls} polls`,
     );
-    cpuReport(before, after, confirmed);
+    const rows = cpuReport(before, after, confirmed);
+    console.log(machineLine(machineBefore, machineAfter, rows.at(-1)?.seconds ?? 0));
     console.log(
       "(postgres, kafka, redis and rabbitmq are the machine's shared servers: other work on this machine counts there)",
     );

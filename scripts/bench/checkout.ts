@@ -15,7 +15,14 @@ import { address, startCheckoutWorld } from "../../core/tests/support/checkout-w
 import { startKafka } from "../infra/kafka";
 import { ensureMachineServices } from "../infra/services";
 import { orderTimeline } from "./support/order-timeline";
-import { cpuReport, cpuSnapshot, wakeUpLine, wakeUpSnapshot } from "./support/process-cpu";
+import {
+  cpuReport,
+  cpuSnapshot,
+  machineLine,
+  machineSnapshot,
+  wakeUpLine,
+  wakeUpSnapshot,
+} from "./support/process-cpu";
 
 const total = Number(process.argv[3] ?? 200);
 const concurrency = Number(process.argv[4] ?? 16);
@@ -114,6 +121,7 @@ try {
   const outcomes = new Map<string, number>();
   console.log(`measuring ${total} checkouts, ${concurrency} at a time`);
   const cpuBefore = cpuSnapshot({ root: process.pid });
+  const machineBefore = machineSnapshot();
   const wakeUpsBefore = wakeUpSnapshot({ root: process.pid });
   const commitsBefore = await commits();
   const started = performance.now();
@@ -124,6 +132,7 @@ try {
   const seconds = (performance.now() - started) / 1000;
   const committed = (await commits()) - commitsBefore;
   const cpuAfter = cpuSnapshot({ root: process.pid });
+  const machineAfter = machineSnapshot();
   const wakeUpsAfter = wakeUpSnapshot({ root: process.pid });
 
   latencies.sort((a, b) => a - b);
@@ -148,7 +157,8 @@ try {
   console.log(
     `Postgres: ${(committed / total).toFixed(1)} commits per order (every service and the card simulator)`,
   );
-  cpuReport(cpuBefore, cpuAfter, total);
+  const cpuUse = cpuReport(cpuBefore, cpuAfter, total);
+  console.log(machineLine(machineBefore, machineAfter, cpuUse.at(-1)?.seconds ?? 0));
   console.log(wakeUpLine(wakeUpsBefore, wakeUpsAfter, total, ["postgres", ...SERVICE_NAMES]));
   // Where the time goes: the mean wait before each recorded saga fact, and why orders were rejected.
   const steps = await sql<{ step: string; orders: number; mean_ms: number; max_ms: number }>`

@@ -4,6 +4,8 @@ import {
   cpuReport,
   cpuRows,
   cpuSnapshot,
+  machineLine,
+  machineSnapshot,
   readProcess,
   treeOf,
   wakeUpLine,
@@ -137,5 +139,34 @@ describe("wakeUpSnapshot", () => {
       ["postgres", "order", "cart"],
     );
     expect(line).toEndWith("postgres 30.0, order 6.0, cart 0.0");
+  });
+});
+
+describe("the machine over a window", () => {
+  // /proc/stat in clock ticks: user nice system idle iowait irq softirq steal guest guest_nice.
+  const stat = (user: number, idle: number, iowait: number, steal: number) =>
+    `cpu  ${user} 0 0 ${idle} ${iowait} 0 0 ${steal} 0 0\ncpu0 0 0 0 0 0 0 0 0 0 0\ncpu1 0 0 0 0 0 0 0 0 0 0\nintr 1\n`;
+
+  it("reads the machine's states and counts its cores", () => {
+    const snapshot = machineSnapshot(stat(300, 500, 0, 100));
+    expect(snapshot.cores).toBe(2);
+    expect(snapshot.busy / snapshot.idle).toBeCloseTo(300 / 500);
+    expect(snapshot.steal / snapshot.idle).toBeCloseTo(100 / 500);
+  });
+
+  it("says what share of the window was busy, the platform's, idle and stolen", () => {
+    const before = machineSnapshot(stat(0, 0, 0, 0));
+    const after = machineSnapshot(stat(600, 200, 0, 200));
+    const total = after.busy + after.idle + after.steal;
+    expect(machineLine(before, after, total / 2)).toBe(
+      "machine over the window (2 cores): busy 60 % (the platform's processes 50 %), idle 20 %, iowait 0 %, " +
+        "stolen by the hypervisor 20 %",
+    );
+  });
+
+  it("reads this machine", () => {
+    const now = machineSnapshot();
+    expect(now.cores).toBeGreaterThan(0);
+    expect(now.busy + now.idle).toBeGreaterThan(0);
   });
 });

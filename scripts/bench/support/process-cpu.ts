@@ -277,3 +277,53 @@ export function cpuReport(
   }
   return rows;
 }
+
+/** The machine's CPU time so far, from the first line of /proc/stat, in seconds per state (every core summed). */
+export interface MachineSnapshot {
+  cores: number;
+  busy: number;
+  idle: number;
+  iowait: number;
+  /** Time the hypervisor gave to other guests while this one had work. */
+  steal: number;
+}
+
+export function machineSnapshot(stat = readFileSync("/proc/stat", "utf8")): MachineSnapshot {
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = (/^cpu\s+(.*)$/m.exec(stat)?.[1] ?? "")
+    .split(/\s+/)
+    .map((ticks) => Number(ticks) / clockTicks);
+  const cores = (stat.match(/^cpu\d+\s/gm) ?? []).length;
+  const sum = (...values: (number | undefined)[]) =>
+    values.reduce<number>((total, value) => total + (value ?? 0), 0);
+  return {
+    cores,
+    busy: sum(user, nice, system, irq, softirq),
+    idle: sum(idle),
+    iowait: sum(iowait),
+    steal: sum(steal),
+  };
+}
+
+/**
+ * How the machine spent the measured window, as shares of all its cores: busy (and how much of that the
+ * platform's roles were), idle, waiting on the disk, and stolen by the hypervisor. A run with idle cores is
+ * bound by waiting, not by CPU; one with steal ran on less machine than it was given.
+ */
+export function machineLine(
+  before: MachineSnapshot,
+  after: MachineSnapshot,
+  platformSeconds: number,
+): string {
+  const total =
+    after.busy +
+    after.idle +
+    after.iowait +
+    after.steal -
+    (before.busy + before.idle + before.iowait + before.steal);
+  const share = (seconds: number) => `${((100 * Math.max(0, seconds)) / (total || 1)).toFixed(0)} %`;
+  return (
+    `machine over the window (${after.cores} cores): busy ${share(after.busy - before.busy)} ` +
+    `(the platform's processes ${share(platformSeconds)}), idle ${share(after.idle - before.idle)}, ` +
+    `iowait ${share(after.iowait - before.iowait)}, stolen by the hypervisor ${share(after.steal - before.steal)}`
+  );
+}

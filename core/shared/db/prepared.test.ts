@@ -97,6 +97,39 @@ describe("statements built once per shape", () => {
     expect(notes.map((row) => row.note)).toEqual(["given", "none"]);
   });
 
+  it("writes a null into the SQL where Kysely would (is null), so a null is part of the shape", async () => {
+    await db
+      .insertInto("items")
+      .values([
+        { id: 1, label: "a", seen_at: null },
+        { id: 2, label: "b", seen_at: new Date(0) },
+      ])
+      .execute();
+    const seen = prepared((db: QueryCreator<Database>, args: { at: Date | null }) =>
+      db.selectFrom("items").select("id").where("seen_at", "is not", args.at),
+    );
+    expect((await db.executeQuery(seen(db, { at: null }))).rows).toEqual([{ id: 2 }]);
+    const plain = db.selectFrom("items").select("id").where("seen_at", "is not", null).compile();
+    expect(seen(db, { at: null }).sql).toBe(plain.sql);
+  });
+
+  it("builds a statement past the cached size each time, with the same SQL", async () => {
+    const rows = Array.from({ length: 90 }, (_, i) => ({ id: i + 1, label: `l${i}`, seen_at: null }));
+    const before = builds;
+    for (const label of ["x", "y"]) {
+      const once = preparedUpsert(db, { rows, label });
+      const plain = upsert(db, { rows, label }).compile();
+      expect(once.sql).toBe(plain.sql);
+      expect(once.parameters).toEqual(plain.parameters);
+      await db.executeQuery(once);
+    }
+    // 271 parameters, past the 256 kept: both prepared calls build, as both plain ones do.
+    expect(builds - before).toBe(4);
+    expect(await db.selectFrom("items").select(db.fn.countAll().as("n")).executeTakeFirst()).toEqual({
+      n: 90,
+    });
+  });
+
   it("keeps the builder's own constants", async () => {
     await db
       .insertInto("items")

@@ -36,8 +36,8 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && Object.getPrototypeOf(value) === Object.prototype;
 
 /**
- * What fixes the SQL: keys and array lengths, and where a value is undefined. Run on every call, so plain
- * loops and each key prefixed with its length (unambiguous without escaping).
+ * What fixes the SQL: keys and array lengths, and where a value is undefined or null. Run on every call, so
+ * plain loops and each key prefixed with its length (unambiguous without escaping).
  */
 function shapeOf(value: unknown): string {
   if (Array.isArray(value)) {
@@ -69,17 +69,17 @@ function at(value: unknown, path: readonly (string | number)[]): unknown {
   return inner;
 }
 
-/**
- * A statement whose SQL Kysely writes once per shape of `args` (see above). `build` must use the values in
- * `args` only as values, never compute with them or branch on them: it is run with placeholders. Returns
- * the compiled statement for these values, for `db.executeQuery` or `sendAhead`.
- */
 // What is kept per statement is bounded, since row counts are part of a shape: at most 32 shapes, each of at most
 // 256 parameters (an entry keeps its operation tree, ≈ 300 bytes per parameter: ≤ 2.5 MB per statement). A
 // shape beyond either is built each time, as without this.
 const MAX_SHAPES = 32;
 const MAX_CACHED_PARAMETERS = 256;
 
+/**
+ * A statement whose SQL Kysely writes once per shape of `args` (see above). `build` must use the values in
+ * `args` only as values, never compute with them or branch on them: it is run with placeholders. Returns
+ * the compiled statement for these values, for `db.executeQuery` or `sendAhead`.
+ */
 export function prepared<DB, Args extends object, O>(
   build: (db: QueryCreator<DB>, args: Args) => Compilable<O>,
 ): (db: QueryCreator<DB>, args: Args) => CompiledQuery<O> {

@@ -23,7 +23,7 @@ export const clientOptions = (options: KafkaBusOptions, role: string) => ({
   retries: 5,
   retryDelay: 300,
   // Kafka's own clients refresh metadata every 5 minutes (metadata.max.age.ms); this client's default of 5 s
-  // had every producer and consumer of every service ask the broker for it about once a second between them.
+  // had the producers and consumers of every service ask the broker for it several times a second between them.
   // A moved leader or a deleted topic answers an error that makes the client refresh at once.
   metadataMaxAge: 300_000,
 });

@@ -4,13 +4,16 @@ import { join, resolve } from "node:path";
 import { loadConfig } from "../core/shared/config";
 import { dropDatabase } from "../core/shared/db";
 import { SERVICE_NAMES } from "../core/shared/runtime/context";
-import { quietPort } from "../core/shared/testing/ports";
+import { quietPorts } from "../core/shared/testing/ports";
 
 const root = resolve(import.meta.dir, "..");
 
-// Ports below the ephemeral range: the platform starts over a minute, and an outgoing connection could take
-// a port 0 handed out before it.
-const freePort = () => quietPort();
+// Ports below the ephemeral range (the platform starts over a minute, and an outgoing connection could take a
+// port 0 handed out before it), all different: each service's gRPC port is picked too, since the default (its
+// HTTP port + 1000) may be one of the others (a CI run lost cart's gRPC port to one).
+const [kafkaPort, edgePort, inspectorPort, upstashPort, ...servicePorts] = quietPorts(
+  4 + 2 * SERVICE_NAMES.length,
+);
 
 /** Every process below `pid`, read from /proc (children, grandchildren: wrangler's workerd, Kafka's JVM…). */
 const descendantsOf = (pid: number): number[] => {
@@ -124,8 +127,6 @@ async function stockANewStoreAndSell(edge: string, adminToken: string) {
 }
 
 describe("npm run dev", () => {
-  const kafkaPort = freePort();
-  const edgePort = freePort();
   const database = `postgres://postgres@127.0.0.1:5432/qc_dev_${crypto.randomUUID().slice(0, 8)}`;
   afterAll(async () => {
     await dropDatabase(database, { derived: true });
@@ -141,12 +142,17 @@ describe("npm run dev", () => {
       KAFKA_BROKERS: `127.0.0.1:${kafkaPort}`,
       TOPIC_PREFIX: `dev${crypto.randomUUID().slice(0, 6)}`,
       EDGE_URL: edge,
-      EDGE_INSPECTOR_PORT: String(freePort()),
-      UPSTASH_PORT: String(freePort()),
+      EDGE_INSPECTOR_PORT: String(inspectorPort),
+      UPSTASH_PORT: String(upstashPort),
       LOG_LEVEL: "warn",
       // As a developer runs it, not as bun test's own NODE_ENV=test (which switches the edge pushes off).
       NODE_ENV: "development",
-      ...Object.fromEntries(SERVICE_NAMES.map((name) => [`${name.toUpperCase()}_PORT`, String(freePort())])),
+      ...Object.fromEntries(
+        SERVICE_NAMES.flatMap((name, i) => [
+          [`${name.toUpperCase()}_PORT`, String(servicePorts[2 * i])],
+          [`${name.toUpperCase()}_GRPC_PORT`, String(servicePorts[2 * i + 1])],
+        ]),
+      ),
     };
     const dev = Bun.spawn([process.execPath, "scripts/dev.ts"], {
       cwd: root,

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from "bun:test";
 import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { loadConfig } from "../core/shared/config";
+import { loadConfig, localPostgresUrl } from "../core/shared/config";
 import { dropDatabase } from "../core/shared/db";
 import { SERVICE_NAMES } from "../core/shared/runtime/context";
 import { quietPorts } from "../core/shared/testing/ports";
@@ -127,7 +127,7 @@ async function stockANewStoreAndSell(edge: string, adminToken: string) {
 }
 
 describe("npm run dev", () => {
-  const database = `postgres://postgres@127.0.0.1:5432/qc_dev_${crypto.randomUUID().slice(0, 8)}`;
+  const database = localPostgresUrl(`qc_dev_${crypto.randomUUID().slice(0, 8)}`);
   afterAll(async () => {
     await dropDatabase(database, { derived: true });
     rmSync(join(root, `.qc/kafka/data-${kafkaPort}`), { recursive: true, force: true });

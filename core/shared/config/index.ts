@@ -1,4 +1,7 @@
 import { z } from "zod";
+import { localPostgresUrl } from "./local-postgres";
+
+export { localPostgresUrl };
 
 const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
 const csv = z
@@ -11,7 +14,7 @@ export const ConfigSchema = z.object({
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
   HOST: z.string().min(1).default("127.0.0.1"),
-  DATABASE_URL: z.url().default("postgres://postgres@127.0.0.1:5432/quickcommerce"),
+  DATABASE_URL: z.url().default(localPostgresUrl("quickcommerce")),
   // One of them is the outbox relay's own session (it holds it while it runs).
   DB_POOL_MAX: z.coerce.number().int().min(2).max(100).default(5),
   REDIS_URL: z.url().default("redis://127.0.0.1:6379"),

@@ -1,7 +1,7 @@
 import { topicDeclarations } from "@qc/contracts";
 import type { Kysely } from "kysely";
 import { deleteTopics } from "../bus/kafka";
-import { type Config, loadConfig } from "../config";
+import { type Config, loadConfig, localPostgresUrl } from "../config";
 import { createDb, dropDatabase, ensureDatabase } from "../db";
 import { INTERNAL_PREFIX, serviceAuthHeaders } from "../http/service-auth";
 import { deleteDeclaredQueues } from "../queue/rabbitmq";
@@ -64,7 +64,7 @@ export async function testEnvironment(
     ...process.env,
     NODE_ENV: "test",
     LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
-    DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${database}`,
+    DATABASE_URL: localPostgresUrl(database),
     TOPIC_PREFIX: `t${suffix}`,
     QUEUE_PREFIX: `t${suffix}`,
     QUEUE_EXPIRES_MS: "600000",

@@ -9,6 +9,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { localPostgresUrl } from "../../../core/shared/config";
 import { dropDatabase } from "../../../core/shared/db";
 import { SERVICE_NAMES } from "../../../core/shared/runtime/context";
 import { PRODUCTION_SAMPLE_RATIO } from "../../../core/shared/telemetry/tracing";
@@ -50,7 +51,7 @@ export async function runEdgeBench(
   const root = resolve(import.meta.dir, "../../..");
   const run = crypto.randomUUID().slice(0, 8);
   const say = (line: string) => console.log(`[${options.name}] ${line}`);
-  const database = `postgres://postgres@127.0.0.1:5432/qc_bench_${options.name.replaceAll("-", "_")}_${run}`;
+  const database = localPostgresUrl(`qc_bench_${options.name.replaceAll("-", "_")}_${run}`);
   const persistTo = mkdtempSync(join(tmpdir(), `qc-bench-${options.name}-`));
   mkdirSync(join(root, ".qc/bench"), { recursive: true });
   const logFile = join(root, `.qc/bench/${options.name}-${run}.log`);

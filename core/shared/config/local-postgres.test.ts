@@ -14,7 +14,7 @@ describe("localPostgresUrl", () => {
     const client = new pg.Client({ connectionString: url });
     clients.push(client);
     await client.connect();
-    const { rows } = await client.query<{ address: string | null }>(
+    const { rows } = await client.query<{ address: string | null; database: string }>(
       "select host(inet_server_addr()) as address, current_database() as database",
     );
     return rows[0];
@@ -25,7 +25,7 @@ describe("localPostgresUrl", () => {
     expect(await serverAddressOf(localPostgresUrl("postgres"))).toEqual({
       address: hasSocket ? null : "127.0.0.1",
       database: "postgres",
-    } as never);
+    });
   });
 
   it("keeps host and port for what probes the server over TCP", () => {

@@ -40,7 +40,7 @@ export interface EdgeBenchOptions {
   name: string;
   /** Past this, everything is stopped and the run fails (start-up and seeding included). */
   timeoutSeconds: number;
-  /** `wrangler dev --var`s over `RAISED_RATE_LIMITS`. */
+  /** `wrangler dev --var`s over `RAISED_RATE_LIMITS` and `REQUEST_LOG_LEVEL=warn`. */
   edgeVars?: Record<string, string>;
 }
 
@@ -96,7 +96,8 @@ export async function runEdgeBench(
         OTEL_SAMPLE_RATIO: process.env.OTEL_SAMPLE_RATIO ?? String(PRODUCTION_SAMPLE_RATIO),
         LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
       },
-      edgeVars: { ...RAISED_RATE_LIMITS, ...options.edgeVars },
+      // Like the services at LOG_LEVEL warn: the edge writes the lines of failed requests only (data points as ever).
+      edgeVars: { ...RAISED_RATE_LIMITS, REQUEST_LOG_LEVEL: "warn", ...options.edgeVars },
       seed: false,
       edgeLogLevel: "warn",
       edgeInspector: false,

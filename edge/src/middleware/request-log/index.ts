@@ -54,7 +54,8 @@ function writes(env: Env, level: Level): boolean {
 
 /**
  * One Analytics Engine data point (route, status, cache, role, latency; columns in edge/src/ops/data-points.ts)
- * and one JSON log line per request (as `REQUEST_LOG_LEVEL` allows). With `OPS_SOURCE=local` the point is also kept in the local Redis.
+ * and one JSON log line per request, as `REQUEST_LOG_LEVEL` allows. With `OPS_SOURCE=local` the point is also
+ * kept in the local Redis.
  */
 export function requestLog(options: RequestLogOptions = {}): MiddlewareHandler<AppEnv> {
   const log = options.log ?? ((line: string) => console.log(line));

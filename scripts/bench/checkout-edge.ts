@@ -9,8 +9,10 @@
  * Redis, workerd and wrangler, the Upstash server, this bench) over the measured window.
  * Stops everything it started, and itself after S + 8 minutes at the latest.
  * `npm run bench -- checkout-edge [C=32] [S=30] [W=15]`: the shoppers first shop W seconds unmeasured, so the
- * JIT compilers of workerd, every Bun service and the broker's JVM are done with the hot paths.
+ * JIT compilers of workerd, every Bun service and the broker's JVM are done with the hot paths; then the run's
+ * databases are analyzed as autovacuum would have analyzed them by then (see support/analyze).
  */
+import { analyzeAfterWarmUp } from "./support/analyze";
 import { runEdgeBench } from "./support/edge-bench";
 import {
   type CheckoutResult,
@@ -83,6 +85,7 @@ await runEdgeBench(
       say(`warming up: ${concurrency} shoppers checking out for ${warmUpSeconds} s (not measured)`);
       await shopUntil(client, shoppers, shop, performance.now() + warmUpSeconds * 1000, () => {});
     }
+    say(`analyzed ${(await analyzeAfterWarmUp(config.DATABASE_URL)).join(", ")} (autovacuum is off here)`);
 
     say(`${concurrency} shoppers checking out for ${seconds} s`);
     const before = cpuSnapshot({ root: process.pid });

@@ -5,7 +5,8 @@
  * once the order left PENDING. Prints confirmed orders/s, checkout→CONFIRMED p50/p99 (POST sent → 201
  * received), one order on the idle platform, where each order waited (mean per saga step), Postgres commits
  * per order and CPU seconds per 1,000 orders for each process from /proc.
- * `npm run bench -- checkout [N=200] [C=16] [W=300]`: W unmeasured checkouts warm the platform up first.
+ * `npm run bench -- checkout [N=200] [C=16] [W=300]`: W unmeasured checkouts warm the platform up first, then
+ * its databases are analyzed as autovacuum would have analyzed them by then (see support/analyze).
  */
 import { type Kysely, sql } from "kysely";
 import { loadConfig } from "../../core/shared/config";
@@ -14,6 +15,7 @@ import { PRODUCTION_SAMPLE_RATIO } from "../../core/shared/telemetry/tracing";
 import { address, startCheckoutWorld } from "../../core/tests/support/checkout-world";
 import { startKafka } from "../infra/kafka";
 import { ensureMachineServices } from "../infra/services";
+import { analyzeAfterWarmUp } from "./support/analyze";
 import { orderTimeline } from "./support/order-timeline";
 import {
   cpuReport,
@@ -103,6 +105,9 @@ try {
     await load(shoppers.splice(0, warmUp), () => {});
     await Bun.sleep(2_000);
   }
+  console.log(
+    `analyzed ${(await analyzeAfterWarmUp(world.env.config.DATABASE_URL)).join(", ")} (autovacuum is off here)`,
+  );
 
   const idle: { ms: number; orderId: string }[] = [];
   for (const shopper of shoppers.splice(0, idleOrders)) {

@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { Admin } from "@platformatic/kafka";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { dropDatabase } from "../../core/shared/db";
 import { SERVICE_NAMES } from "../../core/shared/runtime/context";
@@ -79,6 +80,7 @@ describe("GET /ops in a browser", () => {
       // load (600 requests a minute).
       edgeVars: RAISED_RATE_LIMITS,
       seed: false,
+      deleteTopicsOnStop: true,
       edgeLogLevel: "warn",
       // As the benches start the edge (wrangler's dev server, inspector off): this test is what runs that
       // launcher in CI, while scripts/dev.test.ts runs `wrangler dev` itself.
@@ -173,5 +175,17 @@ describe("GET /ops in a browser", () => {
     await page.reload();
     await until(page, `document.getElementById("error").textContent.includes("403")`);
     expect(await page.locator("#dashboard").isHidden()).toBe(true);
+
+    // Stopped, the run takes its topics with it: the broker is shared with every later test and bench.
+    const stopping = platform;
+    platform = undefined;
+    await stopping.stop();
+    const kafka = new Admin({ clientId: `ops-${run}-check`, bootstrapBrokers: config.KAFKA_BROKERS });
+    try {
+      const left = (await kafka.listTopics()).filter((topic) => topic.startsWith(config.TOPIC_PREFIX));
+      expect(left).toEqual([]);
+    } finally {
+      await kafka.close();
+    }
   }, 600_000);
 });

@@ -3,7 +3,7 @@ import { join, resolve } from "node:path";
 import { topicDeclarations } from "@qc/contracts";
 import type { Subprocess } from "bun";
 import { migrateAll } from "../../core/migrate";
-import { createKafkaBus } from "../../core/shared/bus/kafka";
+import { createKafkaBus, deleteTopics } from "../../core/shared/bus/kafka";
 import { type Config, loadConfig } from "../../core/shared/config";
 import { SERVICE_NAMES, type ServiceName, serviceUrl } from "../../core/shared/runtime/context";
 import { RUNTIME_ENV } from "../../core/shared/runtime/runtime-env";
@@ -57,6 +57,12 @@ export interface PlatformOptions {
    * Network events go to wrangler's Node process one request each and into its debug log file.
    */
   edgeInspector?: boolean;
+  /**
+   * Delete the run's topics when it stops (a bench's or a test's, under their own TOPIC_PREFIX): left behind,
+   * each run's 60-odd partitions would weigh on every later run of a broker whose data directory is kept.
+   * `npm run dev` keeps its topics, which hold the developer's data.
+   */
+  deleteTopicsOnStop?: boolean;
   /** Where wrangler keeps the edge's local KV (default `.qc/wrangler/<edge port>`, so runs don't share it). */
   persistTo?: string;
   /** Start a local Zipkin and send every service's spans to it. */
@@ -121,6 +127,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
   let stopping = false;
   let kafka: KafkaBroker | undefined;
   let zipkin: Awaited<ReturnType<typeof startZipkin>> | undefined;
+  let topicsCreated = false;
 
   const spawn = (name: string, command: string[], childEnv: Record<string, string> = {}) => {
     const child = Bun.spawn(command, {
@@ -151,6 +158,12 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     await Promise.race([Promise.all(order.map(({ child }) => child.exited)), Bun.sleep(15_000)]);
     for (const { child } of order) if (child.exitCode === null) child.kill("SIGKILL");
     await Promise.all(order.map(({ child }) => child.exited));
+    // While the broker still runs (see deleteTopicsOnStop).
+    if (topicsCreated && options.deleteTopicsOnStop && config.TOPIC_PREFIX)
+      await deleteTopics(
+        config.KAFKA_BROKERS,
+        topicDeclarations(config.TOPIC_PREFIX).map((topic) => topic.name),
+      ).catch(() => {});
     await kafka?.stop();
     await zipkin?.stop();
     await sink?.end();
@@ -174,6 +187,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     const bus = createKafkaBus({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-dev` });
     try {
       await bus.ensureTopics(topicDeclarations(config.TOPIC_PREFIX));
+      topicsCreated = true;
     } finally {
       await bus.disconnect();
     }

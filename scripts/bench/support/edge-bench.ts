@@ -99,6 +99,7 @@ export async function runEdgeBench(
       // Like the services at LOG_LEVEL warn: the edge writes the lines of failed requests only (data points as ever).
       edgeVars: { ...RAISED_RATE_LIMITS, REQUEST_LOG_LEVEL: "warn", ...options.edgeVars },
       seed: false,
+      deleteTopicsOnStop: true,
       edgeLogLevel: "warn",
       edgeInspector: false,
       logFile,

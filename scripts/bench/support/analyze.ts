@@ -5,8 +5,8 @@ import pg from "pg";
  * the planner's statistics of the run's database and of the databases derived from it (inventory's shards),
  * which makes Postgres re-plan every prepared statement on those tables. This machine's Postgres runs with
  * autovacuum off, so nothing else ever analyzes them: each service's named statements would keep the generic
- * plans they got on near-empty tables for the whole run (sequential scans of the outbox, the inbox and
- * notifications, each costing more with every row written). Returns the databases analyzed.
+ * plans they got on near-empty tables for the whole run (sequential scans of the outbox and of notifications,
+ * each costing more with every row written). Returns the databases analyzed.
  */
 export async function analyzeAfterWarmUp(databaseUrl: string): Promise<string[]> {
   const name = decodeURIComponent(new URL(databaseUrl).pathname.slice(1));

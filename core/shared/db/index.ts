@@ -76,40 +76,56 @@ export async function ensureDatabase(url: string): Promise<void> {
   }
 }
 
+/** The URL of another database on the same server as `url`. */
+const urlOf = (url: string, database: string) => {
+  const target = new URL(url);
+  target.pathname = `/${encodeURIComponent(database)}`;
+  return target.toString();
+};
+
+/**
+ * The database named in the URL and the databases named `<name>_*` that services derive from it (inventory's
+ * shards), each with its URL.
+ */
+export async function databaseFamily(url: string): Promise<{ name: string; url: string }[]> {
+  const name = decodeURIComponent(new URL(url).pathname.slice(1));
+  const client = new pg.Client({ connectionString: urlOf(url, "postgres") });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ datname: string }>(
+      "select datname from pg_database where datname = $1 or starts_with(datname, $1 || '_') order by 1",
+      [name],
+    );
+    return rows.map((row) => ({ name: row.datname, url: urlOf(url, row.datname) }));
+  } finally {
+    await client.end();
+  }
+}
+
 /**
  * Drops the database named in the URL, closing its connections first (tests clean up after themselves);
- * `derived` also drops the databases named `<name>_*` that services derive from it (inventory's shards).
+ * `derived` also drops its family (see databaseFamily).
  * Prepared transactions left in them (a test that killed a transfer's coordinator) are rolled back first:
  * they would block the drop and hold back vacuum on the whole server.
  */
 export async function dropDatabase(url: string, options: { derived?: boolean } = {}): Promise<void> {
-  const name = decodeURIComponent(new URL(url).pathname.slice(1));
-  const admin = new URL(url);
-  admin.pathname = "/postgres";
-  const client = new pg.Client({ connectionString: admin.toString() });
+  const family = options.derived
+    ? await databaseFamily(url)
+    : [{ name: decodeURIComponent(new URL(url).pathname.slice(1)), url }];
+  const client = new pg.Client({ connectionString: urlOf(url, "postgres") });
   await client.connect();
   try {
-    const family = options.derived
-      ? (
-          await client.query<{ datname: string }>(
-            "select datname from pg_database where datname = $1 or starts_with(datname, $1 || '_')",
-            [name],
-          )
-        ).rows.map((row) => row.datname)
-      : [name];
     for (const database of family) {
-      await rollbackPrepared(url, database);
-      await client.query(`drop database if exists "${database.replaceAll('"', '""')}" with (force)`);
+      await rollbackPrepared(database.url);
+      await client.query(`drop database if exists "${database.name.replaceAll('"', '""')}" with (force)`);
     }
   } finally {
     await client.end();
   }
 }
 
-async function rollbackPrepared(url: string, database: string): Promise<void> {
-  const target = new URL(url);
-  target.pathname = `/${encodeURIComponent(database)}`;
-  const client = new pg.Client({ connectionString: target.toString() });
+async function rollbackPrepared(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
   try {
     await client.connect();
   } catch {

@@ -1,4 +1,5 @@
 import pg from "pg";
+import { databaseFamily } from "../../../core/shared/db";
 
 /**
  * Does once, after a bench's warm-up, what autovacuum's analyze does in production as tables grow: refreshes
@@ -9,24 +10,9 @@ import pg from "pg";
  * each costing more with every row written). Returns the databases analyzed.
  */
 export async function analyzeAfterWarmUp(databaseUrl: string): Promise<string[]> {
-  const name = decodeURIComponent(new URL(databaseUrl).pathname.slice(1));
-  const admin = new pg.Client({ connectionString: databaseUrl });
-  await admin.connect();
-  let family: string[];
-  try {
-    family = (
-      await admin.query<{ datname: string }>(
-        "select datname from pg_database where datname = $1 or starts_with(datname, $1 || '_') order by 1",
-        [name],
-      )
-    ).rows.map((row) => row.datname);
-  } finally {
-    await admin.end();
-  }
+  const family = await databaseFamily(databaseUrl);
   for (const database of family) {
-    const url = new URL(databaseUrl);
-    url.pathname = `/${encodeURIComponent(database)}`;
-    const client = new pg.Client({ connectionString: url.toString() });
+    const client = new pg.Client({ connectionString: database.url });
     await client.connect();
     try {
       await client.query("analyze");
@@ -34,5 +20,5 @@ export async function analyzeAfterWarmUp(databaseUrl: string): Promise<string[]>
       await client.end();
     }
   }
-  return family;
+  return family.map((database) => database.name);
 }

@@ -1,4 +1,5 @@
 import { withPrefix } from "@qc/contracts";
+import type { Kysely } from "kysely";
 import { startConsumer } from "../shared/consumer/runner";
 import { purgerMode } from "../shared/edge-purge";
 import type { ServiceContext, Stoppable } from "../shared/runtime/context";
@@ -6,7 +7,7 @@ import { every } from "../shared/runtime/every";
 import { deliveryProgressHandler, orderPackedHandler } from "./consumers/delivery-progress";
 import { startLiveTracking } from "./consumers/live-tracking";
 import { replyTypes, sagaReplyHandler } from "./consumers/saga-replies";
-import { extendDeadlines } from "./db/aggregate-repository";
+import { extendDeadlines, lockAggregates } from "./db/aggregate-repository";
 import { pruneExpiredKeys } from "./db/idempotency-repository";
 import type { Database } from "./db/schema";
 import { STEP_DEFINITIONS } from "./domain/saga";
@@ -36,6 +37,12 @@ export async function background(ctx: ServiceContext<Database>): Promise<Stoppab
       retry: { attempts: 5, initialDelayMs: 200 },
       concurrency: 6,
       effectsInTransaction: true,
+      // Every handler here steps one order, named by the message: a batch locks its orders in one statement.
+      beforeApply: (trx, messages) =>
+        lockAggregates(
+          trx as Kysely<Database>,
+          messages.map((message) => (message.data as { orderId: string }).orderId),
+        ),
     },
     { db: ctx.db, bus: ctx.bus, logger: ctx.logger, topicPrefix: ctx.config.TOPIC_PREFIX },
   );

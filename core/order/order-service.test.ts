@@ -12,7 +12,7 @@ import { type Kysely, sql } from "kysely";
 import { transact } from "../shared/db/transaction";
 import { awaitOutbox, outboxOf, publish } from "../shared/testing/messages";
 import { type TestEnvironment, type TestService, testEnvironment } from "../shared/testing/service";
-import { lockAggregate, saveStep } from "./db/aggregate-repository";
+import { lockAggregate, lockAggregates, saveStep } from "./db/aggregate-repository";
 import { appendEvents, ConcurrencyError, loadEvents } from "./db/event-store";
 import { PENDING } from "./db/idempotency-repository";
 import type { Database } from "./db/schema";
@@ -679,5 +679,29 @@ describe("the order service", () => {
       ConcurrencyError,
     );
     expect((await loadEvents(db, orderId)).map((event) => event.version)).toEqual([1, 2]);
+  });
+
+  it("locks a consumed batch's orders together: an order's first step takes it as locked, a later one reads it again", async () => {
+    const [first, second] = [await placed(shopper()), await placed(shopper())];
+    const change = (saga: Awaited<ReturnType<typeof lockAggregate>>) => ({
+      saga: saga?.saga ?? ({} as never),
+      events: [{ type: "StepRecorded" as const, data: { step: "PROBE", detail: null } }],
+      cause: { correlationId: null, causationId: null, actor: { kind: "service" as const, id: "test" } },
+      deadlineAt: null,
+    });
+    await transact(db, async (trx) => {
+      await lockAggregates(trx, [second, first, second]);
+      // Held by this transaction: nobody else can lock either order now.
+      for (const orderId of [first, second])
+        await expect(
+          sql`select 1 from sagas where order_id = ${orderId} for update nowait`.execute(db),
+        ).rejects.toMatchObject({ code: "55P03" });
+      const taken = await lockAggregate(trx, first);
+      if (!taken) throw new Error("the order was not found");
+      const stepped = await saveStep(trx, taken, change(taken), 1_000);
+      expect((await lockAggregate(trx, first))?.order.version).toBe(stepped.version);
+      expect((await lockAggregate(trx, second))?.order.version).toBe(1);
+    });
+    expect((await loadEvents(db, first)).map((event) => event.version)).toEqual([1, 2]);
   });
 });

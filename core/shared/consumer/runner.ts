@@ -68,6 +68,12 @@ export interface ConsumerOptions {
    * since a batch holding a message handled before rolls back whole (default false).
    */
   effectsInTransaction?: boolean;
+  /**
+   * Runs first in every transaction, with the messages it is about to apply (a batch's, or one message's when
+   * handled alone): where every handler locks one row per message, they can all be locked here in one
+   * statement instead of one round trip per message.
+   */
+  beforeApply?: (trx: Kysely<any>, messages: AnyMessage[]) => Promise<void>;
 }
 
 interface Accepted {
@@ -204,15 +210,23 @@ export async function startConsumer(options: ConsumerOptions, deps: ConsumerDeps
   const applyAll = async (accepted: Prepared[], { checked }: { checked: boolean }) => {
     if (options.live) return;
     await transact(deps.db, async (trx) => {
-      const ids = new Map(accepted.map(({ message }) => [message.id, message.type]));
-      const rows = [...ids].map(([message_id, type]) => ({ consumer_group: group, message_id, type }));
+      const messages = new Map(accepted.map(({ message }) => [message.id, message]));
+      const rows = [...messages.values()].map(({ id, type }) => ({
+        consumer_group: group,
+        message_id: id,
+        type,
+      }));
       const toApply = checked
         ? new Set(
             (await trx.executeQuery(insertInboxFirst(trx, { rows }))).rows.map(
               (row) => row.message_id as string,
             ),
           )
-        : new Set(ids.keys());
+        : new Set(messages.keys());
+      await options.beforeApply?.(
+        trx,
+        [...toApply].map((id) => messages.get(id) as AnyMessage),
+      );
       for (const one of accepted) {
         if (!toApply.delete(one.message.id)) continue;
         await traced(one, () => one.handler.apply(trx, one.message, one.prepared));

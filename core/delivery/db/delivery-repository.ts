@@ -1,4 +1,5 @@
 import { type Kysely, type QueryCreator, sql } from "kysely";
+import { sendAhead } from "../../shared/db/pipeline";
 import { prepared } from "../../shared/db/prepared";
 import type { DeliveryState } from "../domain/transitions";
 import type { Database, DeliveriesTable, DeliveryRow, RiderRow } from "./schema";
@@ -20,21 +21,23 @@ const lockedDelivery = prepared((db: QueryCreator<Database>, key: { orderId: str
   db.selectFrom("deliveries").selectAll().where("order_id", "=", key.orderId).forUpdate(),
 );
 
-type NewDelivery = Omit<DeliveriesTable, "created_at" | "updated_at" | "traceparent"> & {
+export type NewDelivery = Omit<DeliveriesTable, "created_at" | "updated_at" | "traceparent"> & {
   traceparent?: string | null;
 };
 const deliveryInsert = prepared((db: QueryCreator<Database>, insert: { delivery: NewDelivery }) =>
-  db.insertInto("deliveries").values(insert.delivery).returningAll(),
+  db.insertInto("deliveries").values(insert.delivery),
 );
 
 export async function findDelivery(db: Kysely<Database>, orderId: string): Promise<DeliveryRow | undefined> {
   return (await db.executeQuery(lockedDelivery(db, { orderId }))).rows[0];
 }
 
-export async function insertDelivery(db: Kysely<Database>, delivery: NewDelivery): Promise<DeliveryRow> {
-  const [inserted] = (await db.executeQuery(deliveryInsert(db, { delivery }))).rows;
-  if (!inserted) throw new Error(`delivery of order ${delivery.order_id} was not inserted`);
-  return inserted;
+/**
+ * Writes a new delivery. Its reply is built from the values written, so nothing reads the row back: in a
+ * transaction the insert leaves with the next statement (see sendAhead), one round trip fewer per checkout.
+ */
+export function insertDelivery(db: Kysely<Database>, delivery: NewDelivery): Promise<void> {
+  return sendAhead(db, deliveryInsert(db, { delivery }));
 }
 
 export function updateDelivery(

@@ -7,7 +7,10 @@ export const replyTo = (
 ): MessageMeta =>
   cause ? causedBy(cause, "delivery") : { source: "delivery", correlationId: Bun.randomUUIDv7() };
 
-export const created = (delivery: DeliveryRow, meta: MessageMeta) =>
+export const created = (
+  delivery: Pick<DeliveryRow, "order_id" | "store_id" | "delivery_id" | "rider_id" | "eta_minutes">,
+  meta: MessageMeta,
+) =>
   createMessage(
     "DeliveryCreated",
     {
@@ -20,7 +23,11 @@ export const created = (delivery: DeliveryRow, meta: MessageMeta) =>
     meta,
   );
 
-export const failed = (delivery: DeliveryRow, reason: "NO_RIDER" | "OUT_OF_RANGE", meta: MessageMeta) =>
+export const failed = (
+  delivery: Pick<DeliveryRow, "order_id" | "store_id">,
+  reason: "NO_RIDER" | "OUT_OF_RANGE",
+  meta: MessageMeta,
+) =>
   createMessage("DeliveryFailed", { orderId: delivery.order_id, storeId: delivery.store_id, reason }, meta);
 
 export const cancelled = (

@@ -40,13 +40,8 @@ export async function createDelivery(
   };
   const store = await stores.find(trx, storeId);
   if (store && distanceMeters(store, address) > store.service_radius_meters) {
-    const outOfRange = await insertDelivery(trx, {
-      ...delivery,
-      status: "FAILED",
-      rider_id: null,
-      eta_minutes: null,
-    });
-    return enqueue(trx, failed(outOfRange, "OUT_OF_RANGE", meta));
+    await insertDelivery(trx, { ...delivery, status: "FAILED", rider_id: null, eta_minutes: null });
+    return enqueue(trx, failed(delivery, "OUT_OF_RANGE", meta));
   }
   // No store known yet: the delivery waits, and the assigner's next pass finds it a rider.
   const rider = store && (await takeNearestFreeRider(trx, storeId, store));
@@ -54,11 +49,12 @@ export async function createDelivery(
     await insertDelivery(trx, { ...delivery, status: "PENDING_RIDER", rider_id: null, eta_minutes: null });
     return;
   }
-  const assigned = await insertDelivery(trx, {
+  const assigned = {
     ...delivery,
-    status: "ASSIGNED",
+    status: "ASSIGNED" as const,
     rider_id: rider.rider_id,
     eta_minutes: etaMinutes(rider, store, address),
-  });
+  };
+  await insertDelivery(trx, assigned);
   await enqueue(trx, created(assigned, meta));
 }

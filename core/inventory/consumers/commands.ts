@@ -1,8 +1,9 @@
-import type { MessageOf } from "@qc/contracts";
+import type { CommitStockData, MessageOf } from "@qc/contracts";
 import type { Kysely } from "kysely";
 import { startConsumer } from "../../shared/consumer/runner";
 import type { ServiceContext } from "../../shared/runtime/context";
 import type { Database } from "../db/schema";
+import { lockStockRows } from "../db/stock-repository";
 import { commitStock } from "../use-cases/commit-stock";
 import { releaseStock } from "../use-cases/release-stock";
 import { reserveStock } from "../use-cases/reserve-stock";
@@ -27,6 +28,16 @@ export const startCommandConsumer = (ctx: ServiceContext<Database>) =>
         ReleaseStock: as(releaseStock),
       },
       effectsInTransaction: true,
+      // Every command names its store and lines (a commit also what was picked): the rows they move are
+      // locked first, in one order for every batch.
+      beforeApply: (trx, messages) =>
+        lockStockRows(
+          trx as Kysely<Database>,
+          messages.flatMap((message) => {
+            const { storeId, lines, picked = [] } = message.data as CommitStockData;
+            return [...lines, ...picked].map(({ sku }) => ({ storeId, sku }));
+          }),
+        ),
     },
     { db: ctx.db, bus: ctx.bus, logger: ctx.logger, topicPrefix: ctx.config.TOPIC_PREFIX },
   );

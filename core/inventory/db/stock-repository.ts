@@ -1,5 +1,6 @@
 import type { Line } from "@qc/contracts";
 import { type Kysely, sql } from "kysely";
+import { sendAhead } from "../../shared/db/pipeline";
 import type { Database, StockRow } from "./schema";
 
 /**
@@ -78,6 +79,37 @@ export async function availableBySku(
 /** Every stock row of one store, by SKU. */
 export function listStock(db: Kysely<Database>, storeId: string): Promise<StockRow[]> {
   return db.selectFrom("stock").selectAll().where("store_id", "=", storeId).orderBy("sku").execute();
+}
+
+/**
+ * Locks the stock rows of `items` (store and SKU) until the transaction ends, in (store, SKU) byte order, sent
+ * ahead: the backend takes them before it runs the transaction's next statement, so this costs no round trip.
+ * A consumed batch takes its rows this way before its first command: each reservation holds its own lines in
+ * SKU order, but a batch's commands come in order-id order, and two batches holding different SKUs waited for
+ * each other (a deadlock Postgres breaks after a second, failing one batch). One row alone needs no order.
+ */
+export function lockStockRows(
+  trx: Kysely<Database>,
+  items: readonly { storeId: string; sku: string }[],
+): Promise<void> {
+  const rows = [...new Map(items.map((item) => [`${item.storeId} ${item.sku}`, item])).values()];
+  if (rows.length < 2) return Promise.resolve();
+  return sendAhead(
+    trx,
+    trx
+      .selectFrom("stock")
+      .select("sku")
+      .where((eb) =>
+        eb(
+          eb.refTuple("store_id", "sku"),
+          "in",
+          rows.map(({ storeId, sku }) => eb.tuple(storeId, sku)),
+        ),
+      )
+      .orderBy("store_id")
+      .orderBy(sql`sku collate "C"`)
+      .forUpdate(),
+  );
 }
 
 /** The row of one SKU, locked until the transaction ends. */

@@ -6,6 +6,7 @@ import { transact } from "../../shared/db/transaction";
 import { type TestEnvironment, type TestService, testEnvironment } from "../../shared/testing/service";
 import { claimAndHold } from "../db/reservation-repository";
 import type { Database } from "../db/schema";
+import { lockStockRows, reserveLine } from "../db/stock-repository";
 import { inventoryService } from "../main";
 import { receive, stockOf } from "../testing/stock-fixture";
 import { reserveStock } from "./reserve-stock";
@@ -103,5 +104,31 @@ describe("reserving one hot SKU from many transactions at once", () => {
       if ((error as Error).message !== "undo") throw error;
     });
     expect(await stockOf(db, storeId, "A-1")).toMatchObject({ reserved: 0 });
+  });
+
+  it("has two batches holding each other's SKUs queue on the stock rows instead of deadlocking", async () => {
+    await receive(inventory, storeId, { "PAIR-A": 10, "PAIR-B": 10 });
+    const one = (sku: string) => ({ sku, quantity: 1 });
+    const rows = [
+      { storeId, sku: "PAIR-B" },
+      { storeId, sku: "PAIR-A" },
+    ];
+    // Each batch's commands come in order-id order: the first holds B then A, the second A then B.
+    const first = transact(db, async (trx) => {
+      await lockStockRows(trx, rows);
+      await reserveLine(trx, storeId, one("PAIR-B"));
+      await Bun.sleep(200);
+      await reserveLine(trx, storeId, one("PAIR-A"));
+    });
+    const second = transact(db, async (trx) => {
+      await Bun.sleep(50);
+      await lockStockRows(trx, rows.toReversed());
+      await reserveLine(trx, storeId, one("PAIR-A"));
+      await reserveLine(trx, storeId, one("PAIR-B"));
+    });
+    // Without the locks taken first, Postgres finds the cycle and fails one of them (40P01).
+    await Promise.all([first, second]);
+    expect(await stockOf(db, storeId, "PAIR-A")).toMatchObject({ reserved: 2 });
+    expect(await stockOf(db, storeId, "PAIR-B")).toMatchObject({ reserved: 2 });
   });
 });

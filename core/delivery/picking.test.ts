@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bu
 import { type PickTaskView, ShopperNotification } from "@qc/contracts";
 import { type Kysely, sql } from "kysely";
 import { Connection } from "rabbitmq-client";
+import { transact } from "../shared/db/transaction";
 import { createRabbitQueue, deleteDeclaredQueues } from "../shared/queue/rabbitmq";
 import { awaitOutbox, publish } from "../shared/testing/messages";
 import { type TestEnvironment, type TestService, testEnvironment } from "../shared/testing/service";
@@ -82,6 +83,43 @@ describe("picking on RabbitMQ", () => {
     await Bun.sleep(1_500);
     const rows = await db.selectFrom("pick_tasks").selectAll().where("order_id", "=", orderId).execute();
     expect(rows.map((row) => row.status)).toEqual(["QUEUED"]);
+    expect(await inQueue(storeId)).toBe(1);
+  });
+
+  it("queues a batch's confirmed tasks together before it commits, and leaves one cancelled later in the batch cancelled", async () => {
+    const storeId = crypto.randomUUID();
+    const { pickTasks } = deliveryParts(delivery.ctx as never);
+    const [kept, ended] = [crypto.randomUUID(), crypto.randomUUID()];
+    await transact(db, async (trx) => {
+      for (const orderId of [kept, ended])
+        await pickTasks.placed(trx, {
+          orderId,
+          storeId,
+          userId: crypto.randomUUID(),
+          lines: allLines.map(({ sku, picked }) => ({ sku, quantity: picked })),
+        });
+    });
+    await transact(db, async (trx) => {
+      pickTasks.confirmed(trx, kept);
+      pickTasks.confirmed(trx, ended);
+      await pickTasks.ended(trx, ended);
+      // Nothing queued yet: the batch's confirmations go out together with its commit.
+      const rows = await trx
+        .selectFrom("pick_tasks")
+        .select(["order_id", "status"])
+        .where("order_id", "in", [kept, ended])
+        .execute();
+      expect(Object.fromEntries(rows.map((row) => [row.order_id, row.status]))).toEqual({
+        [kept]: "WAITING",
+        [ended]: "CANCELLED",
+      });
+    });
+    expect((await taskOf(kept))?.status).toBe("QUEUED");
+    expect((await taskOf(ended))?.status).toBe("CANCELLED");
+    // Published once RabbitMQ confirmed it (which also declares the store's queue).
+    for (let i = 0; i < 100 && !(await taskOf(kept))?.published_at; i++) await Bun.sleep(20);
+    await Bun.sleep(200);
+    // Only the kept order's work item reaches the pickers.
     expect(await inQueue(storeId)).toBe(1);
   });
 

@@ -28,7 +28,7 @@ export function startPickingConsumer(ctx: ServiceContext<Database>, pickTasks: P
       topics: ["order.events.v1"],
       handlers: {
         OrderPlaced: on<"OrderPlaced">((trx, m) => pickTasks.placed(trx, m.data)),
-        OrderConfirmed: on<"OrderConfirmed">((trx, m) => pickTasks.confirmed(trx, m.data.orderId)),
+        OrderConfirmed: on<"OrderConfirmed">(async (trx, m) => pickTasks.confirmed(trx, m.data.orderId)),
         OrderRejected: on<"OrderRejected">((trx, m) => pickTasks.ended(trx, m.data.orderId)),
         OrderCancelled: on<"OrderCancelled">((trx, m) => pickTasks.ended(trx, m.data.orderId)),
       },

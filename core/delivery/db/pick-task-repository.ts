@@ -37,14 +37,15 @@ export async function insertWaitingTask(
 }
 
 /** WAITING → QUEUED, once: the row when it moved now, null when it had moved before (or never waited). */
-export const queueTask = (db: Kysely<Database>, orderId: string) =>
+/** Queues the waiting tasks of these orders (a task queued, packed or cancelled already stays as it is). */
+export const queueTasks = (db: Kysely<Database>, orderIds: readonly string[]) =>
   db
     .updateTable("pick_tasks")
     .set({ status: "QUEUED", updated_at: sql`now()` })
-    .where("order_id", "=", orderId)
+    .where("order_id", "in", orderIds)
     .where("status", "=", "WAITING")
     .returningAll()
-    .executeTakeFirst();
+    .execute();
 
 /** A rejected or cancelled order is not picked; one already packed stays packed. */
 export const cancelTask = (db: Kysely<Database>, orderId: string) =>

@@ -62,9 +62,12 @@ const onSphere = (lat: unknown, lng: unknown) =>
   sql`cube(array[cos(radians(${lat})) * cos(radians(${lng})), cos(radians(${lat})) * sin(radians(${lng})), sin(radians(${lat}))])`;
 const riderPosition = onSphere(sql.ref("lat"), sql.ref("lng"));
 
-/** Exported for its test, which asks Postgres how it runs it. */
+/**
+ * Exported for its test, which asks Postgres how it runs it. With `orderId`, no rider is taken when that order
+ * has a delivery already (a repeated CreateDelivery), so a fresh order needs no look-up first.
+ */
 export const nearestFreeRider = prepared(
-  (db: QueryCreator<Database>, near: { storeId: string; lat: number; lng: number }) =>
+  (db: QueryCreator<Database>, near: { storeId: string; lat: number; lng: number; orderId?: string }) =>
     db
       .updateTable("riders")
       .set({ status: "BUSY" })
@@ -82,19 +85,33 @@ export const nearestFreeRider = prepared(
           .forUpdate()
           .skipLocked(),
       )
+      .$if(near.orderId !== undefined, (update) =>
+        update.where(({ exists, not, selectFrom }) =>
+          not(
+            exists(
+              selectFrom("deliveries")
+                .select("order_id")
+                .where("order_id", "=", near.orderId ?? ""),
+            ),
+          ),
+        ),
+      )
       .returningAll(),
 );
 
 /**
  * Takes the store's free rider nearest to a point (now BUSY); riders another transaction is assigning are
- * skipped rather than waited for, so two deliveries never get the same rider.
+ * skipped rather than waited for, so two deliveries never get the same rider. With `forOrder`, none is taken
+ * when that order has a delivery already.
  */
 export async function takeNearestFreeRider(
   db: Kysely<Database>,
   storeId: string,
   near: { lat: number; lng: number },
+  forOrder?: string,
 ): Promise<RiderRow | undefined> {
-  return (await db.executeQuery(nearestFreeRider(db, { storeId, lat: near.lat, lng: near.lng }))).rows[0];
+  const taking = { storeId, lat: near.lat, lng: near.lng, ...(forOrder ? { orderId: forOrder } : {}) };
+  return (await db.executeQuery(nearestFreeRider(db, taking))).rows[0];
 }
 
 export async function setRider(

@@ -64,6 +64,27 @@ describe("taking the nearest free rider", () => {
     expect(statuses.every((rider) => rider.status === "BUSY")).toBe(true);
   });
 
+  it("takes no rider for an order that has a delivery already, and the nearest one for an order that has none", async () => {
+    const storeId = await openStore();
+    const rider = await addRider(storeId, { lat: store.lat + 0.001, lng: store.lng });
+    const delivered = crypto.randomUUID();
+    await db
+      .insertInto("deliveries")
+      .values({
+        delivery_id: crypto.randomUUID(),
+        order_id: delivered,
+        store_id: storeId,
+        status: "PENDING_RIDER",
+      })
+      .execute();
+    expect(await takeNearestFreeRider(db, storeId, store, delivered)).toBeUndefined();
+    expect(
+      (await db.selectFrom("riders").select("status").where("rider_id", "=", rider).executeTakeFirst())
+        ?.status,
+    ).toBe("FREE");
+    expect((await takeNearestFreeRider(db, storeId, store, crypto.randomUUID()))?.rider_id).toBe(rider);
+  });
+
   it("skips the rider another transaction is taking instead of waiting for it", async () => {
     const storeId = await openStore();
     const nearer = await addRider(storeId, { lat: store.lat + 0.001, lng: store.lng });
@@ -93,20 +114,26 @@ describe("taking the nearest free rider", () => {
           ]),
       )
       .execute();
-    const compiled = nearestFreeRider(db, { storeId, ...store });
-    const plan = await db.connection().execute(async (session) => {
-      await sql`set plan_cache_mode = force_generic_plan`.execute(session);
-      await sql.raw(`prepare nearest as ${compiled.sql}`).execute(session);
-      const values = compiled.parameters.map((value) => sql.lit(value as string | number));
-      const { rows } = await sql<{
-        "QUERY PLAN": string;
-      }>`explain execute nearest(${sql.join(values)})`.execute(session);
-      await sql`deallocate nearest`.execute(session);
-      await sql`reset plan_cache_mode`.execute(session);
-      return rows.map((row) => row["QUERY PLAN"]).join("\n");
-    });
-    expect(plan).toContain("riders_free_nearest");
-    expect(plan).toContain("Order By");
-    expect(plan).not.toContain("Sort");
+    // Both shapes: CreateDelivery's (no rider for an order delivered already) and the assigner's.
+    for (const near of [
+      { storeId, ...store },
+      { storeId, ...store, orderId: crypto.randomUUID() },
+    ]) {
+      const compiled = nearestFreeRider(db, near);
+      const plan = await db.connection().execute(async (session) => {
+        await sql`set plan_cache_mode = force_generic_plan`.execute(session);
+        await sql.raw(`prepare nearest as ${compiled.sql}`).execute(session);
+        const values = compiled.parameters.map((value) => sql.lit(value as string | number));
+        const { rows } = await sql<{
+          "QUERY PLAN": string;
+        }>`explain execute nearest(${sql.join(values)})`.execute(session);
+        await sql`deallocate nearest`.execute(session);
+        await sql`reset plan_cache_mode`.execute(session);
+        return rows.map((row) => row["QUERY PLAN"]).join("\n");
+      });
+      expect(plan).toContain("riders_free_nearest");
+      expect(plan).toContain("Order By");
+      expect(plan).not.toContain("Sort");
+    }
   });
 });

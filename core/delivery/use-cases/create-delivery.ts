@@ -25,8 +25,15 @@ export async function createDelivery(
   const { orderId, storeId, address } = command.data;
   const meta = replyTo(command);
   await lockUntilCommit(trx, orderId);
-  const existing = await findDelivery(trx, orderId);
-  if (existing) return enqueue(trx, ...stateOf(existing, meta));
+  const store = await stores.find(trx, storeId);
+  const inRange = store !== undefined && distanceMeters(store, address) <= store.service_radius_meters;
+  // A fresh order in its store's radius, the common case, takes its rider in one round trip: none is taken if
+  // the order has a delivery already, which is looked up only then (or when no rider is free).
+  const rider = inRange ? await takeNearestFreeRider(trx, storeId, store, orderId) : undefined;
+  if (!rider) {
+    const existing = await findDelivery(trx, orderId);
+    if (existing) return enqueue(trx, ...stateOf(existing, meta));
+  }
 
   const delivery = {
     delivery_id: Bun.randomUUIDv7(),
@@ -38,14 +45,12 @@ export async function createDelivery(
     assign_deadline: new Date(Date.now() + assignWithinMs),
     traceparent: currentTraceparent() ?? command.traceparent,
   };
-  const store = await stores.find(trx, storeId);
-  if (store && distanceMeters(store, address) > store.service_radius_meters) {
+  if (store && !inRange) {
     await insertDelivery(trx, { ...delivery, status: "FAILED", rider_id: null, eta_minutes: null });
     return enqueue(trx, failed(delivery, "OUT_OF_RANGE", meta));
   }
-  // No store known yet: the delivery waits, and the assigner's next pass finds it a rider.
-  const rider = store && (await takeNearestFreeRider(trx, storeId, store));
-  if (!rider) {
+  // No store known yet, or no rider free: the delivery waits, and the assigner's next pass finds it a rider.
+  if (!store || !rider) {
     await insertDelivery(trx, { ...delivery, status: "PENDING_RIDER", rider_id: null, eta_minutes: null });
     return;
   }

@@ -12,7 +12,7 @@ import { type Kysely, sql } from "kysely";
 import { transact } from "../shared/db/transaction";
 import { awaitOutbox, outboxOf, publish } from "../shared/testing/messages";
 import { type TestEnvironment, type TestService, testEnvironment } from "../shared/testing/service";
-import { lockAggregate, lockAggregates, saveStep } from "./db/aggregate-repository";
+import { lockAggregate, lockAggregates, type OrderAggregate, saveStep } from "./db/aggregate-repository";
 import { appendEvents, ConcurrencyError, loadEvents } from "./db/event-store";
 import { PENDING } from "./db/idempotency-repository";
 import type { Database } from "./db/schema";
@@ -683,8 +683,8 @@ describe("the order service", () => {
 
   it("locks a consumed batch's orders together: an order's first step takes it as locked, a later one reads it again", async () => {
     const [first, second] = [await placed(shopper()), await placed(shopper())];
-    const change = (saga: Awaited<ReturnType<typeof lockAggregate>>) => ({
-      saga: saga?.saga ?? ({} as never),
+    const change = (aggregate: OrderAggregate) => ({
+      saga: aggregate.saga,
       events: [{ type: "StepRecorded" as const, data: { step: "PROBE", detail: null } }],
       cause: { correlationId: null, causationId: null, actor: { kind: "service" as const, id: "test" } },
       deadlineAt: null,

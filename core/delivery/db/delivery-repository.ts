@@ -21,7 +21,7 @@ const lockedDelivery = prepared((db: QueryCreator<Database>, key: { orderId: str
   db.selectFrom("deliveries").selectAll().where("order_id", "=", key.orderId).forUpdate(),
 );
 
-export type NewDelivery = Omit<DeliveriesTable, "created_at" | "updated_at" | "traceparent"> & {
+type NewDelivery = Omit<DeliveriesTable, "created_at" | "updated_at" | "traceparent"> & {
   traceparent?: string | null;
 };
 const deliveryInsert = prepared((db: QueryCreator<Database>, insert: { delivery: NewDelivery }) =>

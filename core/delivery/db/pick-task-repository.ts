@@ -36,8 +36,7 @@ export async function insertWaitingTask(
   );
 }
 
-/** WAITING → QUEUED, once: the row when it moved now, null when it had moved before (or never waited). */
-/** Queues the waiting tasks of these orders (a task queued, packed or cancelled already stays as it is). */
+/** WAITING → QUEUED, once: the rows that moved now (a task queued, packed or cancelled before stays as it is). */
 export const queueTasks = (db: Kysely<Database>, orderIds: readonly string[]) =>
   db
     .updateTable("pick_tasks")

@@ -1,10 +1,14 @@
 import type { CategoryView, PriceChangedData, ProductView, StockLevelChangedData } from "@qc/contracts";
 import { type Kysely, sql } from "kysely";
+import { sendAhead } from "../../shared/db/pipeline";
 import type { Database } from "./schema";
 
+// The read model's writes are read by nobody in their transaction: a consumed batch sends them ahead (see
+// sendAhead), so its price and stock changes leave with its commit instead of one round trip each.
+
 /** Records a store's price for a SKU unless a newer price is already known. */
-export async function applyPrice(db: Kysely<Database>, data: PriceChangedData, at: Date): Promise<void> {
-  await db
+export function applyPrice(db: Kysely<Database>, data: PriceChangedData, at: Date): Promise<void> {
+  const upsert = db
     .insertInto("store_products")
     .values({
       store_id: data.storeId,
@@ -24,13 +28,13 @@ export async function applyPrice(db: Kysely<Database>, data: PriceChangedData, a
         .where((eb) =>
           eb.or([eb("store_products.price_at", "is", null), eb("store_products.price_at", "<=", at)]),
         ),
-    )
-    .execute();
+    );
+  return sendAhead(db, upsert);
 }
 
 /** Records a store's available stock for a SKU unless a newer level is already known. */
-export async function applyStock(db: Kysely<Database>, data: StockLevelChangedData, at: Date): Promise<void> {
-  await db
+export function applyStock(db: Kysely<Database>, data: StockLevelChangedData, at: Date): Promise<void> {
+  const upsert = db
     .insertInto("store_products")
     .values({ store_id: data.storeId, sku: data.sku, available: data.available, stock_at: at })
     .onConflict((conflict) =>
@@ -43,8 +47,8 @@ export async function applyStock(db: Kysely<Database>, data: StockLevelChangedDa
         .where((eb) =>
           eb.or([eb("store_products.stock_at", "is", null), eb("store_products.stock_at", "<=", at)]),
         ),
-    )
-    .execute();
+    );
+  return sendAhead(db, upsert);
 }
 
 // Products sold in one store: active, and priced there (an unpriced product cannot be bought).

@@ -81,6 +81,50 @@ describe("consumer runner", () => {
     expect(await effectsOf(twice.id)).toBe(1);
   }, 30_000);
 
+  it("neither prepares nor applies again a prepared message redelivered beside a fresh one", async () => {
+    const prepared: string[] = [];
+    const appliedWith: [string, unknown][] = [];
+    const record = recordEffect("prepared");
+    const handlers = {
+      CartItemSet: {
+        prepare: async (message: AnyMessage) => {
+          prepared.push(message.id);
+          return `outcome of ${message.id}`;
+        },
+        apply: async (trx: Parameters<MessageHandler>[0], message: AnyMessage, outcome: unknown) => {
+          appliedWith.push([message.id, outcome]);
+          await record(trx, message);
+        },
+      },
+    };
+    running.push(
+      await startConsumer(
+        {
+          groupId: `${backbone.topicPrefix}-prepared`,
+          topics: [TOPIC],
+          handlers,
+          effectsInTransaction: true,
+        },
+        { ...backbone },
+      ),
+    );
+    const once = messageFor(4);
+    await backbone.bus.publish([recordOf(once)]);
+    await waitFor("the first message", async () => (await effectsOf(once.id)) === 1);
+    const fresh = messageFor(4);
+    await backbone.bus.publish([recordOf(once), recordOf(fresh)]);
+    await waitFor("the fresh message", async () => (await effectsOf(fresh.id)) === 1);
+    expect(await effectsOf(once.id)).toBe(1);
+    expect(prepared.filter((id) => id === once.id)).toHaveLength(1);
+    // Every apply had its prepare's outcome (the group also reads the topic's earlier messages): the
+    // redelivered message was not applied again without one.
+    expect(appliedWith.filter(([, outcome]) => outcome === undefined)).toEqual([]);
+    expect(appliedWith.filter(([id]) => id === once.id || id === fresh.id)).toEqual([
+      [once.id, `outcome of ${once.id}`],
+      [fresh.id, `outcome of ${fresh.id}`],
+    ]);
+  }, 30_000);
+
   it("runs a live group's effects without inbox rows, from the newest offset for a new group", async () => {
     const before = messageFor(7);
     await backbone.bus.publish([recordOf(before)]);

@@ -208,7 +208,7 @@ export async function startConsumer(options: ConsumerOptions, deps: ConsumerDeps
    * checked.
    */
   const applyAll = async (accepted: Prepared[], { checked }: { checked: boolean }) => {
-    if (options.live) return;
+    if (options.live || accepted.length === 0) return;
     await transact(deps.db, async (trx) => {
       const messages = new Map(accepted.map(({ message }) => [message.id, message]));
       const rows = [...messages.values()].map(({ id, type }) => ({
@@ -242,17 +242,19 @@ export async function startConsumer(options: ConsumerOptions, deps: ConsumerDeps
   const prepareAll = async (accepted: Accepted[]): Promise<Prepared[]> => {
     const prepared = new Map<Accepted, unknown>();
     const preparing = accepted.filter((one) => one.prepares);
-    if (preparing.length > 0) {
-      const done = options.live ? new Set<string>() : await alreadyHandled(preparing);
-      await perKey(
-        preparing.filter((one) => !done.has(one.message.id)),
-        keyOf,
-        async (one) => {
-          prepared.set(one, await traced(one, () => one.handler.prepare(one.message)));
-        },
-      );
-    }
-    return accepted.map((one) => ({ ...one, prepared: prepared.get(one) }));
+    const done = preparing.length > 0 && !options.live ? await alreadyHandled(preparing) : new Set<string>();
+    await perKey(
+      preparing.filter((one) => !done.has(one.message.id)),
+      keyOf,
+      async (one) => {
+        prepared.set(one, await traced(one, () => one.handler.prepare(one.message)));
+      },
+    );
+    // A message handled before (redelivered after a rebalance) is neither prepared nor applied again: applied
+    // without its prepared result it would only fail its batch, to be skipped when handled alone.
+    return accepted
+      .filter((one) => !done.has(one.message.id))
+      .map((one) => ({ ...one, prepared: prepared.get(one) }));
   };
 
   // The applies that are ready together share one transaction, in key order, so that concurrent

@@ -19,6 +19,7 @@ import { withMessageSpan } from "../telemetry/messaging";
 import { metrics, stopwatch } from "../telemetry/metrics";
 import { deadLetterOf, REPLAY_HEADER } from "./dead-letter";
 import { groupCommits } from "./group-commit";
+import { OneByOne } from "./one-by-one";
 
 export type MessageHandler = (trx: Kysely<any>, message: AnyMessage) => Promise<void>;
 
@@ -87,7 +88,7 @@ interface Accepted {
 type Prepared = Accepted & { prepared: unknown };
 
 /** A batch's inbox rows clashed with rows already there: one of its messages was handled before. */
-class HandledBefore extends Error {
+class HandledBefore extends OneByOne {
   constructor(cause: unknown) {
     super("a message of the batch was handled before", { cause });
   }
@@ -352,8 +353,8 @@ export async function startConsumer(options: ConsumerOptions, deps: ConsumerDeps
       return;
     } catch (error) {
       // A redelivery (after a restart or a rebalance) is expected: each message is then checked alone.
-      if (error instanceof HandledBefore)
-        deps.logger.debug({ count: accepted.length }, "batch holds a message handled before; one by one");
+      if (error instanceof OneByOne)
+        deps.logger.debug({ count: accepted.length, reason: error.message }, "batch handled one by one");
       else
         deps.logger.warn(
           { err: error, count: accepted.length },

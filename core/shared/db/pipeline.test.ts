@@ -3,7 +3,7 @@ import { type Kysely, sql } from "kysely";
 import pg from "pg";
 import { createDb, dropDatabase, ensureDatabase } from ".";
 import { lockUntilCommit } from "./locks";
-import { sendAhead } from "./pipeline";
+import { readAhead, sendAhead } from "./pipeline";
 import { transact } from "./transaction";
 
 interface Database {
@@ -147,5 +147,47 @@ describe("pipelined statements", () => {
       await watcher.end();
       await other.destroy();
     }
+  });
+
+  it("reads the answers of statements read ahead once a later one has gone out, each after the one before", async () => {
+    await db.insertInto("items").values({ id: 1, label: "a" }).execute();
+    const append = (trx: Kysely<Database>) =>
+      trx
+        .updateTable("items")
+        .set({ label: sql`label || 'x'` })
+        .where("id", "=", 1)
+        .returning("label")
+        .compile();
+    await transact(db, async (trx) => {
+      const first = await readAhead(trx, append(trx));
+      const second = await readAhead(trx, append(trx));
+      let answered = false;
+      first.answer.then(() => {
+        answered = true;
+      });
+      await Bun.sleep(50);
+      // Still in the socket: nothing went out before a statement that is not read ahead.
+      expect(answered).toBe(false);
+      const last = await trx.executeQuery(append(trx));
+      expect((await first.answer).rows).toEqual([{ label: "ax" }]);
+      expect((await second.answer).rows).toEqual([{ label: "axx" }]);
+      expect(last.rows).toEqual([{ label: "axxx" }]);
+    });
+    expect(await labels()).toEqual(["axxx"]);
+  });
+
+  it("fails the transaction, and the answer, of a statement read ahead that fails", async () => {
+    await db.insertInto("items").values({ id: 1, label: "kept" }).execute();
+    let answer: Promise<unknown> | undefined;
+    const failing = transact(db, async (trx) => {
+      ({ answer } = await readAhead(
+        trx,
+        trx.insertInto("items").values({ id: 1, label: "twice" }).compile(),
+      ));
+      await trx.insertInto("items").values({ id: 2, label: "undone" }).execute();
+    });
+    await expect(failing).rejects.toMatchObject({ code: "23505" });
+    await expect(answer).rejects.toMatchObject({ code: "23505" });
+    expect(await labels()).toEqual(["kept"]);
   });
 });

@@ -30,6 +30,8 @@ type ErrorOf = (error: unknown) => unknown;
 // Statements written ahead, with how they report a failure: their answer is awaited by the next statement on
 // the same connection.
 const ahead = new WeakMap<CompiledQuery, ErrorOf>();
+// Statements read ahead (see readAhead), with who takes their answer once they are written.
+const readers = new WeakMap<CompiledQuery, (answer: Promise<QueryResult<unknown>>) => void>();
 const sentAhead = new WeakMap<DatabaseConnection, Promise<unknown>[]>();
 const patched = new WeakSet<DatabaseConnection>();
 
@@ -94,7 +96,8 @@ function pipelineConnection(connection: DatabaseConnection): void {
   const execute = connection.executeQuery.bind(connection);
   connection.executeQuery = async <R>(query: CompiledQuery): Promise<QueryResult<R>> => {
     const errorOf = ahead.get(query);
-    if (errorOf || writingAhead) {
+    const reader = readers.get(query);
+    if (errorOf || reader || writingAhead) {
       const answer = writeAhead(() => execute<R>(query));
       hold(
         connection,
@@ -102,6 +105,7 @@ function pipelineConnection(connection: DatabaseConnection): void {
           throw errorOf ? errorOf(error) : error;
         }),
       );
+      reader?.(answer);
       return { rows: [] };
     }
     const answer = execute<R>(query);
@@ -180,4 +184,27 @@ export async function sendAhead(
   } catch (error) {
     throw errorOf(error);
   }
+}
+
+/**
+ * Sends `query` in the transaction `trx` ahead, as sendAhead does, for a statement whose answer is read later:
+ * resolves once it is written, to its `answer`, which comes only after a later statement of the transaction that
+ * is not sent ahead has gone out (awaiting it before then waits forever). For a run of statements that each
+ * need no answer of the ones before: all but the last are read ahead, the last is executed as usual, and every
+ * answer is there when it returns. Outside a transaction the statement is sent at once.
+ */
+export async function readAhead<R>(
+  trx: Kysely<any>,
+  query: CompiledQuery<R>,
+): Promise<{ answer: Promise<QueryResult<R>> }> {
+  if (!trx.isTransaction) return { answer: trx.executeQuery(query) };
+  let answer: Promise<QueryResult<R>> | undefined;
+  readers.set(query, (written) => {
+    // Its failure is also the next statement's (see hold): handled here until the reader awaits it.
+    written.catch(() => {});
+    answer = written as Promise<QueryResult<R>>;
+  });
+  await trx.executeQuery(query);
+  if (!answer) throw new Error("readAhead: the statement was not written ahead (not a pipelined connection)");
+  return { answer };
 }

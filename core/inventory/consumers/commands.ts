@@ -6,7 +6,7 @@ import type { Database } from "../db/schema";
 import { lockStockRows } from "../db/stock-repository";
 import { commitStock } from "../use-cases/commit-stock";
 import { releaseStock } from "../use-cases/release-stock";
-import { reserveStock } from "../use-cases/reserve-stock";
+import { claimAhead, reserveStock } from "../use-cases/reserve-stock";
 
 type Step<T extends "ReserveStock" | "CommitStock" | "ReleaseStock"> = (
   trx: Kysely<Database>,
@@ -29,15 +29,17 @@ export const startCommandConsumer = (ctx: ServiceContext<Database>) =>
       },
       effectsInTransaction: true,
       // Every command names its store and lines (a commit also what was picked): the rows they move are
-      // locked first, in one order for every batch.
-      beforeApply: (trx, messages) =>
-        lockStockRows(
+      // locked first, in one order for every batch; then the fresh orders are claimed, all in one round trip.
+      beforeApply: async (trx, messages) => {
+        await lockStockRows(
           trx as Kysely<Database>,
           messages.flatMap((message) => {
             const { storeId, lines, picked = [] } = message.data as CommitStockData;
             return [...lines, ...picked].map(({ sku }) => ({ storeId, sku }));
           }),
-        ),
+        );
+        await claimAhead(trx as Kysely<Database>, messages);
+      },
     },
     { db: ctx.db, bus: ctx.bus, logger: ctx.logger, topicPrefix: ctx.config.TOPIC_PREFIX },
   );

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { createMessage } from "@qc/contracts";
 import { type Kysely, sql } from "kysely";
+import { OneByOne } from "../../shared/consumer/one-by-one";
 import { createDb } from "../../shared/db";
 import { transact } from "../../shared/db/transaction";
 import { type TestEnvironment, type TestService, testEnvironment } from "../../shared/testing/service";
@@ -9,7 +10,7 @@ import type { Database } from "../db/schema";
 import { lockStockRows, reserveLine } from "../db/stock-repository";
 import { inventoryService } from "../main";
 import { receive, stockOf } from "../testing/stock-fixture";
-import { reserveStock } from "./reserve-stock";
+import { claimAhead, reserveStock } from "./reserve-stock";
 
 describe("reserving one hot SKU from many transactions at once", () => {
   let env: TestEnvironment;
@@ -130,5 +131,88 @@ describe("reserving one hot SKU from many transactions at once", () => {
     await Promise.all([first, second]);
     expect(await stockOf(db, storeId, "PAIR-A")).toMatchObject({ reserved: 2 });
     expect(await stockOf(db, storeId, "PAIR-B")).toMatchObject({ reserved: 2 });
+  });
+
+  const command = (
+    type: "ReserveStock" | "ReleaseStock",
+    orderId: string,
+    lines: { sku: string; quantity: number }[],
+  ) =>
+    createMessage(
+      type,
+      { orderId, storeId, lines, expiresAt: new Date(Date.now() + 60_000).toISOString() },
+      { source: "test", correlationId: orderId },
+    ) as ReturnType<typeof createMessage<"ReserveStock">>;
+  const answersTo = async (orderIds: string[]) =>
+    (
+      await db
+        .selectFrom("outbox")
+        .select(["key", "type"])
+        .where("key", "in", orderIds)
+        .where("type", "like", "StockReserv%")
+        .execute()
+    )
+      .map(({ key, type }) => `${orderIds.indexOf(key ?? "")}:${type}`)
+      .sort();
+
+  it("claims a batch's fresh orders ahead, in its order, and each command answers with its own claim", async () => {
+    await receive(inventory, storeId, { "AHEAD-1": 3 });
+    const orders = [crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID()];
+    const released = crypto.randomUUID();
+    const batch = [
+      ...orders.map((orderId) => command("ReserveStock", orderId, [{ sku: "AHEAD-1", quantity: 1 }])),
+      // An order released before its reserve in the same batch is not claimed ahead: its reserve must see that.
+      command("ReleaseStock", released, [{ sku: "AHEAD-1", quantity: 1 }]),
+      command("ReserveStock", released, [{ sku: "AHEAD-1", quantity: 1 }]),
+    ];
+    await transact(db, async (trx) => {
+      await claimAhead(trx, batch);
+      // Claimed and held before any command's turn.
+      expect(await stockOf(trx, storeId, "AHEAD-1")).toMatchObject({ reserved: 3 });
+      const claimed = await trx
+        .selectFrom("reservations")
+        .select("order_id")
+        .where("order_id", "in", [...orders, released])
+        .execute();
+      expect(claimed.map((row) => row.order_id).sort()).toEqual([...orders].sort());
+      for (const reserve of batch.slice(0, 3)) await reserveStock(trx, reserve);
+    });
+    expect(await answersTo(orders)).toEqual(["0:StockReserved", "1:StockReserved", "2:StockReserved"]);
+    // Each took its claim rather than answering from the reservation it found: only a claim announces a level.
+    expect(await stockOf(db, storeId, "AHEAD-1")).toMatchObject({ reserved: 3 });
+    const levels = await db
+      .selectFrom("outbox")
+      .select("payload")
+      .where("type", "=", "StockLevelChanged")
+      .execute();
+    const announced = levels.map(
+      (row) => (row.payload as { data: { storeId: string; sku: string; reserved: number } }).data,
+    );
+    expect(
+      announced
+        .filter((level) => level.storeId === storeId && level.sku === "AHEAD-1")
+        .map((level) => level.reserved),
+    ).toContain(3);
+  });
+
+  it("hands a batch back one by one when an order claimed ahead is short, so stock it gives back is seen", async () => {
+    await receive(inventory, storeId, { "AHEAD-X": 1, "AHEAD-Y": 0 });
+    const [partial, after] = [crypto.randomUUID(), crypto.randomUUID()];
+    // The first holds X, is short of Y and gives X back; one after another, the second then holds X.
+    const batch = [
+      command("ReserveStock", partial, [
+        { sku: "AHEAD-X", quantity: 1 },
+        { sku: "AHEAD-Y", quantity: 1 },
+      ]),
+      command("ReserveStock", after, [{ sku: "AHEAD-X", quantity: 1 }]),
+    ];
+    const together = transact(db, async (trx) => {
+      await claimAhead(trx, batch);
+      for (const reserve of batch) await reserveStock(trx, reserve);
+    });
+    await expect(together).rejects.toBeInstanceOf(OneByOne);
+    expect(await stockOf(db, storeId, "AHEAD-X")).toMatchObject({ reserved: 0 });
+    for (const reserve of batch) await transact(db, (trx) => reserveStock(trx, reserve));
+    expect(await answersTo([partial, after])).toEqual(["0:StockReservationFailed", "1:StockReserved"]);
   });
 });

@@ -1,8 +1,15 @@
-import { createMessage, type MessageOf } from "@qc/contracts";
+import { type AnyMessage, createMessage, type MessageOf } from "@qc/contracts";
 import type { Kysely } from "kysely";
+import { OneByOne } from "../../shared/consumer/one-by-one";
 import { enqueue, enqueueLatest } from "../../shared/outbox/enqueue";
 import { metrics } from "../../shared/telemetry/metrics";
-import { claimAndHold, deleteReservation, lockReservation } from "../db/reservation-repository";
+import {
+  type Claim,
+  claimAndHold,
+  claimAndHoldEach,
+  deleteReservation,
+  lockReservation,
+} from "../db/reservation-repository";
 import type { Database } from "../db/schema";
 import { availableBySku, moveLines } from "../db/stock-repository";
 import { normalizeLines, shortfall } from "../domain/lines";
@@ -23,7 +30,12 @@ export async function reserveStock(trx: Kysely<Database>, command: MessageOf<"Re
   const { orderId, storeId, expiresAt } = command.data;
   const meta = replyTo(command);
   const lines = normalizeLines(command.data.lines);
-  const { claimed, held } = await claimAndHold(trx, { orderId, storeId, lines, expiresAt });
+  const ahead = takeClaimedAhead(trx, command.id);
+  const { claimed, held } = ahead ?? (await claimAndHold(trx, { orderId, storeId, lines, expiresAt }));
+  // The orders claimed after this one in the batch were held before its lines were given back (and before any
+  // release ahead of it in the batch): one of them may have been refused stock it would have had.
+  if (ahead && held.length < lines.length && claimed)
+    throw new OneByOne(`order ${orderId} was short of stock in a batch claimed ahead`);
   if (!claimed) {
     // The order has a reservation (or a release's tombstone) already: answer with its state. Gone again by
     // the time it is locked (a failed reserve deletes its claim), the claim is tried afresh.
@@ -46,4 +58,43 @@ export async function reserveStock(trx: Kysely<Database>, command: MessageOf<"Re
   }
   await enqueue(trx, createMessage("StockReserved", { orderId, storeId, lines, expiresAt }, meta));
   enqueueLatest(trx, levelsChanged(held, meta));
+}
+
+// Claims made for a batch's fresh orders before their turn (claimAhead), by command id, per transaction.
+const claimedAhead = new WeakMap<Kysely<Database>, Map<string, Claim>>();
+
+function takeClaimedAhead(trx: Kysely<Database>, commandId: string): Claim | undefined {
+  const claims = claimedAhead.get(trx);
+  const claim = claims?.get(commandId);
+  claims?.delete(commandId);
+  return claim;
+}
+
+/**
+ * Claims the reservations of a batch's ReserveStock commands in one round trip, before the batch is applied
+ * (inventory's beforeApply, with its stock rows locked): each command's turn then takes its claim instead of
+ * waiting for one of its own, so the hot rows are held for one round trip rather than one per order. Only the
+ * first command of an order in the batch is claimed ahead: a release before its reserve must be seen by it.
+ * The claims run in the batch's order, as the commands would; a claim short of stock sends the batch back to be
+ * handled one by one (see reserveStock), where stock given back in between is seen.
+ */
+export async function claimAhead(trx: Kysely<Database>, messages: readonly AnyMessage[]): Promise<void> {
+  const seen = new Set<string>();
+  const fresh: MessageOf<"ReserveStock">[] = [];
+  for (const message of messages) {
+    const { orderId } = message.data as { orderId: string };
+    if (message.type === "ReserveStock" && !seen.has(orderId)) fresh.push(message);
+    seen.add(orderId);
+  }
+  if (fresh.length < 2) return;
+  const claims = await claimAndHoldEach(
+    trx,
+    fresh.map(({ data: { orderId, storeId, lines, expiresAt } }) => ({
+      orderId,
+      storeId,
+      lines: normalizeLines(lines),
+      expiresAt,
+    })),
+  );
+  claimedAhead.set(trx, new Map(fresh.map((command, index) => [command.id, claims[index] as Claim])));
 }

@@ -13,15 +13,6 @@ export function lockReservation(db: Kysely<Database>, orderId: string): Promise<
     .executeTakeFirst();
 }
 
-/**
- * Claims a fresh order's reservation and holds its lines in one statement: the claim is inserted (nothing
- * happens when the order has a reservation already), then each line, in the order given (SKU order, the order
- * every reservation locks stock rows in), is held by a conditional update that runs only if the claim and every
- * line before it succeeded. `held` is the rows of the lines held, a prefix of `lines`: shorter than `lines`
- * when a line was short of stock (the caller gives the prefix back). A line's update waits for the one before
- * it (it reads that one's result), so the rows are locked one after another as before, in one round trip
- * instead of one per line and one for the claim.
- */
 type Reservation = { orderId: string; storeId: string; lines: readonly Line[]; expiresAt: Date | string };
 type ClaimRow = { claimed: boolean; line: number | null } & Partial<StockRow>;
 export type Claim = { claimed: boolean; held: StockRow[] };
@@ -58,6 +49,15 @@ const claimOf = ({ rows }: QueryResult<ClaimRow>): Claim => ({
   held: rows.filter((row) => row.line !== null).map(({ claimed: _, line: __, ...row }) => row as StockRow),
 });
 
+/**
+ * Claims a fresh order's reservation and holds its lines in one statement: the claim is inserted (nothing
+ * happens when the order has a reservation already), then each line, in the order given (SKU order, the order
+ * every reservation locks stock rows in), is held by a conditional update that runs only if the claim and every
+ * line before it succeeded. `held` is the rows of the lines held, a prefix of `lines`: shorter than `lines`
+ * when a line was short of stock (the caller gives the prefix back). A line's update waits for the one before
+ * it (it reads that one's result), so the rows are locked one after another as before, in one round trip
+ * instead of one per line and one for the claim.
+ */
 export async function claimAndHold(db: Kysely<Database>, reservation: Reservation): Promise<Claim> {
   return claimOf(await db.executeQuery(claimAndHoldStatement(db, reservation)));
 }

@@ -1,6 +1,6 @@
 import type { Line } from "@qc/contracts";
 import { type CompiledQuery, type Kysely, type QueryResult, sql } from "kysely";
-import { readAhead } from "../../shared/db/pipeline";
+import { executeEach } from "../../shared/db/pipeline";
 import type { Database, ReservationRow, ReservationStatus, StockRow } from "./schema";
 
 /** The reservation of an order, locked so concurrent commands for that order run one after another. */
@@ -63,21 +63,18 @@ export async function claimAndHold(db: Kysely<Database>, reservation: Reservatio
 }
 
 /**
- * claimAndHold for several fresh orders in one round trip: every claim but the last is read ahead (see
- * readAhead), so they run one after another in the order given, as separate calls would, without waiting for
- * each other's answers. Resolves once all have answered, to each one's claim.
+ * claimAndHold for several fresh orders in one round trip (see executeEach): they run one after another in the
+ * order given, as separate calls would, without waiting for each other's answers.
  */
 export async function claimAndHoldEach(
   trx: Kysely<Database>,
   reservations: readonly Reservation[],
 ): Promise<Claim[]> {
-  const answers: Promise<QueryResult<ClaimRow>>[] = [];
-  for (const [index, reservation] of reservations.entries()) {
-    const statement = claimAndHoldStatement(trx, reservation);
-    if (index < reservations.length - 1) answers.push((await readAhead(trx, statement)).answer);
-    else answers.push(Promise.resolve(await trx.executeQuery(statement)));
-  }
-  return (await Promise.all(answers)).map(claimOf);
+  const answers = await executeEach(
+    trx,
+    reservations.map((reservation) => claimAndHoldStatement(trx, reservation)),
+  );
+  return answers.map(claimOf);
 }
 
 /** Records a reservation (or, for a release that came first, a tombstone that blocks a late reserve). */

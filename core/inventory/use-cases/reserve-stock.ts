@@ -1,5 +1,6 @@
 import { type AnyMessage, createMessage, type MessageOf } from "@qc/contracts";
 import type { Kysely } from "kysely";
+import { AheadOfTurn, firstOfTheirSubject } from "../../shared/consumer/ahead-of-turn";
 import { OneByOne } from "../../shared/consumer/one-by-one";
 import { enqueue, enqueueLatest } from "../../shared/outbox/enqueue";
 import { metrics } from "../../shared/telemetry/metrics";
@@ -30,7 +31,7 @@ export async function reserveStock(trx: Kysely<Database>, command: MessageOf<"Re
   const { orderId, storeId, expiresAt } = command.data;
   const meta = replyTo(command);
   const lines = normalizeLines(command.data.lines);
-  const ahead = takeClaimedAhead(trx, command.id);
+  const ahead = claimedAhead.take(trx, command.id);
   const { claimed, held } = ahead ?? (await claimAndHold(trx, { orderId, storeId, lines, expiresAt }));
   // The orders claimed after this one in the batch were held before its lines were given back (and before any
   // release ahead of it in the batch): one of them may have been refused stock it would have had.
@@ -60,15 +61,8 @@ export async function reserveStock(trx: Kysely<Database>, command: MessageOf<"Re
   enqueueLatest(trx, levelsChanged(held, meta));
 }
 
-// Claims made for a batch's fresh orders before their turn (claimAhead), by command id, per transaction.
-const claimedAhead = new WeakMap<Kysely<Database>, Map<string, Claim>>();
-
-function takeClaimedAhead(trx: Kysely<Database>, commandId: string): Claim | undefined {
-  const claims = claimedAhead.get(trx);
-  const claim = claims?.get(commandId);
-  claims?.delete(commandId);
-  return claim;
-}
+// Claims made for a batch's fresh orders before their turn (claimAhead).
+const claimedAhead = new AheadOfTurn<Claim>();
 
 /**
  * Claims the reservations of a batch's ReserveStock commands in one round trip, before the batch is applied
@@ -79,13 +73,7 @@ function takeClaimedAhead(trx: Kysely<Database>, commandId: string): Claim | und
  * handled one by one (see reserveStock), where stock given back in between is seen.
  */
 export async function claimAhead(trx: Kysely<Database>, messages: readonly AnyMessage[]): Promise<void> {
-  const seen = new Set<string>();
-  const fresh: MessageOf<"ReserveStock">[] = [];
-  for (const message of messages) {
-    const { orderId } = message.data as { orderId: string };
-    if (message.type === "ReserveStock" && !seen.has(orderId)) fresh.push(message);
-    seen.add(orderId);
-  }
+  const fresh = firstOfTheirSubject(messages, "ReserveStock");
   if (fresh.length < 2) return;
   const claims = await claimAndHoldEach(
     trx,
@@ -96,5 +84,5 @@ export async function claimAhead(trx: Kysely<Database>, messages: readonly AnyMe
       expiresAt,
     })),
   );
-  claimedAhead.set(trx, new Map(fresh.map((command, index) => [command.id, claims[index] as Claim])));
+  claimedAhead.keep(trx, new Map(fresh.map((command, index) => [command.id, claims[index] as Claim])));
 }

@@ -208,3 +208,19 @@ export async function readAhead<R>(
   if (!answer) throw new Error("readAhead: the statement was not written ahead (not a pipelined connection)");
   return { answer };
 }
+
+/**
+ * Runs `statements` in the transaction `trx`, one after another in Postgres, in one round trip: every one but the
+ * last is read ahead. For statements that need none of each other's answers; resolves to every answer, in order.
+ */
+export async function executeEach<R>(
+  trx: Kysely<any>,
+  statements: readonly CompiledQuery<R>[],
+): Promise<QueryResult<R>[]> {
+  const answers: Promise<QueryResult<R>>[] = [];
+  for (const [index, statement] of statements.entries()) {
+    if (index < statements.length - 1) answers.push((await readAhead(trx, statement)).answer);
+    else answers.push(trx.executeQuery(statement));
+  }
+  return Promise.all(answers);
+}

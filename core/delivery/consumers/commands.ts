@@ -8,7 +8,7 @@ import type { Database } from "../db/schema";
 import { storeCache } from "../db/store-cache";
 import { upsertStore } from "../db/store-repository";
 import { cancelDelivery } from "../use-cases/cancel-delivery";
-import { createDelivery } from "../use-cases/create-delivery";
+import { createDelivery, takeRidersAhead } from "../use-cases/create-delivery";
 
 type Of<T extends AnyMessage["type"]> = Extract<AnyMessage, { type: T }>;
 
@@ -44,6 +44,7 @@ export function startCommandConsumer(ctx: ServiceContext<Database>) {
         ProductUpserted: on<"ProductUpserted">((trx, m) => upsertProduct(trx, m.data)),
       },
       effectsInTransaction: true,
+      beforeApply: (trx, messages) => takeRidersAhead(trx as Kysely<Database>, messages, stores),
     },
     { db: ctx.db, bus: ctx.bus, logger: ctx.logger, topicPrefix: ctx.config.TOPIC_PREFIX },
   );

@@ -1,5 +1,5 @@
 import { type Kysely, type QueryCreator, sql } from "kysely";
-import { sendAhead } from "../../shared/db/pipeline";
+import { executeEach, sendAhead } from "../../shared/db/pipeline";
 import { prepared } from "../../shared/db/prepared";
 import type { DeliveryState } from "../domain/transitions";
 import type { Database, DeliveriesTable, DeliveryRow, RiderRow } from "./schema";
@@ -112,6 +112,23 @@ export async function takeNearestFreeRider(
 ): Promise<RiderRow | undefined> {
   const taking = { storeId, lat: near.lat, lng: near.lng, ...(forOrder ? { orderId: forOrder } : {}) };
   return (await db.executeQuery(nearestFreeRider(db, taking))).rows[0];
+}
+
+/**
+ * takeNearestFreeRider for several fresh orders in one round trip (see executeEach): taken one after another in
+ * the order given, as separate calls would, so no two get the same rider. Each order's rider, if one was free.
+ */
+export async function takeNearestFreeRiders(
+  trx: Kysely<Database>,
+  takes: readonly { storeId: string; near: { lat: number; lng: number }; orderId: string }[],
+): Promise<(RiderRow | undefined)[]> {
+  const answers = await executeEach(
+    trx,
+    takes.map(({ storeId, near, orderId }) =>
+      nearestFreeRider(trx, { storeId, lat: near.lat, lng: near.lng, orderId }),
+    ),
+  );
+  return answers.map(({ rows }) => rows[0]);
 }
 
 export async function setRider(

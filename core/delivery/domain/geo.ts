@@ -28,3 +28,8 @@ export function etaMinutes(rider: LatLng, store: LatLng, address: LatLng): numbe
 export function rideMinutes(rider: LatLng, address: LatLng): number {
   return Math.ceil(distanceMeters(rider, address) / RIDER_SPEED_M_PER_MIN);
 }
+
+/** Whether the store delivers to the address: within its service radius. */
+export function serves(store: LatLng & { service_radius_meters: number }, address: LatLng): boolean {
+  return distanceMeters(store, address) <= store.service_radius_meters;
+}

@@ -1,13 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { createMessage, type LedgerBalance } from "@qc/contracts";
 import type { Kysely } from "kysely";
+import { OneByOne } from "../shared/consumer/one-by-one";
+import { transact } from "../shared/db/transaction";
 import { awaitOutbox, outboxOf, publish } from "../shared/testing/messages";
 import { type TestEnvironment, type TestService, testEnvironment } from "../shared/testing/service";
 import { connectProvider } from "./clients/card-processor/connect";
 import type { Database } from "./db/schema";
 import { idempotencyKey, paymentIdFor } from "./domain/keys";
 import { paymentService } from "./main";
-import { recordAuthorization, requestAuthorization } from "./use-cases/authorize-payment";
+import {
+  expectFreshAuthorizations,
+  recordAuthorization,
+  requestAuthorization,
+} from "./use-cases/authorize-payment";
 
 // A fresh consumer group joins the shared broker first, which can take seconds on a busy machine.
 setDefaultTimeout(30_000);
@@ -153,6 +159,39 @@ describe("payment answering the saga's commands over Kafka", () => {
     expect(intent.provider_reference).toBe(
       (operations[0]?.result as { reference?: string } | undefined)?.reference ?? "missing",
     );
+  });
+
+  it("records a batch's fresh authorizations without a look-up, and hands a batch with a repeat back one by one", async () => {
+    const command = (orderId: string = crypto.randomUUID()) =>
+      createMessage(
+        "AuthorizePayment",
+        { orderId, amount, token: "tok_visa" },
+        { source: "test", correlationId: orderId },
+      );
+    const processor = connectProvider(payment.ctx as never);
+    const asBatch = (batch: ReturnType<typeof command>[]) =>
+      transact(db, async (trx) => {
+        await expectFreshAuthorizations(trx, batch);
+        for (const one of batch)
+          await recordAuthorization(trx, one, await requestAuthorization(one, processor.provider));
+      });
+    try {
+      const fresh = [command(), command()];
+      await asBatch(fresh);
+      for (const { data } of fresh)
+        expect(await outboxOf(db, data.orderId, "PaymentAuthorized")).toHaveLength(1);
+      // A repeat for a recorded order (a new message id) beside a fresh one: the batch is refused whole...
+      const repeat = command(fresh[0]?.data.orderId);
+      const next = command();
+      await expect(asBatch([repeat, next])).rejects.toBeInstanceOf(OneByOne);
+      expect(await outboxOf(db, next.data.orderId)).toHaveLength(0);
+      // ...and one by one the repeat answers the recorded state, the fresh one is authorized.
+      for (const one of [repeat, next]) await asBatch([one]);
+      expect(await outboxOf(db, repeat.data.orderId, "PaymentAuthorized")).toHaveLength(2);
+      expect(await outboxOf(db, next.data.orderId, "PaymentAuthorized")).toHaveLength(1);
+    } finally {
+      await processor.stop();
+    }
   });
 
   it("the simulated processor answers a repeated or concurrent authorization with its first answer", async () => {

@@ -7,6 +7,7 @@ import type { PaymentProvider } from "../clients/card-processor/provider";
 import type { Database } from "../db/schema";
 import {
   type AuthorizationOutcome,
+  expectFreshAuthorizations,
   recordAuthorization,
   requestAuthorization,
 } from "../use-cases/authorize-payment";
@@ -71,6 +72,7 @@ export function startCommandConsumer(ctx: ServiceContext<Database>, provider: Pa
         RefundPayment: bind(refundPayment),
       },
       effectsInTransaction: true,
+      beforeApply: (trx, messages) => expectFreshAuthorizations(trx as Kysely<Database>, messages),
     },
     { db: ctx.db, bus: ctx.bus, logger: ctx.logger, topicPrefix: ctx.config.TOPIC_PREFIX },
   );

@@ -1,4 +1,6 @@
 import { type Kysely, type QueryCreator, sql } from "kysely";
+import { OneByOne } from "../../shared/consumer/one-by-one";
+import { sendAhead } from "../../shared/db/pipeline";
 import { prepared } from "../../shared/db/prepared";
 import type { Database, IntentRow, IntentStatus } from "./schema";
 
@@ -16,6 +18,23 @@ const intentUnlessRecorded = prepared((db: QueryCreator<Database>, insert: { int
     .onConflict((oc) => oc.column("order_id").doNothing())
     .returningAll(),
 );
+
+const freshIntent = prepared((db: QueryCreator<Database>, insert: { intent: NewIntent }) =>
+  db.insertInto("payment_intents").values(insert.intent),
+);
+
+/**
+ * Records the intent of an order expected to have none, sent ahead (no round trip of its own): if the order
+ * has one after all, the transaction fails with OneByOne, and its messages are handled again one by one, where
+ * insertIntentUnlessRecorded finds it.
+ */
+export function insertFreshIntent(trx: Kysely<Database>, intent: NewIntent): Promise<void> {
+  return sendAhead(trx, freshIntent(trx, { intent }), (error) =>
+    (error as { code?: string }).code === "23505"
+      ? new OneByOne(`order ${intent.order_id} has a payment intent already`)
+      : error,
+  );
+}
 
 /** Records an order's intent unless one is recorded already (then undefined): one statement, no lookup first. */
 export async function insertIntentUnlessRecorded(

@@ -1,10 +1,11 @@
-import { createMessage, type MessageOf } from "@qc/contracts";
+import { type AnyMessage, createMessage, type MessageOf } from "@qc/contracts";
 import type { Kysely } from "kysely";
+import { AheadOfTurn, firstOfTheirSubject } from "../../shared/consumer/ahead-of-turn";
 import { lockUntilCommit } from "../../shared/db/locks";
 import { enqueue } from "../../shared/outbox/enqueue";
 import { BulkheadRejectedError, isBrokenCircuitError } from "../../shared/resilience";
 import type { PaymentProvider, ProviderResult } from "../clients/card-processor/provider";
-import { findIntentByOrder, insertIntentUnlessRecorded } from "../db/intent-repository";
+import { findIntentByOrder, insertFreshIntent, insertIntentUnlessRecorded } from "../db/intent-repository";
 import { post } from "../db/ledger-repository";
 import type { Database } from "../db/schema";
 import { idempotencyKey, paymentIdFor } from "../domain/keys";
@@ -39,6 +40,23 @@ export async function requestAuthorization(
   }
 }
 
+// The batch's authorizations expected to find no intent recorded (expectFreshAuthorizations).
+const freshInBatch = new AheadOfTurn<true>();
+
+/**
+ * Before a batch is applied (the payment group's beforeApply): its authorizations that come first of their order
+ * in the batch are expected to be the order's first, as nearly all are, so each records its intent without
+ * waiting for an answer (insertFreshIntent); a repeat among them sends the batch back to be handled one by one.
+ */
+export async function expectFreshAuthorizations(
+  trx: Kysely<Database>,
+  messages: readonly AnyMessage[],
+): Promise<void> {
+  if (messages.length < 2) return;
+  const fresh = firstOfTheirSubject(messages, "AuthorizePayment");
+  freshInBatch.keep(trx, new Map(fresh.map((command) => [command.id, true as const])));
+}
+
 /**
  * AuthorizePayment, in the consumer's transaction: records the intent, the ledger hold and the answer the
  * processor gave (see requestAuthorization). An intent recorded before (a repeat, or a void's tombstone)
@@ -64,7 +82,8 @@ export async function recordAuthorization(
         ? { status: "AUTHORIZED" as const, provider_reference: outcome.reference }
         : { status: "DECLINED" as const, decline_code: outcome.code }),
   };
-  if (!(await insertIntentUnlessRecorded(trx, intent))) {
+  if (freshInBatch.take(trx, command.id)) await insertFreshIntent(trx, intent);
+  else if (!(await insertIntentUnlessRecorded(trx, intent))) {
     const existing = await findIntentByOrder(trx, orderId);
     if (!existing) throw new Error(`order ${orderId}: payment intent neither inserted nor found`);
     return enqueue(trx, stateOf(existing, meta));

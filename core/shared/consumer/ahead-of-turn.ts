@@ -7,8 +7,9 @@ import type { AnyMessage, MessageOf } from "@qc/contracts";
 export class AheadOfTurn<T> {
   readonly #byTransaction = new WeakMap<object, Map<string, T>>();
 
-  keep(trx: object, byMessageId: ReadonlyMap<string, T>): void {
-    this.#byTransaction.set(trx, new Map(byMessageId));
+  /** Keeps `byMessageId` (handed over: each take removes from it) for the transaction `trx`. */
+  keep(trx: object, byMessageId: Map<string, T>): void {
+    this.#byTransaction.set(trx, byMessageId);
   }
 
   /** What was kept for this message, once: a second take (a handler calling itself again) finds nothing. */

@@ -17,6 +17,7 @@ import { policyFor } from "../../core/shared/resilience";
 import { serviceUrl } from "../../core/shared/runtime/context";
 import { testEnvironment } from "../../core/shared/testing/service";
 import { spawnService } from "../../core/tests/support/spawn-service";
+import { startKafka } from "../infra/kafka";
 import { readProcess } from "./support/process-cpu";
 
 const total = Number(process.argv[3] ?? 3_000);
@@ -26,6 +27,8 @@ const percentile = (values: number[], p: number) =>
   [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))] ?? 0;
 
 const env = await testEnvironment({ database: "qc_bench_quotes", env: { LOG_LEVEL: "warn" } });
+// Pricing consumes and publishes its events: it does not start without a broker (one already up is reused).
+const kafka = await startKafka({ port: Number(env.config.KAFKA_BROKERS[0]?.split(":")[1] ?? 9092) });
 const pricing = await spawnService(pricingService, env.config);
 try {
   const storeId = crypto.randomUUID();
@@ -111,5 +114,6 @@ try {
 } finally {
   await pricing.stop();
   await env.stop();
+  await kafka.stop();
 }
 process.exit(0);

@@ -81,7 +81,9 @@ export const nearestFreeRider = prepared(
           .where("active", "=", sql.lit(true))
           // The index hands riders over nearest first, so the lock stops at the first one nobody else holds.
           .orderBy(sql`${riderPosition} <-> ${onSphere(near.lat, near.lng)}`)
-          .limit(1)
+          // A literal too: as a parameter, the generic plan cannot see that one row is wanted, costs more
+          // than a custom one, and Postgres plans the statement again at every take.
+          .limit(sql.lit(1))
           .forUpdate()
           .skipLocked(),
       )

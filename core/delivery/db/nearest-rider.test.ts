@@ -42,6 +42,24 @@ describe("taking the nearest free rider", () => {
     return riderId;
   };
 
+  /** `count` free riders within a kilometre or so of the store, in one statement. */
+  const addRiders = (storeId: string, count: number) =>
+    db
+      .insertInto("riders")
+      .columns(["rider_id", "store_id", "name", "lat", "lng"])
+      .expression((eb) =>
+        eb
+          .selectFrom(sql<{ i: number }>`generate_series(1, ${count})`.as("g"))
+          .select([
+            sql`gen_random_uuid()`.as("rider_id"),
+            sql.lit(storeId).as("store_id"),
+            sql.lit("Rider").as("name"),
+            sql`${store.lat} + random() / 100`.as("lat"),
+            sql`${store.lng} + random() / 100`.as("lng"),
+          ]),
+      )
+      .execute();
+
   it("takes riders nearest first on the sphere, only free and active ones of the store", async () => {
     const storeId = await openStore();
     const elsewhere = await openStore();
@@ -99,21 +117,7 @@ describe("taking the nearest free rider", () => {
 
   it("walks the store's index nearest first, never sorting its free riders, also as a generic plan", async () => {
     const storeId = await openStore();
-    await db
-      .insertInto("riders")
-      .columns(["rider_id", "store_id", "name", "lat", "lng"])
-      .expression((eb) =>
-        eb
-          .selectFrom(sql<{ i: number }>`generate_series(1, 2000)`.as("g"))
-          .select([
-            sql`gen_random_uuid()`.as("rider_id"),
-            sql.lit(storeId).as("store_id"),
-            sql.lit("Rider").as("name"),
-            sql`${store.lat} + random() / 100`.as("lat"),
-            sql`${store.lng} + random() / 100`.as("lng"),
-          ]),
-      )
-      .execute();
+    await addRiders(storeId, 2_000);
     // Both shapes: CreateDelivery's (no rider for an order delivered already) and the assigner's.
     for (const near of [
       { storeId, ...store },
@@ -135,5 +139,37 @@ describe("taking the nearest free rider", () => {
       expect(plan).toContain("Order By");
       expect(plan).not.toContain("Sort");
     }
+  });
+
+  it("is planned once per connection, not at every take: Postgres settles on its generic plan", async () => {
+    const storeId = await openStore();
+    // A busy store: with few riders any plan looks cheap, and Postgres keeps the generic one whatever it is.
+    await addRiders(storeId, 2_000);
+    await sql`analyze riders`.execute(db);
+    const compiled = nearestFreeRider(db, { storeId, ...store, orderId: crypto.randomUUID() });
+    const plans = await db.connection().execute(async (session) => {
+      await sql.raw(`prepare take as ${compiled.sql}`).execute(session);
+      // Postgres plans a prepared statement for its values five times, then keeps the generic plan unless
+      // that looks dearer than the plans made for the values; every take here asks for a fresh order.
+      for (let i = 0; i < 10; i++) {
+        const values = nearestFreeRider(db, { storeId, ...store, orderId: crypto.randomUUID() }).parameters;
+        await sql`execute take(${sql.join(values.map((value) => sql.lit(value as string | number)))})`.execute(
+          session,
+        );
+      }
+      const { rows } = await sql<{ generic_plans: string; custom_plans: string }>`
+        select generic_plans, custom_plans from pg_prepared_statements where name = 'take'`.execute(session);
+      await sql`deallocate take`.execute(session);
+      return rows[0];
+    });
+    expect(Number(plans?.custom_plans)).toBe(5);
+    expect(Number(plans?.generic_plans)).toBe(5);
+    const busy = await db
+      .selectFrom("riders")
+      .select(db.fn.countAll<string>().as("taken"))
+      .where("store_id", "=", storeId)
+      .where("status", "=", "BUSY")
+      .executeTakeFirst();
+    expect(Number(busy?.taken)).toBe(10);
   });
 });

@@ -8,7 +8,14 @@ import { startConsumer } from "../../core/shared/consumer/runner";
 import { transact } from "../../core/shared/db/transaction";
 import { enqueue } from "../../core/shared/outbox/enqueue";
 import { type RelayOptions, startRelay } from "../../core/shared/outbox/relay";
-import { type Backbone, messagesFor, startBackbone, TOPIC } from "../../core/shared/outbox/testing/fixture";
+import {
+  type Backbone,
+  BROKERS,
+  messagesFor,
+  startBackbone,
+  TOPIC,
+} from "../../core/shared/outbox/testing/fixture";
+import { startKafka } from "../infra/kafka";
 
 const rate = Number(process.env.BENCH_RATE ?? 100);
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
@@ -102,6 +109,8 @@ async function run(
   };
 }
 
+// A benchmark starts what it needs: a Kafka broker unless one answers.
+const kafka = await startKafka({ port: Number(BROKERS[0]?.split(":")[1] ?? 9092) });
 const backbone = await startBackbone("bench");
 try {
   const fixed = Math.round(rate * seconds);
@@ -141,4 +150,5 @@ try {
   );
 } finally {
   await backbone.close();
+  await kafka.stop();
 }

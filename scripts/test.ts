@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { decodeXML } from "entities";
 import { loadConfig } from "../core/shared/config";
-import { startKafka } from "./infra/kafka";
+import { brokerPort, startKafka } from "./infra/kafka";
 import { ensurePrometheus } from "./infra/prometheus";
 import { ensureMachineServices } from "./infra/services";
 
@@ -92,7 +92,7 @@ await ensureMachineServices(config.DATABASE_URL, config.REDIS_URL);
 // The alert-rule tests run promtool and fail without it: a fresh machine (CI) gets Debian's package here.
 await ensurePrometheus();
 const kafka = await startKafka({
-  port: Number(config.KAFKA_BROKERS[0]?.split(":")[1] ?? 9092),
+  port: brokerPort(config.KAFKA_BROKERS),
   log: console.log,
 });
 try {

@@ -15,7 +15,7 @@ import {
   startBackbone,
   TOPIC,
 } from "../../core/shared/outbox/testing/fixture";
-import { startKafka } from "../infra/kafka";
+import { brokerPort, startKafka } from "../infra/kafka";
 
 const rate = Number(process.env.BENCH_RATE ?? 100);
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
@@ -110,7 +110,7 @@ async function run(
 }
 
 // A benchmark starts what it needs: a Kafka broker unless one answers.
-const kafka = await startKafka({ port: Number(BROKERS[0]?.split(":")[1] ?? 9092) });
+const kafka = await startKafka({ port: brokerPort(BROKERS) });
 const backbone = await startBackbone("bench");
 try {
   const fixed = Math.round(rate * seconds);

@@ -13,7 +13,7 @@ import { loadConfig } from "../../core/shared/config";
 import { SERVICE_NAMES } from "../../core/shared/runtime/context";
 import { PRODUCTION_SAMPLE_RATIO } from "../../core/shared/telemetry/tracing";
 import { address, startCheckoutWorld } from "../../core/tests/support/checkout-world";
-import { startKafka } from "../infra/kafka";
+import { brokerPort, startKafka } from "../infra/kafka";
 import { ensureMachineServices } from "../infra/services";
 import { analyzeAfterWarmUp } from "./support/analyze";
 import { orderTimeline } from "./support/order-timeline";
@@ -37,7 +37,7 @@ const idleOrders = 5;
 // A benchmark starts what it needs: Postgres and Redis if down, a Kafka broker unless one answers.
 const machine = loadConfig({ ...process.env, NODE_ENV: "development" });
 await ensureMachineServices(machine.DATABASE_URL, machine.REDIS_URL);
-const kafka = await startKafka({ port: Number(machine.KAFKA_BROKERS[0]?.split(":")[1] ?? 9092) });
+const kafka = await startKafka({ port: brokerPort(machine.KAFKA_BROKERS) });
 
 // The saga's services hold a connection per concurrent consumer transaction and request; the rest read.
 const pools: Record<string, string> = { order: "12", inventory: "8", payment: "8", delivery: "8", cart: "8" };

@@ -11,7 +11,7 @@ import type { Database } from "../../core/delivery/db/schema";
 import { deliveryService } from "../../core/delivery/main";
 import { publish } from "../../core/shared/testing/messages";
 import { testEnvironment } from "../../core/shared/testing/service";
-import { startKafka } from "../infra/kafka";
+import { brokerPort, startKafka } from "../infra/kafka";
 
 const total = Number(process.argv[3] ?? 400);
 const pickers = Number(process.argv[4] ?? 8);
@@ -22,7 +22,7 @@ const percentile = (values: number[], p: number) =>
 // The notifier simulator's declines are retried as they should be; their warnings would bury the figures.
 const env = await testEnvironment({ database: "qc_bench_picking", env: { LOG_LEVEL: "error" } });
 // Delivery consumes the order events the bench publishes: a Kafka broker unless one answers.
-const kafka = await startKafka({ port: Number(env.config.KAFKA_BROKERS[0]?.split(":")[1] ?? 9092) });
+const kafka = await startKafka({ port: brokerPort(env.config.KAFKA_BROKERS) });
 try {
   const delivery = await env.start(deliveryService);
   const db = env.db<Database>("delivery");

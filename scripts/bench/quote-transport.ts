@@ -17,7 +17,7 @@ import { policyFor } from "../../core/shared/resilience";
 import { serviceUrl } from "../../core/shared/runtime/context";
 import { testEnvironment } from "../../core/shared/testing/service";
 import { spawnService } from "../../core/tests/support/spawn-service";
-import { startKafka } from "../infra/kafka";
+import { brokerPort, startKafka } from "../infra/kafka";
 import { readProcess } from "./support/process-cpu";
 
 const total = Number(process.argv[3] ?? 3_000);
@@ -28,7 +28,7 @@ const percentile = (values: number[], p: number) =>
 
 const env = await testEnvironment({ database: "qc_bench_quotes", env: { LOG_LEVEL: "warn" } });
 // Pricing consumes and publishes its events: it does not start without a broker (one already up is reused).
-const kafka = await startKafka({ port: Number(env.config.KAFKA_BROKERS[0]?.split(":")[1] ?? 9092) });
+const kafka = await startKafka({ port: brokerPort(env.config.KAFKA_BROKERS) });
 const pricing = await spawnService(pricingService, env.config);
 try {
   const storeId = crypto.randomUUID();

@@ -21,6 +21,9 @@ export interface KafkaOptions {
   log?: (line: string) => void;
 }
 
+/** The port of the first broker in a `KAFKA_BROKERS` list (host:port), where a local broker is started. */
+export const brokerPort = (brokers: readonly string[]): number => Number(brokers[0]?.split(":")[1] ?? 9092);
+
 /** Downloads the broker's jars from Maven Central once; later calls find them cached under .qc/. */
 export async function fetchKafka(): Promise<void> {
   if (existsSync(lib) && readdirSync(lib).some((jar) => jar.startsWith("kafka_2.13-"))) return;

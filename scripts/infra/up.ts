@@ -1,6 +1,6 @@
 import { migrateAll } from "../../core/migrate";
 import { loadConfig } from "../../core/shared/config";
-import { startKafka } from "./kafka";
+import { brokerPort, startKafka } from "./kafka";
 import { ensureMachineServices } from "./services";
 
 /**
@@ -9,7 +9,7 @@ import { ensureMachineServices } from "./services";
  */
 const config = loadConfig();
 await ensureMachineServices(config.DATABASE_URL, config.REDIS_URL);
-const port = Number(config.KAFKA_BROKERS[0]?.split(":")[1] ?? 9092);
+const port = brokerPort(config.KAFKA_BROKERS);
 const kafka = await startKafka({ port, log: console.log });
 await migrateAll(config);
 console.log(

@@ -7,7 +7,7 @@ import { createKafkaBus, deleteTopics } from "../../core/shared/bus/kafka";
 import { type Config, loadConfig } from "../../core/shared/config";
 import { SERVICE_NAMES, type ServiceName, serviceUrl } from "../../core/shared/runtime/context";
 import { RUNTIME_ENV } from "../../core/shared/runtime/runtime-env";
-import { type KafkaBroker, startKafka } from "../infra/kafka";
+import { brokerPort, type KafkaBroker, startKafka } from "../infra/kafka";
 import { ensureMachineServices } from "../infra/services";
 import { startZipkin } from "../infra/zipkin";
 import { seedDemoData } from "../seed";
@@ -172,8 +172,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
   try {
     log("starting PostgreSQL and Redis if they are down");
     await ensureMachineServices(config.DATABASE_URL, config.REDIS_URL);
-    const brokerPort = Number(config.KAFKA_BROKERS[0]?.split(":")[1] ?? 9092);
-    kafka = await startKafka({ port: brokerPort, log });
+    kafka = await startKafka({ port: brokerPort(config.KAFKA_BROKERS), log });
     if (options.zipkin) {
       // Traces go to a local Zipkin (UI at http://127.0.0.1:9411); every child inherits ZIPKIN_URL.
       zipkin = await startZipkin({ log });
